@@ -1,0 +1,59 @@
+//===- Passes.td - loom graph-level passes -*- tablegen -*-===//
+
+#ifndef LOOM_TRANSFORMS_PASSES_TD
+#define LOOM_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LoomDecompose : Pass<"loom-decompose"> {
+  let summary = "Expresses composite loom ops in primitive loom ops";
+  let description = [{
+    Rewrites composite ops (attention, layer_norm, rms_norm, l2_normalize,
+    gelu, silu, softmax, log_softmax, cross_entropy, contrastive_loss, linear,
+    patch_embed, split_heads, merge_heads) into primitives: elementwise ops,
+    reductions, batch_matmul, reshape/transpose, gather, select. Composites
+    produced by a decomposition (cross_entropy makes a log_softmax) are
+    decomposed in turn when they are selected.
+
+    `ops` limits the rewrite to the named ops (mnemonics without `loom.`),
+    so a pipeline keeps the composites it has fused kernels for:
+
+    ```
+    loom-opt -loom-decompose='ops=gelu,layer_norm' in.mlir
+    ```
+
+    Before:
+    ```mlir
+    %y = loom.gelu tanh %x : (tensor<4xf32>) -> tensor<4xf32>
+    ```
+    After: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` in
+    `loom.mul`, `loom.add`, `loom.pow`, `loom.tanh` and constants.
+  }];
+  let dependentDialects = ["::mlir::loom::LoomDialect"];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "Composite op mnemonics to decompose (default: all)">
+  ];
+}
+
+def LoomInferShapes : Pass<"loom-infer-shapes"> {
+  let summary = "Refines result types to the most static inferred shapes";
+  let description = [{
+    Declared result types of loom ops may be less static than what their
+    operands imply (a front end may leave dims as `?`). This pass walks each
+    function in order, replaces every loom result type by its inferred type
+    where that is more static, and updates the signature of functions whose
+    returned values changed type. Dims stay dynamic only where the inputs are.
+
+    Before:
+    ```mlir
+    %y = loom.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<?x?xf32>
+    ```
+    After:
+    ```mlir
+    %y = loom.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+}
+
+#endif // LOOM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,23 @@
+//===- loom-opt.cpp - runs loom and upstream passes on .mlir files --------===//
+#include "Loom/IR/LoomDialect.h"
+#include "loom/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::loom::registerLoomPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::loom::LoomDialect>();
+
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "loom optimizer: the loom dialect, its passes and upstream MLIR\n",
+      registry));
+}

@@ -79,14 +79,15 @@ struct Emitter {
 
 Type elementOf(Value v) { return getElementTypeOrSelf(v.getType()); }
 
-/// Replaces `op` by `value`, keeping the op's declared result type (which may
-/// be less static than the primitives' inferred one: func.return and other
-/// users expect exactly the declared type).
+/// Replaces `op` by `value`. The primitives may infer a more static type than
+/// the composite declared; loom users accept that, other users (func.return)
+/// need exactly the declared type, which a reshape copying every dim restores.
 void replace(PatternRewriter &b, Operation *op, Value value) {
   Type declared = op->getResult(0).getType();
-  if (value.getType() != declared) {
-    // A value of a compatible, more static type: relax it back through a
-    // reshape that copies every dim.
+  bool onlyLoomUsers = llvm::all_of(op->getUsers(), [](Operation *user) {
+    return isa<LoomDialect>(user->getDialect());
+  });
+  if (value.getType() != declared && !onlyLoomUsers) {
     SmallVector<int64_t> copy(cast<RankedTensorType>(declared).getRank(), 0);
     value = ReshapeOp::create(b, op->getLoc(), declared, value,
                               b.getDenseI64ArrayAttr(copy));

@@ -167,7 +167,11 @@ void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
   auto in = cast<RankedTensorType>(getInput().getType());
-  if (in.hasStaticShape() && in == getType())
+  if (in != getType())
+    return {};
+  // Same static shape, or a shape that copies every dim: the identity.
+  bool copiesAll = llvm::all_of(getShape(), [](int64_t s) { return s == 0; });
+  if (in.hasStaticShape() || copiesAll)
     return getInput();
   return {};
 }

@@ -46,24 +46,31 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
       out.push_back(s);
     }
   }
-  std::optional<int64_t> inCount = staticProduct(in.getShape());
-  Shape known(out);
-  if (inferredAt >= 0)
-    known.erase(known.begin() + inferredAt);
-  std::optional<int64_t> knownCount = staticProduct(known);
+  // Dims copied with 0 appear on both sides and cancel, so [?, ?, 768] ->
+  // [0, 0, 12, -1] still infers 64 with dynamic batch and sequence.
+  Shape inRest, outRest;
+  for (auto [i, d] : llvm::enumerate(in.getShape()))
+    if (i >= spec.size() || spec[i] != 0)
+      inRest.push_back(d);
+  for (auto [i, d] : llvm::enumerate(out))
+    if (spec[i] != 0 && static_cast<int>(i) != inferredAt)
+      outRest.push_back(d);
+  std::optional<int64_t> inCount = staticProduct(inRest);
+  std::optional<int64_t> knownCount = staticProduct(outRest);
   if (inCount && knownCount) {
     if (inferredAt >= 0) {
       if (*knownCount == 0 || *inCount % *knownCount != 0)
         return opError(loc, getOperationName(),
-                       "cannot reshape " + str(in) + " (" + Twine(*inCount) +
-                           " elements) to " + shapeStr(spec) +
-                           ": not a multiple of " + Twine(*knownCount));
+                       "cannot reshape " + str(in) + " to " + shapeStr(spec) +
+                           ": " + Twine(*inCount) +
+                           " elements are not a multiple of " +
+                           Twine(*knownCount));
       out[inferredAt] = *inCount / *knownCount;
     } else if (*inCount != *knownCount) {
       return opError(loc, getOperationName(),
-                     "cannot reshape " + str(in) + " (" + Twine(*inCount) +
-                         " elements) to " + shapeStr(out) + " (" +
-                         Twine(*knownCount) + " elements)");
+                     "cannot reshape " + str(in) + " to " + shapeStr(out) +
+                         ": element counts differ (" + Twine(*inCount) +
+                         " vs " + Twine(*knownCount) + ")");
     }
   }
   types.push_back(tensorOf(out, in.getElementType()));

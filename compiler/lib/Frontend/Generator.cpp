@@ -1,0 +1,491 @@
+//===- Generator.cpp - declarations, config, statements, functions --------===//
+#include "Generator.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/BitVector.h"
+
+#include <functional>
+
+using namespace mlir;
+using namespace ::loom::frontend;
+namespace spec = ::loom::spec;
+
+Generator::Generator(const spec::Model &model, MLIRContext &ctx,
+                     const GenOptions &options, ModelInfo &info,
+                     spec::Diagnostics &diags)
+    : model(model), ctx(ctx), options(options), info(info), diags(diags),
+      b(&ctx) {}
+
+bool Generator::error(spec::Pos pos, const std::string &message) {
+  diags.error(model.file, pos, message);
+  failed = true;
+  return false;
+}
+
+Location Generator::loc(spec::Pos pos, const Scope &scope) {
+  Location l = FileLineColLoc::get(&ctx, model.file, pos.line, pos.col);
+  if (!scope.path.empty())
+    l = NameLoc::get(StringAttr::get(&ctx, scope.path), l);
+  return l;
+}
+
+std::optional<Type> Generator::elementType(const std::string &dtype,
+                                           spec::Pos pos) {
+  if (dtype == "f32")
+    return b.getF32Type();
+  if (dtype == "f16")
+    return b.getF16Type();
+  if (dtype == "bf16")
+    return b.getBF16Type();
+  if (dtype == "i32")
+    return b.getI32Type();
+  if (dtype == "i64")
+    return b.getI64Type();
+  if (dtype == "i1")
+    return b.getI1Type();
+  error(pos, "unknown element type '" + dtype + "'");
+  return std::nullopt;
+}
+
+/// Evaluates config arithmetic. Names are config entries, or symbolic dims
+/// when `allowDims`: a bound dim has its value, an unbound one is dynamic
+/// and may only stand alone (`*dynamic` is set).
+std::optional<int64_t> Generator::evalInt(const spec::IntExpr &e,
+                                          bool allowDims, bool *dynamic) {
+  using K = spec::IntExpr::Kind;
+  switch (e.kind) {
+  case K::Literal:
+    return e.value;
+  case K::Name: {
+    auto it = config.find(e.name);
+    if (it != config.end())
+      return it->second;
+    if (allowDims && dimNames.count(e.name)) {
+      auto bound = options.dims.find(e.name);
+      if (bound != options.dims.end())
+        return bound->second;
+      if (dynamic) {
+        *dynamic = true;
+        return 0;
+      }
+      error(e.pos, "dim '" + e.name +
+                       "' is not bound here; bind it with --dim " + e.name +
+                       "=N or use it as a whole dimension");
+      return std::nullopt;
+    }
+    error(e.pos, "undefined config name '" + e.name + "'" +
+                     (dimNames.count(e.name)
+                          ? " (dims are only allowed in input shapes)"
+                          : ""));
+    return std::nullopt;
+  }
+  case K::Neg: {
+    auto v = evalInt(e.operands[0], allowDims);
+    if (!v)
+      return std::nullopt;
+    if (*v == INT64_MIN) {
+      error(e.pos, "integer overflow");
+      return std::nullopt;
+    }
+    return -*v;
+  }
+  default:
+    break;
+  }
+  auto l = evalInt(e.operands[0], allowDims);
+  auto r = l ? evalInt(e.operands[1], allowDims) : std::nullopt;
+  if (!l || !r)
+    return std::nullopt;
+  int64_t out = 0;
+  bool overflow = false;
+  switch (e.kind) {
+  case K::Add:
+    overflow = __builtin_add_overflow(*l, *r, &out);
+    break;
+  case K::Sub:
+    overflow = __builtin_sub_overflow(*l, *r, &out);
+    break;
+  case K::Mul:
+    overflow = __builtin_mul_overflow(*l, *r, &out);
+    break;
+  case K::Div:
+    if (*r == 0) {
+      error(e.pos, "division by zero in '" + spec::printIntExpr(e) + "'");
+      return std::nullopt;
+    }
+    if (*l % *r != 0) {
+      error(e.pos, "'" + spec::printIntExpr(e) + "' is not exact: " +
+                       std::to_string(*l) + " is not divisible by " +
+                       std::to_string(*r));
+      return std::nullopt;
+    }
+    out = *l / *r;
+    break;
+  default:
+    break;
+  }
+  if (overflow) {
+    error(e.pos, "integer overflow in '" + spec::printIntExpr(e) + "'");
+    return std::nullopt;
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+bool Generator::checkDeclarations() {
+  std::map<std::string, spec::Pos> seen;
+  auto unique = [&](const std::string &kind, const std::string &name,
+                    spec::Pos pos, std::map<std::string, spec::Pos> &table) {
+    auto [it, inserted] = table.emplace(name, pos);
+    if (!inserted)
+      error(pos, "duplicate " + kind + " '" + name + "' (first declared at " +
+                     std::to_string(it->second.line) + ":" +
+                     std::to_string(it->second.col) + ")");
+  };
+  std::map<std::string, spec::Pos> configs, blockNames, values;
+  for (const spec::ConfigEntry &c : model.config)
+    unique("config name", c.name, c.pos, configs);
+  for (const spec::Dim &d : model.dims) {
+    if (configs.count(d.name))
+      error(d.pos, "dim '" + d.name + "' is also a config name");
+    unique("dim", d.name, d.pos, seen);
+    dimNames.insert(d.name);
+  }
+  for (const spec::Input &in : model.inputs)
+    unique("input or parameter", in.name, in.pos, values);
+  for (const spec::Param &p : model.params)
+    unique("input or parameter", p.name, p.pos, values);
+  for (const spec::Tie &t : model.ties)
+    unique("input or parameter", t.name, t.pos, values);
+  for (const spec::Block &blk : model.blocks) {
+    unique("block", blk.name, blk.pos, blockNames);
+    if (lookupOp(blk.name))
+      error(blk.pos, "block '" + blk.name + "' has the name of a loom op");
+    blocks[blk.name] = &blk;
+    std::map<std::string, spec::Pos> local;
+    for (const std::string &a : blk.args)
+      unique("block argument", a, blk.pos, local);
+    for (const spec::Param &p : blk.params)
+      unique("block argument or parameter", p.name, p.pos, local);
+  }
+  for (const spec::Output &o : model.outputs)
+    unique("output", o.name, o.pos, seen);
+  return !failed;
+}
+
+/// Rejects blocks that call themselves, directly or through other blocks.
+bool Generator::checkRecursion() {
+  std::map<std::string, int> state; // 0 new, 1 on the stack, 2 done
+  std::vector<std::string> stack;
+  std::function<bool(const spec::Block &)> visit;
+  std::function<bool(const spec::Expr &)> visitExpr =
+      [&](const spec::Expr &e) -> bool {
+    if (e.kind != spec::Expr::Kind::Call)
+      return true;
+    for (const spec::Expr &a : e.args)
+      if (!visitExpr(a))
+        return false;
+    auto it = blocks.find(e.name);
+    if (it == blocks.end())
+      return true;
+    if (state[e.name] == 1) {
+      std::string cycle;
+      bool on = false;
+      for (const std::string &s : stack) {
+        on |= s == e.name;
+        if (on)
+          cycle += s + " -> ";
+      }
+      return error(e.pos, "recursive block: " + cycle + e.name);
+    }
+    return state[e.name] == 2 || visit(*it->second);
+  };
+  visit = [&](const spec::Block &blk) -> bool {
+    state[blk.name] = 1;
+    stack.push_back(blk.name);
+    for (const spec::Stmt &s : blk.body)
+      if (!visitExpr(s.value))
+        return false;
+    stack.pop_back();
+    state[blk.name] = 2;
+    return true;
+  };
+  for (const spec::Block &blk : model.blocks)
+    if (state[blk.name] == 0 && !visit(blk))
+      return false;
+  return true;
+}
+
+bool Generator::evaluateConfig() {
+  for (const spec::ConfigEntry &c : model.config) {
+    auto v = evalInt(c.value, /*allowDims=*/false);
+    if (!v)
+      return false;
+    config[c.name] = *v;
+    info.config.emplace_back(c.name, *v);
+  }
+  for (const auto &[name, value] : options.dims)
+    if (!dimNames.count(name))
+      return error(model.pos, "--dim " + name + ": the model declares no dim '" +
+                                  name + "'");
+  return true;
+}
+
+Value Generator::addArgument(Type type, Location l, llvm::StringRef attrName,
+                             const std::string &name) {
+  Value v = entry->addArgument(type, l);
+  NamedAttrList attrs;
+  attrs.set(attrName, b.getStringAttr(name));
+  argAttrs.push_back(attrs);
+  return v;
+}
+
+std::optional<TensorInfo> Generator::tensorInfo(const std::string &name,
+                                                const spec::TensorType &type) {
+  TensorInfo t{name, type.dtype, {}, {}};
+  for (const spec::IntExpr &d : type.shape) {
+    bool dynamic = false;
+    auto v = evalInt(d, /*allowDims=*/true, &dynamic);
+    if (!v)
+      return std::nullopt;
+    if (!dynamic && *v <= 0) {
+      error(d.pos, "dimension " + spec::printIntExpr(d) + " = " +
+                       std::to_string(*v) + " of '" + name +
+                       "' must be positive");
+      return std::nullopt;
+    }
+    t.shape.push_back(dynamic ? ShapedType::kDynamic : *v);
+    t.dimNames.push_back(d.kind == spec::IntExpr::Kind::Name &&
+                                 dimNames.count(d.name)
+                             ? d.name
+                             : "");
+  }
+  return t;
+}
+
+bool Generator::declareInputs(Scope &scope) {
+  for (const spec::Input &in : model.inputs) {
+    auto t = tensorInfo(in.name, in.type);
+    auto elt = elementType(in.type.dtype, in.type.pos);
+    if (!t || !elt)
+      return false;
+    scope.values[in.name] = addArgument(RankedTensorType::get(t->shape, *elt),
+                                        loc(in.pos, scope), "loom.input",
+                                        in.name);
+    info.inputs.push_back(*t);
+  }
+  return true;
+}
+
+bool Generator::declareParams(const std::vector<spec::Param> &params,
+                              Scope &scope, const std::string &blockName) {
+  for (const spec::Param &p : params) {
+    std::string name = scope.path.empty() ? p.name : scope.path + "." + p.name;
+    for (const ParamInfo &existing : info.params)
+      if (existing.name == name)
+        return error(p.pos, "parameter '" + name +
+                                "' is created twice: give each block "
+                                "instance its own name with 'as'");
+    auto t = tensorInfo(name, p.type);
+    auto elt = elementType(p.type.dtype, p.type.pos);
+    if (!t || !elt)
+      return false;
+    for (auto [i, d] : llvm::enumerate(t->shape))
+      if (ShapedType::isDynamic(d))
+        return error(p.type.shape[i].pos,
+                     "parameter '" + name + "' has a dynamic dim: parameters "
+                     "have static shapes (config names only)");
+    ParamInfo pi;
+    pi.name = name;
+    pi.dtype = p.type.dtype;
+    pi.shape = t->shape;
+    pi.blockPath = scope.path;
+    pi.blockName = blockName;
+    pi.pos = p.pos;
+    pi.initKind = p.init.kind;
+    static const std::map<std::string, std::vector<std::string>> inits = {
+        {"normal", {"std"}},         {"uniform", {"low", "high"}},
+        {"zeros", {}},               {"ones", {}},
+        {"constant", {"value"}}};
+    auto known = inits.find(p.init.kind);
+    if (known == inits.end())
+      return error(p.init.pos, "unknown init '" + p.init.kind +
+                                   "' (expected normal, uniform, zeros, ones "
+                                   "or constant)");
+    for (const spec::KeywordArg &kw : p.init.args) {
+      if (!llvm::is_contained(known->second, kw.name))
+        return error(kw.pos, "init '" + p.init.kind + "' has no argument '" +
+                                 kw.name + "'");
+      double v;
+      if (kw.value.kind == spec::AttrValue::Kind::Float) {
+        v = kw.value.floatValue;
+      } else if (kw.value.kind == spec::AttrValue::Kind::Int) {
+        auto i = evalInt(kw.value.intValue, false);
+        if (!i)
+          return false;
+        v = static_cast<double>(*i);
+      } else {
+        return error(kw.pos, "init argument '" + kw.name + "' must be a number");
+      }
+      pi.initArgs[kw.name] = v;
+    }
+    for (const std::string &required : known->second)
+      if (!pi.initArgs.count(required))
+        return error(p.init.pos, "init '" + p.init.kind + "' needs '" +
+                                     required + "'");
+    if (pi.initKind == "normal" && !(pi.initArgs["std"] > 0))
+      return error(p.init.pos, "normal init needs std > 0");
+    if (pi.initKind == "uniform" &&
+        !(pi.initArgs["low"] < pi.initArgs["high"]))
+      return error(p.init.pos, "uniform init needs low < high");
+    Location l = NameLoc::get(b.getStringAttr(name), loc(p.pos, Scope{}));
+    scope.values[p.name] = addArgument(RankedTensorType::get(t->shape, *elt),
+                                       l, "loom.param", name);
+    info.params.push_back(std::move(pi));
+  }
+  return true;
+}
+
+bool Generator::declareTies(Scope &scope) {
+  for (const spec::Tie &t : model.ties) {
+    auto target = std::find_if(
+        info.params.begin(), info.params.end(),
+        [&](const ParamInfo &p) { return p.name == t.target; });
+    if (target == info.params.end())
+      return error(t.pos, "tie '" + t.name + "': '" + t.target +
+                              "' is not a model-level parameter");
+    target->aliases.push_back(t.name);
+    scope.values[t.name] = scope.values[t.target];
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Statements
+//===----------------------------------------------------------------------===//
+
+bool Generator::genStmts(const std::vector<spec::Stmt> &stmts, Scope &scope) {
+  for (const spec::Stmt &s : stmts) {
+    std::optional<std::vector<Value>> values =
+        s.repeat ? genRepeat(s, scope) : genExpr(s.value, scope);
+    if (!values)
+      return false;
+    if (values->size() != s.results.size())
+      return error(s.pos, "'" + s.value.name + "' gives " +
+                              std::to_string(values->size()) +
+                              " value(s) but the statement binds " +
+                              std::to_string(s.results.size()));
+    for (auto [name, v] : llvm::zip(s.results, *values))
+      scope.values[name] = v;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Functions
+//===----------------------------------------------------------------------===//
+
+/// Clones `graph` as `name` returning `results`, then drops the ops and
+/// arguments the results do not need.
+void Generator::derive(func::FuncOp graph, const std::string &name,
+                       const std::vector<std::pair<std::string, Value>> &results,
+                       const std::vector<std::string> &resultNames) {
+  IRMapping map;
+  b.setInsertionPointToEnd(module->getBody());
+  auto fn = cast<func::FuncOp>(b.clone(*graph, map));
+  fn.setSymName(name);
+  Block &body = fn.getBody().front();
+  body.getTerminator()->erase();
+  b.setInsertionPointToEnd(&body);
+  SmallVector<Value> values;
+  SmallVector<Type> types;
+  for (const auto &r : results) {
+    values.push_back(map.lookup(r.second));
+    types.push_back(r.second.getType());
+  }
+  func::ReturnOp::create(b, fn.getLoc(), values);
+  fn.setType(b.getFunctionType(body.getArgumentTypes(), types));
+  for (auto [i, n] : llvm::enumerate(resultNames))
+    fn.setResultAttr(i, "loom.output", b.getStringAttr(n));
+  // Everything loom builds is pure: drop what the results do not reach.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty())
+      op.erase();
+  llvm::BitVector unused(body.getNumArguments());
+  for (BlockArgument a : body.getArguments())
+    if (a.use_empty())
+      unused.set(a.getArgNumber());
+  (void)fn.eraseArguments(unused);
+}
+
+
+OwningOpRef<ModuleOp> Generator::run() {
+  if (!checkDeclarations() || !checkRecursion() || !evaluateConfig())
+    return nullptr;
+  info.name = model.name;
+  module = ModuleOp::create(FileLineColLoc::get(&ctx, model.file, model.pos.line,
+                                                model.pos.col),
+                            model.name);
+  b.setInsertionPointToEnd(module->getBody());
+  auto graph = func::FuncOp::create(b, module->getLoc(), "graph",
+                                    b.getFunctionType({}, {}));
+  entry = graph.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Scope top;
+  if (!declareInputs(top) || !declareParams(model.params, top, "") ||
+      !declareTies(top) || !genStmts(model.body, top))
+    return nullptr;
+
+  std::vector<std::pair<std::string, Value>> outputs;
+  std::vector<std::string> outputNames;
+  for (const spec::Output &o : model.outputs) {
+    auto v = lookup(o.value, o.pos, top);
+    if (!v)
+      return nullptr;
+    outputs.emplace_back(o.name, *v);
+    outputNames.push_back(o.name);
+    auto t = cast<RankedTensorType>(v->getType());
+    TensorInfo ti{o.name, "", {t.getShape().begin(), t.getShape().end()}, {}};
+    llvm::raw_string_ostream os(ti.dtype);
+    t.getElementType().print(os);
+    info.outputs.push_back(ti);
+  }
+  std::optional<Value> loss;
+  if (model.loss) {
+    loss = lookup(model.loss->value, model.loss->pos, top);
+    if (!loss)
+      return nullptr;
+    auto t = cast<RankedTensorType>(loss->getType());
+    if (t.getRank() != 0) {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      t.print(os);
+      error(model.loss->pos, "the loss '" + model.loss->value +
+                                 "' must be a rank-0 tensor, got " + s);
+      return nullptr;
+    }
+    info.hasLoss = true;
+  }
+  if (outputs.empty() && !loss) {
+    error(model.pos, "model '" + model.name +
+                         "' declares no output and no loss: nothing to compute");
+    return nullptr;
+  }
+  graph.setType(b.getFunctionType(entry->getArgumentTypes(), {}));
+  for (auto [i, attrs] : llvm::enumerate(argAttrs))
+    graph.setArgAttrs(i, attrs.getDictionary(&ctx));
+  func::ReturnOp::create(b, graph.getLoc());
+
+  if (!outputs.empty())
+    derive(graph, "forward", outputs, outputNames);
+  if (loss)
+    derive(graph, "loss", {{"loss", *loss}}, {"loss"});
+  graph.erase();
+  if (failed || mlir::failed(mlir::verify(*module)))
+    return nullptr;
+  return std::move(module);
+}

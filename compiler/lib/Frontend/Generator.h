@@ -1,0 +1,106 @@
+//===- Generator.h - the state of one spec-to-IR generation ---------------===//
+#ifndef LOOM_FRONTEND_GENERATOR_H
+#define LOOM_FRONTEND_GENERATOR_H
+
+#include "OpTable.h"
+#include "loom/Frontend/MLIRGen.h"
+
+#include "Loom/IR/LoomOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+
+#include <map>
+#include <set>
+
+namespace loom::frontend {
+
+/// Routes MLIR error diagnostics into spec::Diagnostics, with the spec
+/// position and block path taken from the location.
+class DiagnosticBridge {
+public:
+  DiagnosticBridge(mlir::MLIRContext &ctx, spec::Diagnostics &diags,
+                   std::string defaultFile);
+
+private:
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+/// The names visible in a model or block body.
+struct Scope {
+  std::map<std::string, mlir::Value> values;
+  std::string path; // instance path of the block ("" at model level)
+  const spec::Block *block = nullptr;
+};
+
+class Generator {
+public:
+  Generator(const spec::Model &model, mlir::MLIRContext &ctx,
+            const GenOptions &options, ModelInfo &info,
+            spec::Diagnostics &diags);
+  mlir::OwningOpRef<mlir::ModuleOp> run();
+
+  // Helpers shared by the statement and call code (GenCalls.cpp).
+  bool error(spec::Pos pos, const std::string &message);
+  mlir::Location loc(spec::Pos pos, const Scope &scope);
+  std::optional<int64_t> evalInt(const spec::IntExpr &e, bool allowDims,
+                                 bool *dynamic = nullptr);
+  std::optional<mlir::Type> elementType(const std::string &dtype,
+                                        spec::Pos pos);
+
+private:
+  const spec::Model &model;
+  mlir::MLIRContext &ctx;
+  const GenOptions &options;
+  ModelInfo &info;
+  spec::Diagnostics &diags;
+  mlir::OpBuilder b;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  mlir::Block *entry = nullptr;
+  std::vector<mlir::NamedAttrList> argAttrs;
+
+  std::map<std::string, int64_t> config;
+  std::set<std::string> dimNames;
+  std::map<std::string, const spec::Block *> blocks;
+  bool failed = false;
+
+  // Generator.cpp
+  bool checkDeclarations();
+  bool checkRecursion();
+  bool evaluateConfig();
+  bool declareInputs(Scope &scope);
+  bool declareParams(const std::vector<spec::Param> &params, Scope &scope,
+                     const std::string &blockName);
+  bool declareTies(Scope &scope);
+  bool genStmts(const std::vector<spec::Stmt> &stmts, Scope &scope);
+  void derive(mlir::func::FuncOp graph, const std::string &name,
+              const std::vector<std::pair<std::string, mlir::Value>> &results,
+              const std::vector<std::string> &resultNames);
+  std::optional<TensorInfo> tensorInfo(const std::string &name,
+                                       const spec::TensorType &type);
+  mlir::Value addArgument(mlir::Type type, mlir::Location loc,
+                          llvm::StringRef attrName, const std::string &name);
+
+  // GenCalls.cpp
+  std::optional<std::vector<mlir::Value>> genExpr(const spec::Expr &e,
+                                                  Scope &scope);
+  std::optional<mlir::Value> genSingle(const spec::Expr &e, Scope &scope);
+  std::optional<mlir::Value> genOpCall(const OpSpec &op, const spec::Expr &e,
+                                       Scope &scope);
+  std::optional<std::vector<mlir::Value>>
+  genBlockCall(const spec::Block &block, const spec::Expr &e,
+               std::vector<mlir::Value> args, Scope &caller,
+               const std::string &instancePath);
+  std::optional<std::vector<mlir::Value>> genRepeat(const spec::Stmt &s,
+                                                    Scope &scope);
+  std::optional<mlir::Attribute> convertAttr(const OpSpec &op,
+                                             const AttrSpec &attr,
+                                             const spec::AttrValue &v);
+  std::optional<mlir::Value> lookup(const std::string &name, spec::Pos pos,
+                                    Scope &scope);
+  std::string suggest(const std::string &name, const Scope &scope);
+};
+
+} // namespace loom::frontend
+
+#endif // LOOM_FRONTEND_GENERATOR_H

@@ -406,6 +406,20 @@ std::optional<Value> Generator::genOpCall(const OpSpec &op, const spec::Expr &e,
       attrs.set(a.name, b.getI64IntegerAttr(std::stoll(a.dslDefault)));
   }
   Location l = loc(e.pos, scope);
+  if (llvm::StringRef(op.mnemonic) == "constant") {
+    // constant(value=V, dtype=T): a rank-0 tensor that broadcasts.
+    Type elt = b.getF32Type();
+    if (auto dtype = attrs.get("dtype"))
+      elt = cast<TypeAttr>(dtype).getValue();
+    double v = cast<FloatAttr>(attrs.get("value")).getValueAsDouble();
+    auto type = RankedTensorType::get({}, elt);
+    Attribute scalar = isa<FloatType>(elt)
+                           ? Attribute(FloatAttr::get(elt, v))
+                           : Attribute(IntegerAttr::get(elt, (int64_t)v));
+    return mlir::loom::ConstantOp::create(
+               b, l, cast<ElementsAttr>(DenseElementsAttr::get(type, scalar)))
+        .getResult();
+  }
   OperationState state(l, "loom." + std::string(op.mnemonic));
   state.addOperands(operands);
   state.addAttributes(attrs);

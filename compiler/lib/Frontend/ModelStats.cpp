@@ -177,7 +177,18 @@ std::string (::loom::frontend::formatInfo)(const ModelInfo &info,
   std::map<std::string, int64_t> byGroup;
   std::vector<std::string> groupOrder;
   for (const ParamInfo &p : info.params) {
-    std::string group = "(model)";
+    // Model-level parameters group by name prefix: bert.embeddings.*,
+    // cls.predictions.*, ln_f.*; a plain name (wte) is its own group.
+    std::string group = p.name;
+    {
+      size_t first = p.name.find('.');
+      size_t second =
+          first == std::string::npos ? first : p.name.find('.', first + 1);
+      if (second != std::string::npos)
+        group = p.name.substr(0, second);
+      else if (first != std::string::npos)
+        group = p.name.substr(0, first);
+    }
     if (!p.blockPath.empty()) {
       // h.3.attn -> h.*, encoder.layers.1 -> encoder.layers.*
       std::string path = p.blockPath;

@@ -15,6 +15,9 @@ std::vector<OpSpec> buildTable() {
   for (const char *m : {"neg", "exp", "log", "sqrt", "rsqrt", "erf", "tanh",
                         "sigmoid", "relu", "silu", "merge_heads"})
     unary(m);
+  // A rank-0 constant; the only op without tensor operands.
+  t.push_back({"constant", {}, -1,
+               {{"value", K::Float, true}, {"dtype", K::DType, false}}});
   t.push_back({"compare", {"lhs", "rhs"}, -1,
                {{"predicate", K::Predicate, true}}});
   t.push_back({"select", {"condition", "on_true", "on_false"}, -1, {}});

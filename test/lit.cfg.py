@@ -1,5 +1,6 @@
 # -*- Python -*-
-# lit configuration for loom: .mlir tests run through loom-opt and FileCheck.
+# lit configuration for loom: .mlir tests run through loom-opt and FileCheck;
+# .loom and .test tests drive the model compiler loomc (test/Frontend).
 import os
 
 import lit.formats
@@ -8,10 +9,19 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "loom"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".loom", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.loom_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+# Inputs/ hold files that tests read (JSON specs have no comments, so they
+# cannot carry RUN lines); fuzz/ holds corpora, not lit tests.
+config.excludes = [
+    "CMakeLists.txt",
+    "lit.cfg.py",
+    "lit.site.cfg.py",
+    "unit",
+    "Inputs",
+    "fuzz",
+]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
@@ -20,5 +30,8 @@ llvm_config.use_default_substitutions()
 # Tools: ours from the build, FileCheck & co from LLVM 22.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.loom_tools_dir, config.llvm_tools_dir]
-tools = [ToolSubst("loom-opt", unresolved="fatal")]
+tools = [
+    ToolSubst("loom-opt", unresolved="fatal"),
+    ToolSubst("loomc", unresolved="fatal"),
+]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

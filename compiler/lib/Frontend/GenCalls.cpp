@@ -8,7 +8,8 @@ using namespace mlir;
 using namespace ::loom::frontend;
 namespace spec = ::loom::spec;
 
-std::string Generator::suggest(const std::string &name, const Scope &scope) {
+std::string Generator::suggest(const std::string &name, const Scope &scope,
+                               bool blocksOnly) {
   std::string best;
   unsigned bestDistance = 3;
   auto consider = [&](const std::string &candidate) {
@@ -18,10 +19,12 @@ std::string Generator::suggest(const std::string &name, const Scope &scope) {
       best = candidate;
     }
   };
-  for (const auto &[n, v] : scope.values)
-    consider(n);
-  for (const OpSpec &op : allOps())
-    consider(op.mnemonic);
+  if (!blocksOnly) {
+    for (const auto &[n, v] : scope.values)
+      consider(n);
+    for (const OpSpec &op : allOps())
+      consider(op.mnemonic);
+  }
   for (const auto &[n, blk] : blocks)
     consider(n);
   return best.empty() ? "" : " (did you mean '" + best + "'?)";
@@ -142,7 +145,7 @@ Generator::genBlockCall(const spec::Block &blk, const spec::Expr &e,
   scope.block = &blk;
   for (auto [name, v] : llvm::zip(blk.args, args))
     scope.values[name] = v;
-  if (!declareParams(blk.params, scope, blk.name) ||
+  if (!declareParams(blk.params, scope, blk.name, e.pos) ||
       !genStmts(blk.body, scope))
     return std::nullopt;
   ++info.blockInstances[blk.name];
@@ -165,7 +168,7 @@ std::optional<std::vector<Value>> Generator::genRepeat(const spec::Stmt &s,
                         ? "repeat takes a block, and '" + call.name +
                               "' is a loom op"
                         : "unknown block '" + call.name + "'" +
-                              suggest(call.name, scope));
+                              suggest(call.name, scope, /*blocksOnly=*/true));
     return std::nullopt;
   }
   auto count = evalInt(*s.repeat, /*allowDims=*/false);

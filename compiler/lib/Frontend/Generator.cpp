@@ -172,8 +172,10 @@ bool Generator::checkDeclarations() {
     for (const spec::Param &p : blk.params)
       unique("block argument or parameter", p.name, p.pos, local);
   }
+  // Outputs (and the loss) are a namespace of their own.
+  std::map<std::string, spec::Pos> outputs;
   for (const spec::Output &o : model.outputs)
-    unique("output", o.name, o.pos, seen);
+    unique("output", o.name, o.pos, outputs);
   return !failed;
 }
 
@@ -282,14 +284,18 @@ bool Generator::declareInputs(Scope &scope) {
 }
 
 bool Generator::declareParams(const std::vector<spec::Param> &params,
-                              Scope &scope, const std::string &blockName) {
+                              Scope &scope, const std::string &blockName,
+                              std::optional<spec::Pos> callPos) {
   for (const spec::Param &p : params) {
     std::string name = scope.path.empty() ? p.name : scope.path + "." + p.name;
     for (const ParamInfo &existing : info.params)
-      if (existing.name == name)
-        return error(p.pos, "parameter '" + name +
-                                "' is created twice: give each block "
-                                "instance its own name with 'as'");
+      if (existing.name == name || llvm::is_contained(existing.aliases, name))
+        return error(callPos.value_or(p.pos),
+                     "parameter '" + name + "' already exists" +
+                         (callPos ? ": instance '" + scope.path +
+                                        "' is created twice (give each "
+                                        "instance its own name with 'as')"
+                                  : std::string()));
     auto t = tensorInfo(name, p.type);
     auto elt = elementType(p.type.dtype, p.type.pos);
     if (!t || !elt)

@@ -15,17 +15,6 @@
 
 namespace loom::frontend {
 
-/// Routes MLIR error diagnostics into spec::Diagnostics, with the spec
-/// position and block path taken from the location.
-class DiagnosticBridge {
-public:
-  DiagnosticBridge(mlir::MLIRContext &ctx, spec::Diagnostics &diags,
-                   std::string defaultFile);
-
-private:
-  mlir::ScopedDiagnosticHandler handler;
-};
-
 /// The names visible in a model or block body.
 struct Scope {
   std::map<std::string, mlir::Value> values;
@@ -69,8 +58,10 @@ private:
   bool checkRecursion();
   bool evaluateConfig();
   bool declareInputs(Scope &scope);
+  /// `callPos`: the block call creating them (for duplicate instances).
   bool declareParams(const std::vector<spec::Param> &params, Scope &scope,
-                     const std::string &blockName);
+                     const std::string &blockName,
+                     std::optional<spec::Pos> callPos = std::nullopt);
   bool declareTies(Scope &scope);
   bool genStmts(const std::vector<spec::Stmt> &stmts, Scope &scope);
   void derive(mlir::func::FuncOp graph, const std::string &name,
@@ -98,7 +89,8 @@ private:
                                              const spec::AttrValue &v);
   std::optional<mlir::Value> lookup(const std::string &name, spec::Pos pos,
                                     Scope &scope);
-  std::string suggest(const std::string &name, const Scope &scope);
+  std::string suggest(const std::string &name, const Scope &scope,
+                      bool blocksOnly = false);
 };
 
 } // namespace loom::frontend

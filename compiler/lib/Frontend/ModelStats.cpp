@@ -15,14 +15,17 @@ using namespace ::loom::frontend;
 
 namespace {
 
-std::optional<int64_t> elements(Type t) {
+std::optional<double> elements(Type t) {
   auto rt = dyn_cast<RankedTensorType>(t);
   if (!rt || !rt.hasStaticShape())
     return std::nullopt;
-  return rt.getNumElements();
+  double n = 1;
+  for (int64_t d : rt.getShape())
+    n *= static_cast<double>(d);
+  return n;
 }
 
-std::optional<int64_t> bytes(Type t) {
+std::optional<double> bytes(Type t) {
   auto n = elements(t);
   if (!n)
     return std::nullopt;
@@ -31,7 +34,7 @@ std::optional<int64_t> bytes(Type t) {
 }
 
 /// FLOPs of one primitive op, per the rules in ModelStats.h.
-std::optional<int64_t> opFlops(Operation *op) {
+std::optional<double> opFlops(Operation *op) {
   using namespace mlir::loom;
   if (isa<ConstantOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp, GatherOp,
           EmbeddingOp, PositionsOp, CausalMaskOp, PatchifyOp, PrependTokenOp,
@@ -42,7 +45,7 @@ std::optional<int64_t> opFlops(Operation *op) {
     auto out = elements(op->getResult(0).getType());
     if (!out || !lhs.hasStaticShape())
       return std::nullopt;
-    return 2 * *out * lhs.getShape().back();
+    return 2 * *out * static_cast<double>(lhs.getShape().back());
   }
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(op))
     return elements(op->getOperand(0).getType());
@@ -60,7 +63,7 @@ FunctionStats statsOf(func::FuncOp fn) {
   mlir::loom::populateDecompositionPatterns(patterns);
   (void)applyPatternsGreedily(copy->getOperation(), std::move(patterns));
 
-  int64_t flops = 0, all = 0, live = 0, peak = 0;
+  double flops = 0, all = 0, live = 0, peak = 0;
   bool known = true;
   std::map<Operation *, int> index;
   std::vector<Operation *> order;
@@ -260,7 +263,7 @@ std::string (::loom::frontend::formatInfo)(const ModelInfo &info,
       os << what << ": bind every dim (--dim NAME=N) to count FLOPs\n";
       return;
     }
-    double f = static_cast<double>(*s.flops) * factor;
+    double f = *s.flops * factor;
     os << what << " FLOPs (" << dims << "): " << human(f, "FLOP");
     if (tokens)
       os << ", " << human(f / tokens, "FLOP") << " per token";
@@ -275,11 +278,11 @@ std::string (::loom::frontend::formatInfo)(const ModelInfo &info,
            stats.loss, 3.0);
   if (stats.forward.peakActivationBytes)
     os << "activation memory, inference (peak live, program order): "
-       << humanBytes(static_cast<double>(*stats.forward.peakActivationBytes))
+       << humanBytes(*stats.forward.peakActivationBytes)
        << "\n";
   if (stats.loss.allActivationBytes)
     os << "activation memory, training (all intermediates kept): "
-       << humanBytes(static_cast<double>(*stats.loss.allActivationBytes))
+       << humanBytes(*stats.loss.allActivationBytes)
        << "\n";
   return os.str();
 }

@@ -21,6 +21,7 @@
 #include "Lexer.h"
 
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -393,20 +394,30 @@ bool Parser::parseKeywordArgs(std::vector<KeywordArg> &args, bool allowExprs) {
     consume();
     return true;
   }
-  do {
+  while (true) {
     KeywordArg kw;
     kw.pos = tok.pos;
-    if (!expectName(kw.name, "a keyword argument name") || !expect('='))
-      return false;
-    if (!parseAttr(kw.value))
+    if (!expectName(kw.name, "a keyword argument name") || !expect('=') ||
+        !parseAttr(kw.value))
       return false;
     args.push_back(std::move(kw));
-    if (!tok.is(',') && !tok.is(')'))
+    if (tok.is(')'))
+      break;
+    if (!tok.is(','))
       return expected(allowExprs ? "',' or ')' (positional arguments cannot "
                                    "follow keyword arguments)"
                                  : "',' or ')'");
-  } while (tok.is(',') && (consume(), true));
-  return expect(')');
+    consume();
+    if (tok.kind == Token::Kind::Name && ahead.is('='))
+      continue;
+    if (tok.is(')'))
+      return expected("a keyword argument after ','");
+    return error(tok.pos, allowExprs ? "positional arguments cannot follow "
+                                       "keyword arguments"
+                                     : "expected 'name=value'");
+  }
+  consume(); // )
+  return true;
 }
 
 bool Parser::parseAttr(AttrValue &v) {
@@ -610,6 +621,11 @@ Syntax loom::spec::syntaxOf(const std::string &path) {
 
 std::optional<Model> loom::spec::parseFile(const std::string &path,
                                            Diagnostics &diags) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diags.error(path, Pos{}, "is a directory, not a model spec");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error(path, Pos{}, "cannot open model spec");

@@ -15,6 +15,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -79,13 +81,34 @@ struct Emitter {
 
 Type elementOf(Value v) { return getElementTypeOrSelf(v.getType()); }
 
+/// ignore_index must be a value of the targets' element type: a truncated
+/// constant would ignore the wrong class.
+std::string ignoreIndexBlocker(Value targets, int64_t ignore) {
+  unsigned width = elementOf(targets).getIntOrFloatBitWidth();
+  if (width >= 64 || llvm::isIntN(width, ignore))
+    return "";
+  return ("ignore_index " + Twine(ignore) + " is not a value of the i" +
+          Twine(width) + " targets")
+      .str();
+}
+
+/// Why `op` (a composite) cannot be decomposed, or "" when it can.
+std::string decompositionBlocker(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::string>(op)
+      .Case([](CrossEntropyOp o) {
+        return ignoreIndexBlocker(o.getTargets(), o.getIgnoreIndex());
+      })
+      .Default([](Operation *) { return std::string(); });
+}
+
 /// Replaces `op` by `value`. The primitives may infer a more static type than
 /// the composite declared; loom users accept that, other users (func.return)
 /// need exactly the declared type, which a reshape copying every dim restores.
 void replace(PatternRewriter &b, Operation *op, Value value) {
   Type declared = op->getResult(0).getType();
   bool onlyLoomUsers = llvm::all_of(op->getUsers(), [](Operation *user) {
-    return isa<LoomDialect>(user->getDialect());
+    // Unregistered ops have no dialect.
+    return isa_and_nonnull<LoomDialect>(user->getDialect());
   });
   if (value.getType() != declared && !onlyLoomUsers) {
     SmallVector<int64_t> copy(cast<RankedTensorType>(declared).getRank(), 0);
@@ -338,6 +361,9 @@ struct DecomposeCrossEntropy : OpRewritePattern<CrossEntropyOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(CrossEntropyOp op,
                                 PatternRewriter &b) const override {
+    std::string why = decompositionBlocker(op);
+    if (!why.empty())
+      return b.notifyMatchFailure(op, why);
     Emitter e{b, op.getLoc()};
     replace(b, op, crossEntropy(e, op.getLogits(), op.getTargets(),
                                 op.getIgnoreIndex()));
@@ -400,7 +426,26 @@ struct LoomDecomposePass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateDecompositionPatterns(patterns, ops);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
+      signalPassFailure();
+      return;
+    }
+    // A selected composite that is still there could not be expressed in
+    // primitives: report it rather than leave it to a backend that has no
+    // kernel for it.
+    bool blocked = false;
+    getOperation()->walk([&](Operation *op) {
+      if (!op->hasTrait<OpTrait::loom::CompositeOpTrait>())
+        return;
+      StringRef name = op->getName().stripDialect();
+      if (!ops.empty() && !llvm::is_contained(ops, name.str()))
+        return;
+      std::string why = decompositionBlocker(op);
+      op->emitOpError("cannot be decomposed into primitive loom ops")
+          << (why.empty() ? "" : ": ") << why;
+      blocked = true;
+    });
+    if (blocked)
       signalPassFailure();
   }
 };

@@ -34,7 +34,8 @@ RankedTensorType meet(RankedTensorType a, RankedTensorType b) {
 
 bool usersAcceptRefinement(Value v, bool returnFollows) {
   for (Operation *user : v.getUsers()) {
-    if (isa<LoomDialect>(user->getDialect()))
+    // Unregistered ops (no dialect) accept nothing but their exact types.
+    if (isa_and_nonnull<LoomDialect>(user->getDialect()))
       continue;
     if (isa<func::ReturnOp>(user) && returnFollows)
       continue;
@@ -51,14 +52,19 @@ struct LoomInferShapesPass
 
   void refine(func::FuncOp fn) {
     // The signature follows the returned types only for a single-block body
-    // that no call site depends on.
+    // that no call site depends on. Finding the call sites means reading the
+    // whole symbol table; when the pass runs nested (on each func.func, in
+    // parallel) that table is not ours to read, and a sibling's pass may be
+    // rewriting its own signature meanwhile, so the signature stays.
     Operation *symbolTableOp = SymbolTable::getNearestSymbolTable(fn);
     bool returnFollows =
         !fn.isExternal() && fn.getBody().hasOneBlock() &&
-        (!symbolTableOp || SymbolTable::symbolKnownUseEmpty(fn, symbolTableOp));
+        (!symbolTableOp ||
+         (getOperation()->isAncestor(symbolTableOp) &&
+          SymbolTable::symbolKnownUseEmpty(fn, symbolTableOp)));
     fn.walk([&](Operation *op) {
       auto iface = dyn_cast<InferTypeOpInterface>(op);
-      if (!iface || !isa<LoomDialect>(op->getDialect()))
+      if (!iface || !isa_and_nonnull<LoomDialect>(op->getDialect()))
         return;
       SmallVector<Type> inferred;
       if (failed(iface.inferReturnTypes(

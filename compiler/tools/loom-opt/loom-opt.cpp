@@ -1,5 +1,7 @@
 //===- loom-opt.cpp - runs loom and upstream passes on .mlir files --------===//
 #include "Loom/IR/LoomDialect.h"
+#include "loom/Conversion/Passes.h"
+#include "loom/Pipelines/Pipelines.h"
 #include "loom/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -11,6 +13,8 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::loom::registerLoomPasses();
+  mlir::loom::registerLoomConversionPasses();
+  loom::pipelines::registerPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -1,6 +1,7 @@
 //===- loomc.cpp - the loom model compiler driver -------------------------===//
 //
-//   loomc MODEL [--emit=loom] [-o FILE] [--dim NAME=N]... [--no-locs]
+//   loomc MODEL -o DIR --dim NAME=N...        (artifact: model.so + manifest)
+//   loomc MODEL [--emit=KIND] [-o FILE] [--dim NAME=N]... [--no-locs]
 //   loomc fmt MODEL --to=text|json [-o FILE]
 //   loomc info MODEL [--dim NAME=N]...
 //
@@ -11,12 +12,23 @@
 #include "loom/Frontend/MLIRGen.h"
 #include "loom/Frontend/ModelStats.h"
 #include "loom/Frontend/Spec.h"
+#include "loom/Pipelines/Emit.h"
+#include "loom/Pipelines/Manifest.h"
+#include "loom/Pipelines/Pipelines.h"
+#include "loom/Conversion/Passes.h"
+#include "loom/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -26,10 +38,20 @@ namespace {
 
 namespace spec = ::loom::spec;
 namespace fe = ::loom::frontend;
+namespace lp = ::loom::pipelines;
+
+/// Dims are 32-bit-sized: sizes and FLOP counts stay far from overflow.
+constexpr long long kMaxDim = 2147483647;
 
 const char *kUsage = R"(usage:
-  loomc MODEL [--emit=loom] [-o FILE] [--dim NAME=N]... [--no-locs]
-      compile a model spec (.loom text or .json) and print its loom IR
+  loomc MODEL -o DIR --dim NAME=N...
+      compile a model spec (.loom text or .json) into DIR/model.so and
+      DIR/manifest.json (docs/artifact.md); every dim must be bound
+  loomc MODEL --emit=KIND [-o FILE] [--dim NAME=N]... [--no-locs]
+      stop at one stage and print it: loom (default), linalg, memref,
+      llvm-dialect, llvm-ir, asm, obj, so, header (obj and so need -o)
+  loomc --print-pipeline
+      the named pass pipelines, stage by stage
   loomc fmt MODEL --to=text|json [-o FILE]
       print the spec in canonical text or JSON syntax (lossless)
   loomc info MODEL [--dim NAME=N]...
@@ -38,6 +60,8 @@ options:
   --dim NAME=N   bind a symbolic dim (e.g. --dim B=1 --dim T=1024)
   -o FILE        write to FILE instead of stdout
   --no-locs      print IR without the spec locations
+  --print-ir-after-all   dump the IR after every pass (to stderr)
+  --mcpu=CPU     target CPU for code generation (default: native)
 )";
 
 int usageError(const std::string &message) {
@@ -49,7 +73,10 @@ int usageError(const std::string &message) {
 struct Options {
   std::string command = "compile"; // compile | fmt | info
   std::string model;
-  std::string emit = "loom";
+  std::string emit; // empty: loom IR, or an artifact directory with -o
+  std::string mcpu = "native";
+  bool printPipeline = false;
+  bool printIRAfterAll = false;
   std::string to;
   std::string output;
   bool locs = true;
@@ -89,6 +116,18 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
       o.locs = false;
       continue;
     }
+    if (a == "--print-pipeline") {
+      o.printPipeline = true;
+      continue;
+    }
+    if (a == "--print-ir-after-all" || a == "--mlir-print-ir-after-all") {
+      o.printIRAfterAll = true;
+      continue;
+    }
+    if (a.rfind("--mcpu=", 0) == 0) {
+      o.mcpu = a.substr(7);
+      continue;
+    }
     for (const char *flag : {"--emit", "--to", "-o", "--dim"}) {
       auto r = value(a, flag, v);
       if (!r)
@@ -107,9 +146,14 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
         std::string name = v.substr(0, eq);
         std::string num = eq == std::string::npos ? "" : v.substr(eq + 1);
         char *end = nullptr;
+        errno = 0;
         long long n = num.empty() ? 0 : std::strtoll(num.c_str(), &end, 10);
         if (name.empty() || num.empty() || *end != '\0' || n <= 0)
           return usageError("--dim expects NAME=N with N > 0, got '" + v + "'");
+        if (errno == ERANGE || n > kMaxDim)
+          return usageError("--dim " + name + ": " + num +
+                            " is too large (at most " +
+                            std::to_string(kMaxDim) + ")");
         o.gen.dims[name] = n;
       }
       goto next;
@@ -122,15 +166,24 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
     o.model = a;
   next:;
   }
+  if (o.printPipeline)
+    return std::nullopt;
   if (o.model.empty())
     return usageError("no model spec given");
   if (o.command == "fmt" && o.to != "text" && o.to != "json")
     return usageError("fmt needs --to=text or --to=json");
   if (o.command != "fmt" && !o.to.empty())
     return usageError("--to is only for 'loomc fmt'");
-  if (o.command == "compile" && o.emit != "loom")
+  static const char *kinds[] = {"loom",     "linalg", "memref", "llvm-dialect",
+                                "llvm-ir",  "asm",    "obj",    "so",
+                                "header"};
+  if (o.command == "compile" && !o.emit.empty() &&
+      std::find(std::begin(kinds), std::end(kinds), o.emit) == std::end(kinds))
     return usageError("unknown --emit kind '" + o.emit +
-                      "' (available: loom)");
+                      "' (available: loom, linalg, memref, llvm-dialect, "
+                      "llvm-ir, asm, obj, so, header)");
+  if ((o.emit == "obj" || o.emit == "so") && o.output.empty())
+    return usageError("--emit=" + o.emit + " writes a binary file: give -o FILE");
   return std::nullopt;
 }
 
@@ -155,12 +208,124 @@ int reportErrors(const spec::Diagnostics &diags) {
   return 1;
 }
 
+std::string printModule(mlir::ModuleOp module, bool locs) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  mlir::OpPrintingFlags flags;
+  if (locs)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  module.print(os, flags);
+  os << "\n";
+  return text;
+}
+
+void enableDumps(mlir::PassManager &pm, void *) {
+  pm.getContext()->disableMultithreading();
+  pm.enableIRPrinting();
+}
+
+bool writeFile(const std::string &path, const std::string &bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    llvm::errs() << path << ": error: cannot write: " << ec.message() << "\n";
+    return false;
+  }
+  out << bytes;
+  return true;
+}
+
+/// Runs the stages, then emits `kind`: an IR stage, LLVM IR, assembly, an
+/// object, a shared library, a header, or the artifact directory.
+int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
+            const fe::ModelInfo &info, spec::Diagnostics &diags) {
+  auto outputs = lp::collectOutputNames(module);
+  auto dumps = o.printIRAfterAll ? enableDumps : nullptr;
+  bool wantsSlots = kind == "artifact" || kind == "header";
+  std::string stopAt = kind == "linalg" || kind == "memref" ? kind
+                       : wantsSlots ? "memref"
+                                    : "llvm-dialect";
+  if (mlir::failed(lp::runStagesUpTo(module, stopAt, dumps, nullptr)))
+    return reportErrors(diags);
+  if (kind == "linalg" || kind == "memref")
+    return writeOutput(o, printModule(module, o.locs));
+
+  std::vector<lp::FunctionSlots> slots;
+  if (wantsSlots) {
+    std::string error;
+    if (!lp::collectSlots(module, outputs, slots, error)) {
+      llvm::errs() << "loomc: internal error: " << error << "\n";
+      return 1;
+    }
+    if (kind == "header")
+      return writeOutput(o, lp::writeHeader(info, slots));
+    if (mlir::failed(lp::runStagesUpTo(module, "llvm-dialect", dumps, nullptr,
+                                       /*after=*/"memref")))
+      return reportErrors(diags);
+  }
+  if (kind == "llvm-dialect")
+    return writeOutput(o, printModule(module, o.locs));
+
+  lp::EmitOptions emit;
+  emit.cpu = o.mcpu;
+  std::string bytes, error;
+  lp::Artifact what = kind == "llvm-ir" ? lp::Artifact::LLVMIR
+                       : kind == "asm"  ? lp::Artifact::Assembly
+                                        : lp::Artifact::Object;
+  if (!lp::emitLLVM(module, what, emit, bytes, error)) {
+    llvm::errs() << "loomc: error: " << error << "\n";
+    return 1;
+  }
+  if (kind == "llvm-ir" || kind == "asm" || kind == "obj")
+    return kind == "obj" ? (writeFile(o.output, bytes) ? 0 : 1)
+                         : writeOutput(o, bytes);
+
+  // so / artifact: object -> shared library (+ manifest).
+  std::string dir = kind == "artifact" ? o.output : "";
+  if (!dir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+      llvm::errs() << dir << ": error: cannot create directory: "
+                   << ec.message() << "\n";
+      return 1;
+    }
+  }
+  std::string so = dir.empty() ? o.output : dir + "/model.so";
+  std::string object = so + ".o";
+  if (!writeFile(object, bytes))
+    return 1;
+  bool linked = lp::linkSharedLibrary(object, so, error);
+  llvm::sys::fs::remove(object);
+  if (!linked) {
+    llvm::errs() << "loomc: error: " << error << "\n";
+    return 1;
+  }
+  if (dir.empty())
+    return 0;
+  if (!writeFile(dir + "/manifest.json",
+                 lp::writeManifest(info, o.gen, o.model, "model.so", slots)))
+    return 1;
+  int64_t arena = 0;
+  for (const lp::FunctionSlots &f : slots)
+    arena = std::max(arena, f.arenaBytes);
+  llvm::outs() << "loomc: wrote " << dir << "/model.so and " << dir
+               << "/manifest.json (" << slots.size()
+               << " functions, largest arena " << arena << " bytes)\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   Options o;
   if (auto code = parseArgs(argc, argv, o))
     return *code;
+  if (o.printPipeline) {
+    for (const lp::Stage &stage : lp::cpuStages())
+      llvm::outs() << "# --emit=" << stage.stopsAt << ": " << stage.summary
+                   << "\n" << stage.name << ": builtin.module("
+                   << stage.pipeline << ")\n\n";
+    return 0;
+  }
 
   spec::Diagnostics diags;
   std::optional<spec::Model> model = spec::parseFile(o.model, diags);
@@ -171,7 +336,29 @@ int main(int argc, char **argv) {
     return writeOutput(o, o.to == "json" ? spec::printJson(*model)
                                          : spec::printText(*model));
 
-  mlir::MLIRContext context;
+  for (const auto &[name, value] : o.gen.dims) {
+    bool declared = false;
+    std::string names;
+    for (const spec::Dim &d : model->dims) {
+      declared |= d.name == name;
+      names += (names.empty() ? "" : ", ") + d.name;
+    }
+    if (!declared)
+      return usageError("--dim " + name + ": model '" + model->name +
+                        "' declares no dim '" + name + "'" +
+                        (names.empty() ? " (it has none)"
+                                       : " (its dims: " + names + ")"));
+  }
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllPasses();
+  mlir::loom::registerLoomPasses();
+  mlir::loom::registerLoomConversionPasses();
+  mlir::MLIRContext context(registry);
+  // Errors from any pass print at their spec position.
+  fe::DiagnosticBridge bridge(context, diags, model->file);
   fe::ModelInfo info;
   auto module = fe::generateModule(*model, context, o.gen, info, diags);
   if (!module)
@@ -181,12 +368,18 @@ int main(int argc, char **argv) {
     return writeOutput(
         o, fe::formatInfo(info, fe::computeStats(*module, info), o.gen));
 
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  mlir::OpPrintingFlags flags;
-  if (o.locs)
-    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
-  module->print(os, flags);
-  os << "\n";
-  return writeOutput(o, text);
+  std::string kind = o.emit.empty() ? (o.output.empty() ? "loom" : "artifact")
+                                    : o.emit;
+  if (kind == "loom")
+    return writeOutput(o, printModule(*module, o.locs));
+
+  // Code generation needs static shapes.
+  std::string unbound;
+  for (const spec::Dim &d : model->dims)
+    if (!o.gen.dims.count(d.name))
+      unbound += (unbound.empty() ? "" : ", ") + d.name;
+  if (!unbound.empty())
+    return usageError("compiling '" + model->name + "' needs static shapes: "
+                      "bind " + unbound + " with --dim NAME=N");
+  return compile(o, kind, *module, info, diags);
 }

@@ -30,7 +30,9 @@ def Loom_Dialect : Dialect {
     Function arguments name model parameters and inputs with the discardable
     argument attributes `loom.param = "h.0.attn.c_attn.weight"` and
     `loom.input = "tokens"`; results may carry `loom.output = "logits"`.
-    Names must be non-empty and unique within a function.
+    Names must be non-empty and unique within a function. After
+    bufferization, out-parameters keep their `loom.output` names and the
+    planned scratch buffer is marked `loom.arena`.
   }];
   let hasConstantMaterializer = 1;
   let hasRegionArgAttrVerify = 1;
@@ -39,6 +41,7 @@ def Loom_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kParamAttrName = "loom.param";
     static constexpr ::llvm::StringLiteral kInputAttrName = "loom.input";
     static constexpr ::llvm::StringLiteral kOutputAttrName = "loom.output";
+    static constexpr ::llvm::StringLiteral kArenaAttrName = "loom.arena";
   }];
 }
 

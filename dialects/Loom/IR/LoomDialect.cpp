@@ -46,9 +46,11 @@ static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr,
     for (auto [i, dict] : llvm::enumerate(dicts)) {
       if (!dict || (results == isResult && i == index))
         continue;
-      for (StringRef key : {LoomDialect::kParamAttrName,
-                            LoomDialect::kInputAttrName,
-                            LoomDialect::kOutputAttrName}) {
+      static const StringRef argKeys[] = {LoomDialect::kParamAttrName,
+                                          LoomDialect::kInputAttrName};
+      static const StringRef resultKeys[] = {LoomDialect::kOutputAttrName};
+      for (StringRef key : results ? ArrayRef<StringRef>(resultKeys)
+                                   : ArrayRef<StringRef>(argKeys)) {
         auto other = dict.getAs<StringAttr>(key);
         if (other && other == name)
           return op->emitError()
@@ -63,9 +65,10 @@ static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr,
   fn.getAllArgAttrs(argDicts);
   fn.getAllResultAttrs(resDicts);
   // Report each duplicate pair once: from the later position.
-  if (failed(check(ArrayRef(argDicts).take_front(isResult ? argDicts.size()
-                                                          : index),
-                   /*results=*/false)))
+  // Arguments (parameters and inputs) and results (outputs) are separate
+  // namespaces: an output may share its name with an input.
+  if (!isResult &&
+      failed(check(ArrayRef(argDicts).take_front(index), /*results=*/false)))
     return failure();
   if (isResult &&
       failed(check(ArrayRef(resDicts).take_front(index), /*results=*/true)))
@@ -78,10 +81,32 @@ LogicalResult LoomDialect::verifyRegionArgAttribute(Operation *op,
                                                     unsigned argIndex,
                                                     NamedAttribute attr) {
   StringRef key = attr.getName().getValue();
-  if (key == kParamAttrName || key == kInputAttrName)
+  if (key == kParamAttrName || key == kInputAttrName) {
+    // An argument is a parameter or an input, not both.
+    if (auto fn = dyn_cast<FunctionOpInterface>(op))
+      if (DictionaryAttr dict = fn.getArgAttrDict(argIndex);
+          dict && dict.get(kParamAttrName) && dict.get(kInputAttrName))
+        return op->emitError() << "argument #" << argIndex
+                               << " has both loom.param and loom.input";
     return verifyNameAttr(op, attr, argIndex, /*isResult=*/false);
+  }
+  // After bufferization, results become out-parameters that keep their
+  // loom.output names, and loom-plan-arena marks the arena argument.
+  if (key == kOutputAttrName) {
+    if (!isa<StringAttr>(attr.getValue()) ||
+        cast<StringAttr>(attr.getValue()).getValue().empty())
+      return op->emitError() << "'loom.output' on argument #" << argIndex
+                             << " must be a non-empty string";
+    return success();
+  }
+  if (key == kArenaAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'loom.arena' must be a unit attribute";
+    return success();
+  }
   return op->emitError() << "unknown loom argument attribute '" << key
-                         << "' (expected loom.param or loom.input)";
+                         << "' (expected loom.param, loom.input, or after "
+                            "bufferization loom.output or loom.arena)";
 }
 
 LogicalResult LoomDialect::verifyRegionResultAttribute(Operation *op,

@@ -260,8 +260,15 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult SplitHeadsOp::fold(FoldAdaptor) {
-  if (auto merge = getInput().getDefiningOp<MergeHeadsOp>())
-    return sameTypeOr(merge.getInput(), getType());
+  // merge_heads then split_heads is the identity only when the split makes as
+  // many heads as were merged; with a dynamic head dim the types alone cannot
+  // tell (tensor<?x?x5x?xf32> round-trips through any num_heads).
+  if (auto merge = getInput().getDefiningOp<MergeHeadsOp>()) {
+    auto in = merge.getInput().getType();
+    if (in.getDimSize(in.getRank() - 3) ==
+        static_cast<int64_t>(getNumHeads()))
+      return sameTypeOr(merge.getInput(), getType());
+  }
   return {};
 }
 

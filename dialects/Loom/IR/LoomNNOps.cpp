@@ -9,6 +9,11 @@ static RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
+/// A dim for messages: its size, or "?" when dynamic.
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
 /// Checks that `v` has element type `elt`.
 static LogicalResult sameElement(std::optional<Location> loc, StringRef name,
                                  StringRef what, Value v, Type elt) {
@@ -221,6 +226,16 @@ static LogicalResult inferSoftmax(std::optional<Location> loc, StringRef name,
     return opError(loc, name,
                    "causal needs scores of rank >= 2 ([..., Tq, Tk]), got " +
                        str(x));
+  if (causal) {
+    // As loom.causal_mask, which the decomposition builds: with more queries
+    // than keys the first rows would see no key at all.
+    int64_t tq = x.getDimSize(x.getRank() - 2), tk = x.getShape().back();
+    if (!ShapedType::isDynamic(tq) && !ShapedType::isDynamic(tk) && tq > tk)
+      return opError(loc, name,
+                     "causal needs at least as many keys as queries, got " +
+                         Twine(tq) + " queries and " + Twine(tk) +
+                         " keys in " + str(x));
+  }
   if (mask) {
     auto m = tensorType(mask);
     auto b = broadcastShapes(x.getShape(), m.getShape());
@@ -302,12 +317,18 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
     return opError(loc, name,
                    "the default scale 1/sqrt(Dk) needs a static head dim; "
                    "give scale explicitly");
+  int64_t keys = meetDim(tk, v.getDimSize(r - 2));
+  if (adaptor.getCausal() && !ShapedType::isDynamic(tq) &&
+      !ShapedType::isDynamic(keys) && tq > keys)
+    return opError(loc, name,
+                   "causal needs at least as many keys as queries, got " +
+                       Twine(tq) + " queries and " + Twine(keys) + " keys");
   out.push_back(tq);
   out.push_back(v.getDimSize(r - 1));
   if (Value mask = adaptor.getMask()) {
     auto m = tensorType(mask);
     Shape scores(out.begin(), out.end() - 1);
-    scores.push_back(meetDim(tk, v.getDimSize(r - 2)));
+    scores.push_back(keys);
     auto b = broadcastShapes(scores, m.getShape());
     if (!b || b->size() != scores.size() ||
         !areCompatibleTensorTypes(tensorOf(*b, q.getElementType()),
@@ -372,7 +393,7 @@ LogicalResult PatchEmbedOp::inferReturnTypes(MLIRContext *,
       !dimsCompatible(w.getDimSize(2), p) || !dimsCompatible(w.getDimSize(3), p))
     return opError(loc, name,
                    "weight must be [D, C, " + Twine(p) + ", " + Twine(p) +
-                       "] with C = " + Twine(img.getDimSize(1)) + ", got " +
+                       "] with C = " + dimStr(img.getDimSize(1)) + ", got " +
                        str(w));
   if (failed(sameElement(loc, name, "weight", adaptor.getWeight(),
                          img.getElementType())))
@@ -401,7 +422,7 @@ LogicalResult PrependTokenOp::inferReturnTypes(MLIRContext *,
     ok = dimsCompatible(tok.getDimSize(d), 1);
   if (!ok)
     return opError(loc, getOperationName(),
-                   "token must be [1, ..., 1, " + Twine(x.getDimSize(2)) +
+                   "token must be [1, ..., 1, " + dimStr(x.getDimSize(2)) +
                        "] of " + str(x.getElementType()) + " (rank 1 to 3), got " +
                        str(tok));
   int64_t n = x.getDimSize(1);

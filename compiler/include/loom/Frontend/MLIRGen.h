@@ -5,6 +5,7 @@
 #include "loom/Frontend/Spec.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
 
 #include <map>
@@ -49,6 +50,18 @@ struct ModelInfo {
   bool hasLoss = false;
   /// Block name -> number of instances created.
   std::map<std::string, int64_t> blockInstances;
+};
+
+/// While alive, routes MLIR error diagnostics into `diags` as
+/// `file:line:col: error: message [in block.path]`, the position taken from
+/// the innermost file location (spec positions survive every pass).
+class DiagnosticBridge {
+public:
+  DiagnosticBridge(mlir::MLIRContext &ctx, spec::Diagnostics &diags,
+                   std::string defaultFile);
+
+private:
+  mlir::ScopedDiagnosticHandler handler;
 };
 
 /// Generates a module holding `@forward` (params and inputs -> outputs) and,

@@ -14,12 +14,13 @@ namespace loom::frontend {
 /// element, (batch_)matmul 2*M*N*K per matrix, data movement 0. Unknown when
 /// a shape is dynamic (bind dims with --dim).
 struct FunctionStats {
-  std::optional<int64_t> flops;
+  /// Counted in double: GPT-3-sized figures overflow no integer here.
+  std::optional<double> flops;
   /// Bytes of every intermediate result (what training keeps for backward,
   /// before any rematerialization), and the peak of live intermediates when
   /// run in program order (inference).
-  std::optional<int64_t> allActivationBytes;
-  std::optional<int64_t> peakActivationBytes;
+  std::optional<double> allActivationBytes;
+  std::optional<double> peakActivationBytes;
 };
 
 struct ModelStats {

@@ -1,0 +1,56 @@
+//===- Passes.td - lowering passes of loom -*- tablegen -*-===//
+
+#ifndef LOOM_CONVERSION_PASSES_TD
+#define LOOM_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg"> {
+  let summary = "Lowers primitive loom ops to linalg, tensor, arith and math";
+  let description = [{
+    Each primitive loom op becomes upstream ops on tensors: elementwise ops
+    and reductions become `linalg.generic` (broadcasting through indexing
+    maps), `matmul` becomes `linalg.matmul`, `batch_matmul` a contraction
+    `linalg.generic`, `transpose` `linalg.transpose`, shape ops
+    `tensor.reshape` / `extract_slice` / `insert_slice`, lookups
+    `tensor.extract` inside a generic. Composite ops must be decomposed first
+    (`loom-decompose`). Shapes must be static (bind dims with `--dim`); a
+    dynamic shape is reported as an error naming the op.
+
+    ```mlir
+    %y = loom.add %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+    ```
+    becomes a `linalg.generic` with maps `(d0, d1) -> (d0, d1)`,
+    `(d0, d1) -> (d1)` and `arith.addf` in its body.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"
+  ];
+}
+
+def LoomPlanArena : Pass<"loom-plan-arena", "::mlir::ModuleOp"> {
+  let summary = "Places every intermediate buffer of the entry functions in one arena";
+  let description = [{
+    After bufferization, every `memref.alloc` of a public function is replaced
+    by a `memref.view` into a new last argument `%arena: memref<Nxi8>`, at an
+    offset planned from the buffers' live ranges (first definition to last
+    use, following view-like aliases), best fit by decreasing size, 64-byte
+    aligned. Deallocations are dropped. The function gets the attribute
+    `loom.arena_bytes = N`. Allocations must be static and outside loops.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
+def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Adds `void loom_F(void **slots)` wrappers for LLVM functions";
+  let description = [{
+    For every public `llvm.func @F` whose arguments are all pointers (the
+    bare-pointer calling convention), adds `llvm.func @loom_F(%slots:
+    !llvm.ptr)` that loads `slots[i]` and calls `@F`. One signature for every
+    model: the runtime needs no per-model C prototype.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // LOOM_CONVERSION_PASSES_TD

@@ -1,0 +1,44 @@
+//===- Pipelines.h - loom's named compilation pipelines -------------------===//
+//
+// loomc lowers a model in stages; each stage is a textual pass pipeline so it
+// can be printed (`loomc --print-pipeline`), run alone in loom-opt
+// (`loom-opt --loom-to-linalg`, ...), and dumped after every pass.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_PIPELINES_PIPELINES_H
+#define LOOM_PIPELINES_PIPELINES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+#include <vector>
+
+namespace loom::pipelines {
+
+struct Stage {
+  const char *name;     // registered as loom-opt --<name>
+  const char *stopsAt;  // the --emit kind whose IR this stage produces
+  const char *summary;
+  std::string pipeline; // textual pass pipeline (anchored on builtin.module)
+};
+
+/// The stages in order: loom -> linalg -> bufferized (arena) -> LLVM dialect.
+const std::vector<Stage> &cpuStages();
+
+/// Runs the stages up to and including the one producing `emitKind`
+/// ("linalg", "memref" or "llvm-dialect"), starting after the stage that
+/// produces `after` (from the start when empty); `configure` may enable IR
+/// dumps on the pass manager. Errors are emitted as MLIR diagnostics.
+mlir::LogicalResult runStagesUpTo(mlir::ModuleOp module,
+                                  const std::string &emitKind,
+                                  void (*configure)(mlir::PassManager &, void *),
+                                  void *configureData,
+                                  const std::string &after = "");
+
+/// Registers each stage with the pass pipeline registry (for loom-opt).
+void registerPipelines();
+
+} // namespace loom::pipelines
+
+#endif // LOOM_PIPELINES_PIPELINES_H

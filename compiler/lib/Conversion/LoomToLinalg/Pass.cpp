@@ -1,0 +1,34 @@
+//===- Pass.cpp - the convert-loom-to-linalg pass -------------------------===//
+#include "Common.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_CONVERTLOOMTOLINALG
+#include "loom/Conversion/Passes.h.inc"
+} // namespace mlir::loom
+
+using namespace mlir;
+using namespace mlir::loom;
+
+void mlir::loom::populateLoomToLinalgPatterns(RewritePatternSet &patterns) {
+  lowering::populateElementwisePatterns(patterns);
+  lowering::populateStructuredPatterns(patterns);
+}
+
+namespace {
+struct ConvertLoomToLinalgPass
+    : public mlir::loom::impl::ConvertLoomToLinalgBase<ConvertLoomToLinalgPass> {
+  void runOnOperation() override {
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<LoomDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(&getContext());
+    populateLoomToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,379 @@
+//===- Structured.cpp - contractions, reductions, data movement -----------===//
+#include "Common.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::loom;
+using namespace mlir::loom::lowering;
+
+namespace {
+
+SmallVector<utils::IteratorType> parallel(int64_t n) {
+  return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
+}
+
+Value i64ToIndex(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isIndex())
+    return v;
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions: one generic, reduced dims as reduction iterators; the output
+// keeps size-1 dims (keep_dims) or drops them.
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+struct LowerReduce : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto out = cast<RankedTensorType>(op.getType());
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t rank = in.getRank();
+    llvm::SmallDenseSet<int64_t> reduced;
+    for (int64_t a : op.getAxes())
+      reduced.insert(a < 0 ? a + rank : a);
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    int64_t count = 1;
+    for (int64_t d = 0; d < rank; ++d) {
+      bool r = reduced.contains(d);
+      iterators.push_back(r ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+      if (r) {
+        count *= in.getDimSize(d);
+        if (op.getKeepDims())
+          outExprs.push_back(getAffineConstantExpr(0, ctx));
+      } else {
+        outExprs.push_back(getAffineDimExpr(d, ctx));
+      }
+    }
+    Type elt = in.getElementType();
+    bool isMax = std::is_same_v<OpTy, ReduceMaxOp>;
+    double init = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+    Value acc = filledTensor(rewriter, loc, out, init);
+    SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                   AffineMap::get(rank, 0, outExprs, ctx)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{out}, ValueRange{op.getInput()},
+        ValueRange{acc}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value v = isMax ? Value(arith::MaximumFOp::create(b, l, a[0], a[1]))
+                          : Value(arith::AddFOp::create(b, l, a[0], a[1]));
+          linalg::YieldOp::create(b, l, v);
+        });
+    Value result = generic.getResult(0);
+    if (std::is_same_v<OpTy, ReduceMeanOp>) {
+      Value n = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(
+                             RankedTensorType::get({}, elt),
+                             rewriter.getFloatAttr(elt, double(count))));
+      result = buildElementwise(rewriter, loc, out, {result, n},
+                                [](OpBuilder &b, Location l, ValueRange a) {
+                                  return arith::DivFOp::create(b, l, a[0], a[1]);
+                                });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+struct LowerMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Value acc = filledTensor(rewriter, op.getLoc(), op.getType(), 0.0);
+    rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
+        op, TypeRange{op.getType()}, ValueRange{op.getLhs(), op.getRhs()},
+        ValueRange{acc});
+    return success();
+  }
+};
+
+/// numpy matmul with broadcast batch dims (and rhs optionally [..., N, K]):
+/// loops (batch..., m, n, k), k a reduction.
+struct LowerBatchMatmul : OpRewritePattern<BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    MLIRContext *ctx = rewriter.getContext();
+    auto out = op.getType();
+    auto lhs = cast<RankedTensorType>(op.getLhs().getType());
+    auto rhs = cast<RankedTensorType>(op.getRhs().getType());
+    int64_t batch = out.getRank() - 2;
+    int64_t loops = batch + 3;
+    AffineExpr m = getAffineDimExpr(batch, ctx), n = getAffineDimExpr(batch + 1, ctx),
+               k = getAffineDimExpr(batch + 2, ctx);
+    auto batchExprs = [&](RankedTensorType t) {
+      SmallVector<AffineExpr> e;
+      int64_t tb = t.getRank() - 2;
+      for (int64_t i = 0; i < tb; ++i) {
+        int64_t d = i + (batch - tb);
+        e.push_back(t.getDimSize(i) == 1 && out.getDimSize(d) != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(d, ctx));
+      }
+      return e;
+    };
+    SmallVector<AffineExpr> lhsExprs = batchExprs(lhs);
+    lhsExprs.append({m, k});
+    SmallVector<AffineExpr> rhsExprs = batchExprs(rhs);
+    if (op.getTransposeRhs())
+      rhsExprs.append({n, k});
+    else
+      rhsExprs.append({k, n});
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t d = 0; d < batch + 2; ++d)
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, lhsExprs, ctx),
+                                   AffineMap::get(loops, 0, rhsExprs, ctx),
+                                   AffineMap::get(loops, 0, outExprs, ctx)};
+    auto iterators = parallel(loops);
+    iterators.back() = utils::IteratorType::reduction;
+    Value acc = filledTensor(rewriter, op.getLoc(), out, 0.0);
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), TypeRange{out},
+        ValueRange{op.getLhs(), op.getRhs()}, ValueRange{acc}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value p = arith::MulFOp::create(b, l, a[0], a[1]);
+          linalg::YieldOp::create(b, l, Value(arith::AddFOp::create(b, l, a[2], p)));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+struct LowerTranspose : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Value init = emptyTensor(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, op.getInput(), init,
+                                                     op.getPermutation());
+    return success();
+  }
+};
+
+/// Static reshape: tensor.reshape with a constant shape operand.
+Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
+  if (v.getType() == type)
+    return v;
+  SmallVector<int64_t> shape(type.getShape());
+  auto shapeType =
+      RankedTensorType::get({static_cast<int64_t>(shape.size())}, b.getI64Type());
+  Value s = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(shapeType, ArrayRef<int64_t>(shape)));
+  return tensor::ReshapeOp::create(b, loc, type, v, s);
+}
+
+struct LowerReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    rewriter.replaceOp(op,
+                       reshapeTo(rewriter, op.getLoc(), op.getInput(), op.getType()));
+    return success();
+  }
+};
+
+struct LowerConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    auto type = op.getType();
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += type.getRank();
+    Value acc = emptyTensor(rewriter, op.getLoc(), type);
+    int64_t offset = 0;
+    for (Value in : op.getInputs()) {
+      auto t = cast<RankedTensorType>(in.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
+                                               rewriter.getIndexAttr(1));
+      for (int64_t s : t.getShape())
+        sizes.push_back(rewriter.getIndexAttr(s));
+      acc = tensor::InsertSliceOp::create(rewriter, op.getLoc(), in, acc,
+                                          offsets, sizes, strides);
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+struct LowerSlice : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SliceOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += in.getRank();
+    int64_t size = in.getDimSize(axis);
+    int64_t start = static_cast<int64_t>(op.getStart());
+    if (start < 0)
+      start += size;
+    SmallVector<OpFoldResult> offsets(in.getRank(), rewriter.getIndexAttr(0)),
+        sizes, strides(in.getRank(), rewriter.getIndexAttr(1));
+    offsets[axis] = rewriter.getIndexAttr(start);
+    for (int64_t s : op.getType().getShape())
+      sizes.push_back(rewriter.getIndexAttr(s));
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, op.getType(), op.getInput(), offsets, sizes, strides);
+    return success();
+  }
+};
+
+/// result[...] = input[..., indices[...]]
+struct LowerGather : OpRewritePattern<GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    auto out = op.getType();
+    Value input = op.getInput();
+    Value v = buildElementwise(
+        rewriter, op.getLoc(), out, {op.getIndices()},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          SmallVector<Value> idx;
+          for (int64_t d = 0; d < out.getRank(); ++d)
+            idx.push_back(linalg::IndexOp::create(b, l, d));
+          idx.push_back(i64ToIndex(b, l, a[0]));
+          return tensor::ExtractOp::create(b, l, input, idx);
+        });
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+};
+
+/// result[..., j] = table[ids[...], j]
+struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbeddingOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    auto out = op.getType();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t rank = out.getRank();
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(rank, ctx).getMajorSubMap(rank - 1),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    Value table = op.getTable();
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), TypeRange{out}, ValueRange{op.getIds()},
+        ValueRange{emptyTensor(rewriter, op.getLoc(), out)}, maps,
+        parallel(rank), [&](OpBuilder &b, Location l, ValueRange a) {
+          Value row = i64ToIndex(b, l, a[0]);
+          Value col = linalg::IndexOp::create(b, l, rank - 1);
+          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{row, col});
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// [B, C, H, W] -> [B, C, H/p, p, W/p, p] -> [B, H/p, W/p, C, p, p] ->
+/// [B, N, C*p*p].
+struct LowerPatchify : OpRewritePattern<PatchifyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PatchifyOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    int64_t p = op.getPatch();
+    int64_t b = in.getDimSize(0), c = in.getDimSize(1), h = in.getDimSize(2),
+            w = in.getDimSize(3);
+    Type elt = in.getElementType();
+    Value split = reshapeTo(rewriter, loc, op.getInput(),
+                            RankedTensorType::get({b, c, h / p, p, w / p, p}, elt));
+    auto permutedType = RankedTensorType::get({b, h / p, w / p, c, p, p}, elt);
+    Value permuted =
+        linalg::TransposeOp::create(rewriter, loc, split,
+                                    emptyTensor(rewriter, loc, permutedType),
+                                    ArrayRef<int64_t>{0, 2, 4, 1, 3, 5})
+            .getResult()[0];
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, permuted, op.getType()));
+    return success();
+  }
+};
+
+/// The token broadcast over the batch at sequence position 0, then the input.
+struct LowerPrependToken : OpRewritePattern<PrependTokenOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PrependTokenOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    auto out = op.getType();
+    int64_t b = out.getDimSize(0), n = out.getDimSize(1), d = out.getDimSize(2);
+    Type elt = out.getElementType();
+    auto tokType = RankedTensorType::get({b, 1, d}, elt);
+    Value tok = buildElementwise(rewriter, loc, tokType, {op.getToken()},
+                                 [](OpBuilder &, Location, ValueRange a) {
+                                   return a[0];
+                                 });
+    Value acc = emptyTensor(rewriter, loc, out);
+    auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
+    SmallVector<OpFoldResult> strides(3, one);
+    acc = tensor::InsertSliceOp::create(
+        rewriter, loc, tok, acc, SmallVector<OpFoldResult>{zero, zero, zero},
+        SmallVector<OpFoldResult>{rewriter.getIndexAttr(b), one,
+                                  rewriter.getIndexAttr(d)},
+        strides);
+    acc = tensor::InsertSliceOp::create(
+        rewriter, loc, op.getInput(), acc,
+        SmallVector<OpFoldResult>{zero, one, zero},
+        SmallVector<OpFoldResult>{rewriter.getIndexAttr(b),
+                                  rewriter.getIndexAttr(n - 1),
+                                  rewriter.getIndexAttr(d)},
+        strides);
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateStructuredPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerReduce<ReduceSumOp>, LowerReduce<ReduceMeanOp>,
+               LowerReduce<ReduceMaxOp>, LowerMatmul, LowerBatchMatmul,
+               LowerTranspose, LowerReshape, LowerConcat, LowerSlice,
+               LowerGather, LowerEmbedding, LowerPatchify, LowerPrependToken>(
+      patterns.getContext());
+}

@@ -1,0 +1,171 @@
+//===- Manifest.cpp - the artifact's manifest.json ------------------------===//
+#include "loom/Pipelines/Manifest.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace mlir;
+using json = nlohmann::ordered_json;
+
+std::string loom::pipelines::dtypeName(Type t) {
+  if (t.isF32())
+    return "f32";
+  if (t.isF16())
+    return "f16";
+  if (t.isBF16())
+    return "bf16";
+  if (t.isSignlessInteger(32))
+    return "i32";
+  if (t.isSignlessInteger(64))
+    return "i64";
+  if (t.isSignlessInteger(1))
+    return "i1";
+  return "";
+}
+
+std::map<std::string, std::vector<std::string>>
+loom::pipelines::collectOutputNames(ModuleOp module) {
+  std::map<std::string, std::vector<std::string>> names;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    auto &list = names[fn.getSymName().str()];
+    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+      auto n = fn.getResultAttrOfType<StringAttr>(i, "loom.output");
+      list.push_back(n ? n.str() : "result" + std::to_string(i));
+    }
+  }
+  return names;
+}
+
+bool loom::pipelines::collectSlots(
+    ModuleOp module,
+    const std::map<std::string, std::vector<std::string>> &outputs,
+    std::vector<FunctionSlots> &functions, std::string &error) {
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isPrivate() || fn.isExternal())
+      continue;
+    FunctionSlots f;
+    f.name = fn.getSymName().str();
+    auto it = outputs.find(f.name);
+    size_t nextOutput = 0;
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      auto type = dyn_cast<MemRefType>(fn.getArgument(i).getType());
+      if (!type || !type.hasStaticShape()) {
+        error = "function @" + f.name + ": argument " + std::to_string(i) +
+                " is not a static buffer";
+        return false;
+      }
+      Slot s;
+      s.shape.assign(type.getShape().begin(), type.getShape().end());
+      s.dtype = dtypeName(type.getElementType());
+      if (auto p = fn.getArgAttrOfType<StringAttr>(i, "loom.param")) {
+        s.kind = "param";
+        s.name = p.str();
+      } else if (auto in = fn.getArgAttrOfType<StringAttr>(i, "loom.input")) {
+        s.kind = "input";
+        s.name = in.str();
+      } else if (fn.getArgAttr(i, "loom.arena")) {
+        s.kind = "arena";
+        s.shape.clear();
+        s.dtype.clear();
+      } else if (auto out = fn.getArgAttrOfType<StringAttr>(i, "loom.output")) {
+        s.kind = "output";
+        s.name = out.str();
+        ++nextOutput;
+      } else {
+        s.kind = "output";
+        if (it == outputs.end() || nextOutput >= it->second.size()) {
+          error = "function @" + f.name + ": more out-parameters than results";
+          return false;
+        }
+        s.name = it->second[nextOutput++];
+      }
+      f.slots.push_back(s);
+    }
+    if (auto bytes = fn->getAttrOfType<IntegerAttr>("loom.arena_bytes"))
+      f.arenaBytes = bytes.getInt();
+    if (f.slots.empty() || f.slots.back().kind != "arena") {
+      error = "function @" + f.name + " has no arena argument";
+      return false;
+    }
+    functions.push_back(std::move(f));
+  }
+  return true;
+}
+
+std::string loom::pipelines::writeManifest(
+    const frontend::ModelInfo &info, const frontend::GenOptions &options,
+    const std::string &specPath, const std::string &library,
+    const std::vector<FunctionSlots> &functions) {
+  json m;
+  m["format"] = "loom-artifact";
+  m["version"] = 1;
+  m["model"] = info.name;
+  m["spec"] = specPath;
+  m["library"] = library;
+  json dims = json::object();
+  for (const auto &[name, value] : options.dims)
+    dims[name] = value;
+  m["dims"] = dims;
+  json params = json::array();
+  for (const frontend::ParamInfo &p : info.params) {
+    json init = {{"kind", p.initKind}};
+    for (const auto &[k, v] : p.initArgs)
+      init[k] = v;
+    json entry = {{"name", p.name}, {"dtype", p.dtype},
+                  {"shape", p.shape}, {"init", init}};
+    entry["aliases"] = p.aliases;
+    params.push_back(entry);
+  }
+  m["params"] = params;
+  json inputs = json::array();
+  for (const frontend::TensorInfo &t : info.inputs)
+    inputs.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
+  m["inputs"] = inputs;
+  json fns = json::object();
+  for (const FunctionSlots &f : functions) {
+    json slots = json::array();
+    for (const Slot &s : f.slots) {
+      json j = {{"kind", s.kind}};
+      if (!s.name.empty())
+        j["name"] = s.name;
+      if (s.kind == "output") {
+        j["dtype"] = s.dtype;
+        j["shape"] = s.shape;
+      }
+      slots.push_back(j);
+    }
+    fns[f.name] = {{"symbol", "loom_" + f.name},
+                   {"arena_bytes", f.arenaBytes},
+                   {"slots", slots}};
+  }
+  m["functions"] = fns;
+  return m.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string loom::pipelines::writeHeader(
+    const frontend::ModelInfo &info, const std::vector<FunctionSlots> &functions) {
+  std::string h = "/* Generated by loomc for model '" + info.name +
+                  "'. Entry points of model.so (docs/artifact.md). */\n"
+                  "#ifndef LOOM_MODEL_" + info.name + "_H\n#define LOOM_MODEL_" +
+                  info.name + "_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  for (const FunctionSlots &f : functions) {
+    h += "/* loom_" + f.name + ": slots[i] points to, in order:\n";
+    for (size_t i = 0; i < f.slots.size(); ++i) {
+      const Slot &s = f.slots[i];
+      std::string shape;
+      for (int64_t d : s.shape)
+        shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+      h += " *   [" + std::to_string(i) + "] " + s.kind + " " +
+           (s.kind == "arena" ? std::to_string(f.arenaBytes) + " bytes, 64-byte aligned"
+                              : s.name + " " + s.dtype + "[" + shape + "]") +
+           "\n";
+    }
+    h += " */\nvoid loom_" + f.name + "(void **slots);\n";
+    h += "enum { loom_" + f.name + "_arena_bytes = " +
+         std::to_string(f.arenaBytes) + " };\n\n";
+  }
+  h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  return h;
+}

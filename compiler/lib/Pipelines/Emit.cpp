@@ -1,5 +1,7 @@
 //===- Emit.cpp - LLVM IR, assembly, objects and shared libraries ---------===//
 #include "loom/Pipelines/Emit.h"
+#include "loom/Pipelines/Manifest.h"
+#include "loom/Pipelines/Pipelines.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -105,4 +107,41 @@ bool loom::pipelines::linkSharedLibrary(const std::string &objectPath,
     return false;
   }
   return true;
+}
+
+bool loom::pipelines::compileToSharedLibrary(ModuleOp module,
+                                             const std::string &soPath,
+                                             const EmitOptions &options,
+                                             std::vector<FunctionSlots> &slots,
+                                             std::string &error,
+                                             void (*configure)(PassManager &,
+                                                               void *)) {
+  auto outputs = collectOutputNames(module);
+  if (failed(runStagesUpTo(module, "memref", configure, nullptr))) {
+    error = "lowering failed (see the diagnostics)";
+    return false;
+  }
+  if (!collectSlots(module, outputs, slots, error))
+    return false;
+  if (failed(runStagesUpTo(module, "llvm-dialect", configure, nullptr,
+                           /*after=*/"memref"))) {
+    error = "lowering to LLVM failed (see the diagnostics)";
+    return false;
+  }
+  std::string object;
+  if (!emitLLVM(module, Artifact::Object, options, object, error))
+    return false;
+  std::string objectPath = soPath + ".o";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(objectPath, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = objectPath + ": cannot write: " + ec.message();
+      return false;
+    }
+    out << object;
+  }
+  bool ok = linkSharedLibrary(objectPath, soPath, error);
+  llvm::sys::fs::remove(objectPath);
+  return ok;
 }

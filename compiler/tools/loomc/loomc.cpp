@@ -239,78 +239,68 @@ bool writeFile(const std::string &path, const std::string &bytes) {
 /// object, a shared library, a header, or the artifact directory.
 int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
             const fe::ModelInfo &info, spec::Diagnostics &diags) {
-  auto outputs = lp::collectOutputNames(module);
   auto dumps = o.printIRAfterAll ? enableDumps : nullptr;
-  bool wantsSlots = kind == "artifact" || kind == "header";
+  lp::EmitOptions emit;
+  emit.cpu = o.mcpu;
+  std::string error;
+
+  if (kind == "so" || kind == "artifact") {
+    std::string dir = kind == "artifact" ? o.output : "";
+    if (!dir.empty())
+      if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+        llvm::errs() << dir << ": error: cannot create directory: "
+                     << ec.message() << "\n";
+        return 1;
+      }
+    std::vector<lp::FunctionSlots> slots;
+    std::string so = dir.empty() ? o.output : dir + "/model.so";
+    if (!lp::compileToSharedLibrary(module, so, emit, slots, error, dumps)) {
+      if (!diags.empty())
+        return reportErrors(diags);
+      llvm::errs() << "loomc: error: " << error << "\n";
+      return 1;
+    }
+    if (dir.empty())
+      return 0;
+    if (!writeFile(dir + "/manifest.json",
+                   lp::writeManifest(info, o.gen, o.model, "model.so", slots)))
+      return 1;
+    int64_t arena = 0;
+    for (const lp::FunctionSlots &f : slots)
+      arena = std::max(arena, f.arenaBytes);
+    llvm::outs() << "loomc: wrote " << dir << "/model.so and " << dir
+                 << "/manifest.json (" << slots.size()
+                 << " functions, largest arena " << arena << " bytes)\n";
+    return 0;
+  }
+
+  auto outputs = lp::collectOutputNames(module);
   std::string stopAt = kind == "linalg" || kind == "memref" ? kind
-                       : wantsSlots ? "memref"
-                                    : "llvm-dialect";
+                       : kind == "header"                   ? "memref"
+                                                            : "llvm-dialect";
   if (mlir::failed(lp::runStagesUpTo(module, stopAt, dumps, nullptr)))
     return reportErrors(diags);
-  if (kind == "linalg" || kind == "memref")
+  if (kind == "linalg" || kind == "memref" || kind == "llvm-dialect")
     return writeOutput(o, printModule(module, o.locs));
-
-  std::vector<lp::FunctionSlots> slots;
-  if (wantsSlots) {
-    std::string error;
+  if (kind == "header") {
+    std::vector<lp::FunctionSlots> slots;
     if (!lp::collectSlots(module, outputs, slots, error)) {
       llvm::errs() << "loomc: internal error: " << error << "\n";
       return 1;
     }
-    if (kind == "header")
-      return writeOutput(o, lp::writeHeader(info, slots));
-    if (mlir::failed(lp::runStagesUpTo(module, "llvm-dialect", dumps, nullptr,
-                                       /*after=*/"memref")))
-      return reportErrors(diags);
+    return writeOutput(o, lp::writeHeader(info, slots));
   }
-  if (kind == "llvm-dialect")
-    return writeOutput(o, printModule(module, o.locs));
-
-  lp::EmitOptions emit;
-  emit.cpu = o.mcpu;
-  std::string bytes, error;
+  std::string bytes;
   lp::Artifact what = kind == "llvm-ir" ? lp::Artifact::LLVMIR
-                       : kind == "asm"  ? lp::Artifact::Assembly
+                      : kind == "asm"   ? lp::Artifact::Assembly
                                         : lp::Artifact::Object;
   if (!lp::emitLLVM(module, what, emit, bytes, error)) {
     llvm::errs() << "loomc: error: " << error << "\n";
     return 1;
   }
-  if (kind == "llvm-ir" || kind == "asm" || kind == "obj")
-    return kind == "obj" ? (writeFile(o.output, bytes) ? 0 : 1)
-                         : writeOutput(o, bytes);
-
-  // so / artifact: object -> shared library (+ manifest).
-  std::string dir = kind == "artifact" ? o.output : "";
-  if (!dir.empty()) {
-    if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
-      llvm::errs() << dir << ": error: cannot create directory: "
-                   << ec.message() << "\n";
-      return 1;
-    }
-  }
-  std::string so = dir.empty() ? o.output : dir + "/model.so";
-  std::string object = so + ".o";
-  if (!writeFile(object, bytes))
-    return 1;
-  bool linked = lp::linkSharedLibrary(object, so, error);
-  llvm::sys::fs::remove(object);
-  if (!linked) {
-    llvm::errs() << "loomc: error: " << error << "\n";
-    return 1;
-  }
-  if (dir.empty())
-    return 0;
-  if (!writeFile(dir + "/manifest.json",
-                 lp::writeManifest(info, o.gen, o.model, "model.so", slots)))
-    return 1;
-  int64_t arena = 0;
-  for (const lp::FunctionSlots &f : slots)
-    arena = std::max(arena, f.arenaBytes);
-  llvm::outs() << "loomc: wrote " << dir << "/model.so and " << dir
-               << "/manifest.json (" << slots.size()
-               << " functions, largest arena " << arena << " bytes)\n";
-  return 0;
+  if (kind == "obj")
+    return writeFile(o.output, bytes) ? 0 : 1;
+  return writeOutput(o, bytes);
 }
 
 } // namespace

@@ -3,8 +3,10 @@
 #define LOOM_PIPELINES_EMIT_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <string>
+#include <vector>
 
 namespace loom::pipelines {
 
@@ -26,6 +28,19 @@ bool emitLLVM(mlir::ModuleOp module, Artifact kind, const EmitOptions &options,
 /// compiler driver (`cc -shared ... -lm`).
 bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
                        std::string &error);
+
+struct FunctionSlots;
+
+/// Runs every stage on `module` (loom dialect, static shapes) and writes the
+/// shared library `soPath`; `slots` receives each entry function's slot
+/// order (see docs/artifact.md). Errors go to the context's diagnostics
+/// (stages) or to `error` (emission, linking).
+bool compileToSharedLibrary(mlir::ModuleOp module, const std::string &soPath,
+                            const EmitOptions &options,
+                            std::vector<FunctionSlots> &slots,
+                            std::string &error,
+                            void (*configure)(mlir::PassManager &,
+                                              void *) = nullptr);
 
 } // namespace loom::pipelines
 

@@ -27,7 +27,7 @@ def LoomDecompose : Pass<"loom-decompose"> {
     %y = loom.gelu tanh %x : (tensor<4xf32>) -> tensor<4xf32>
     ```
     After: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` in
-    `loom.mul`, `loom.add`, `loom.pow`, `loom.tanh` and constants.
+    `loom.mul`, `loom.add`, `loom.tanh` and constants (x^3 as x * x * x).
   }];
   let dependentDialects = ["::mlir::loom::LoomDialect"];
   let options = [

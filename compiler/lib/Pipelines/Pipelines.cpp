@@ -15,7 +15,7 @@ const std::vector<loom::pipelines::Stage> &loom::pipelines::cpuStages() {
        // generics merge so fewer intermediates reach the arena.
        "loom-decompose,canonicalize,cse,"
        "convert-loom-to-linalg,canonicalize,"
-       "linalg-fuse-elementwise-ops,canonicalize,cse"},
+       "loom-fuse-elementwise,canonicalize,cse"},
       {"loom-bufferize", "memref",
        "tensors become buffers: results written to caller buffers, every "
        "intermediate placed in one planned arena",

@@ -29,6 +29,19 @@ def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg"> {
   ];
 }
 
+def LoomFuseElementwise : Pass<"loom-fuse-elementwise"> {
+  let summary = "Fuses elementwise linalg producers into consumers that read each element once";
+  let description = [{
+    `linalg-fuse-elementwise-ops` with a control: a producer is fused into its
+    consumer only when the consumer's indexing map for it is a permutation of
+    the consumer's loops, so every produced element is computed exactly once.
+    Upstream's default also fuses, e.g., a layer-norm producer into the
+    matmul that reads it, recomputing the normalization for every output
+    column.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LoomPlanArena : Pass<"loom-plan-arena", "::mlir::ModuleOp"> {
   let summary = "Places every intermediate buffer of the entry functions in one arena";
   let description = [{

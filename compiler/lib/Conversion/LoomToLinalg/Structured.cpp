@@ -96,10 +96,10 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (failed(requireStatic(op, rewriter)))
       return failure();
-    Value acc = filledTensor(rewriter, op.getLoc(), op.getType(), 0.0);
-    rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
-        op, TypeRange{op.getType()}, ValueRange{op.getLhs(), op.getRhs()},
-        ValueRange{acc});
+    // A 2-D matmul is a batch_matmul without batch dims: same loop order.
+    auto bmm = BatchMatmulOp::create(rewriter, op.getLoc(), op.getType(),
+                                     op.getLhs(), op.getRhs(), false);
+    rewriter.replaceOp(op, bmm.getResult());
     return success();
   }
 };
@@ -118,8 +118,14 @@ struct LowerBatchMatmul : OpRewritePattern<BatchMatmulOp> {
     auto rhs = cast<RankedTensorType>(op.getRhs().getType());
     int64_t batch = out.getRank() - 2;
     int64_t loops = batch + 3;
-    AffineExpr m = getAffineDimExpr(batch, ctx), n = getAffineDimExpr(batch + 1, ctx),
-               k = getAffineDimExpr(batch + 2, ctx);
+    // Loop order = dim order when lowered to loops. With rhs [K, N] the
+    // order (m, k, n) makes the innermost loop an axpy over contiguous rows
+    // of rhs and out (vectorizable); with rhs [N, K] (transposed) the order
+    // (m, n, k) makes it a dot product of two contiguous rows.
+    bool axpy = !op.getTransposeRhs();
+    AffineExpr m = getAffineDimExpr(batch, ctx);
+    AffineExpr n = getAffineDimExpr(batch + (axpy ? 2 : 1), ctx);
+    AffineExpr k = getAffineDimExpr(batch + (axpy ? 1 : 2), ctx);
     auto batchExprs = [&](RankedTensorType t) {
       SmallVector<AffineExpr> e;
       int64_t tb = t.getRank() - 2;
@@ -139,13 +145,14 @@ struct LowerBatchMatmul : OpRewritePattern<BatchMatmulOp> {
     else
       rhsExprs.append({k, n});
     SmallVector<AffineExpr> outExprs;
-    for (int64_t d = 0; d < batch + 2; ++d)
+    for (int64_t d = 0; d < batch; ++d)
       outExprs.push_back(getAffineDimExpr(d, ctx));
+    outExprs.append({m, n});
     SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, lhsExprs, ctx),
                                    AffineMap::get(loops, 0, rhsExprs, ctx),
                                    AffineMap::get(loops, 0, outExprs, ctx)};
     auto iterators = parallel(loops);
-    iterators.back() = utils::IteratorType::reduction;
+    iterators[batch + (axpy ? 1 : 2)] = utils::IteratorType::reduction;
     Value acc = filledTensor(rewriter, op.getLoc(), out, 0.0);
     auto generic = linalg::GenericOp::create(
         rewriter, op.getLoc(), TypeRange{out},

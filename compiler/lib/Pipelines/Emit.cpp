@@ -141,7 +141,16 @@ bool loom::pipelines::compileToSharedLibrary(ModuleOp module,
     }
     out << object;
   }
-  bool ok = linkSharedLibrary(objectPath, soPath, error);
+  // Link to a temporary name and rename: a process that has the old library
+  // mapped keeps it intact (overwriting a mapped .so in place crashes it).
+  std::string tmp = soPath + ".tmp";
+  bool ok = linkSharedLibrary(objectPath, tmp, error);
   llvm::sys::fs::remove(objectPath);
+  if (ok)
+    if (std::error_code ec = llvm::sys::fs::rename(tmp, soPath)) {
+      error = soPath + ": cannot write: " + ec.message();
+      llvm::sys::fs::remove(tmp);
+      return false;
+    }
   return ok;
 }

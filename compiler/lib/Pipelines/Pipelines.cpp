@@ -26,7 +26,7 @@ const std::vector<loom::pipelines::Stage> &loom::pipelines::cpuStages() {
        "function-boundary-type-conversion=identity-layout-map},"
        "buffer-results-to-out-params{hoist-static-allocs "
        "modify-public-functions},"
-       "canonicalize,loom-plan-arena,canonicalize"},
+       "canonicalize,loom-plan-arena,loom-lower-copies,canonicalize"},
       {"loom-to-llvm", "llvm-dialect",
        "loops, then the LLVM dialect with bare-pointer arguments and "
        "void loom_F(void **slots) entry points",

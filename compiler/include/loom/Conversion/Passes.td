@@ -55,6 +55,17 @@ def LoomPlanArena : Pass<"loom-plan-arena", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def LoomLowerCopies : Pass<"loom-lower-copies"> {
+  let summary = "Rewrites memref.copy as linalg.copy";
+  let description = [{
+    Copies between buffers with non-identity layouts (a result that is a
+    slice of another buffer) lower to a call of MLIR's `memrefCopy` runtime
+    helper, which the artifact would have to ship. As `linalg.copy` they
+    become plain loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp"> {
   let summary = "Adds `void loom_F(void **slots)` wrappers for LLVM functions";
   let description = [{

@@ -76,7 +76,6 @@ struct LowerPowOp : ElementwisePattern<PowOp> {
 LOOM_UNARY(ExpOp, math::ExpOp)
 LOOM_UNARY(LogOp, math::LogOp)
 LOOM_UNARY(SqrtOp, math::SqrtOp)
-LOOM_UNARY(RsqrtOp, math::RsqrtOp)
 LOOM_UNARY(ErfOp, math::ErfOp)
 LOOM_UNARY(TanhOp, math::TanhOp)
 #undef LOOM_UNARY
@@ -88,6 +87,17 @@ struct LowerNegOp : ElementwisePattern<NegOp> {
     if (isa<FloatType>(elt))
       return arith::NegFOp::create(b, loc, a[0]);
     return arith::SubIOp::create(b, loc, scalarConstant(b, loc, elt, 0), a[0]);
+  }
+};
+
+struct LowerRsqrtOp : ElementwisePattern<RsqrtOp> {
+  using ElementwisePattern::ElementwisePattern;
+  Value body(OpBuilder &b, Location loc, ValueRange a, RsqrtOp,
+             Type elt) const override {
+    // 1 / sqrt(x): libm has no rsqrtf for math.rsqrt to call, and the
+    // division is exact to half an ulp where an rsqrt estimate is not.
+    return arith::DivFOp::create(b, loc, scalarConstant(b, loc, elt, 1.0),
+                                 math::SqrtOp::create(b, loc, a[0]));
   }
 };
 
@@ -156,6 +166,12 @@ Value convertScalar(OpBuilder &b, Location loc, Value v, Type to) {
   if (from == to)
     return v;
   auto fromF = dyn_cast<FloatType>(from), toF = dyn_cast<FloatType>(to);
+  if (fromF && toF && fromF.getWidth() == toF.getWidth()) {
+    // bf16 <-> f16: neither extf nor truncf accepts equal widths; going
+    // through f32 (exact for both) rounds once, to nearest even.
+    Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+    return arith::TruncFOp::create(b, loc, to, wide);
+  }
   if (fromF && toF)
     return fromF.getWidth() < toF.getWidth()
                ? Value(arith::ExtFOp::create(b, loc, to, v))

@@ -1,0 +1,196 @@
+/* loom/runtime.h - C ABI of the loom runtime.
+ *
+ * The runtime opens a compiled artifact (docs/artifact.md: manifest.json plus
+ * a shared library exporting `void loom_F(void **slots)` per graph function),
+ * owns parameter, input, output and arena memory, and calls the functions.
+ * It has no MLIR/LLVM dependency: C++17, nlohmann/json and libdl only.
+ *
+ * Typical use:
+ *
+ *   loom_artifact *a;  loom_session *s;
+ *   if (loom_artifact_open("out/tiny_gpt", &a) != LOOM_OK)
+ *     fprintf(stderr, "%s\n", loom_last_error());
+ *   loom_session_create(a, &s);
+ *   loom_load_weights(s, "w.safetensors", 0);   // or loom_init_params(s, seed)
+ *   loom_set_input(s, "tokens", LOOM_DTYPE_I32, shape, 2, tokens, nbytes);
+ *   loom_run(s, "forward");
+ *   loom_get_output(s, "forward", "logits", &info, &logits);
+ *   loom_session_destroy(s);  loom_artifact_close(a);
+ *
+ * Errors: every function that can fail returns a loom_status; on failure
+ * loom_last_error() holds a message naming the file, tensor or function.
+ * No function aborts, throws or exits on bad input.
+ *
+ * Memory: every parameter, input and output tensor is its own allocation,
+ * 64-byte aligned and zero-initialized. Each session allocates one arena (the
+ * largest `arena_bytes` of its artifact's functions) when it is created;
+ * loom_run allocates nothing.
+ *
+ * Threads: artifacts are immutable after opening and may be shared. A session
+ * is used by one thread at a time (its arena is not re-entrant); use one
+ * session per thread. loom_last_error() is per thread.
+ */
+#ifndef LOOM_RUNTIME_H
+#define LOOM_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define LOOM_RT_API
+#else
+#define LOOM_RT_API __attribute__((visibility("default")))
+#endif
+
+/* In C++ the enums get `int` as their fixed underlying type (what a C
+ * compiler uses for them anyway), so that any value a C caller passes is a
+ * valid value and the runtime can reject it instead of invoking undefined
+ * behavior. */
+#ifdef __cplusplus
+#define LOOM_RT_ENUM_TYPE : int
+#else
+#define LOOM_RT_ENUM_TYPE
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum loom_status LOOM_RT_ENUM_TYPE {
+  LOOM_OK = 0,
+  LOOM_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, index out of range, bad flag */
+  LOOM_ERR_IO = 2,               /* a file cannot be opened, read or written */
+  LOOM_ERR_MANIFEST = 3,         /* manifest.json is malformed or inconsistent */
+  LOOM_ERR_LIBRARY = 4,          /* dlopen failed or a function symbol is missing */
+  LOOM_ERR_FORMAT = 5,           /* a safetensors or .npy file is malformed */
+  LOOM_ERR_MISMATCH = 6,         /* names, dtypes or shapes differ from the manifest */
+  LOOM_ERR_NOT_FOUND = 7,        /* no such function, input, output or parameter */
+  LOOM_ERR_STATE = 8,            /* parameters or an input not set, output before run */
+  LOOM_ERR_OUT_OF_MEMORY = 9,
+  LOOM_ERR_INTERNAL = 10
+} loom_status;
+
+/* Element types, spelled as in the manifest. LOOM_DTYPE_I1 is one byte per
+ * element (0 or 1). */
+typedef enum loom_dtype LOOM_RT_ENUM_TYPE {
+  LOOM_DTYPE_F32 = 0,
+  LOOM_DTYPE_F16 = 1,
+  LOOM_DTYPE_BF16 = 2,
+  LOOM_DTYPE_I32 = 3,
+  LOOM_DTYPE_I64 = 4,
+  LOOM_DTYPE_I1 = 5
+} loom_dtype;
+
+/* Bits of loom_load_weights' `flags`. */
+enum {
+  /* Tensors of the file that name no parameter are ignored instead of being
+   * an error. */
+  LOOM_LOAD_ALLOW_EXTRA = 1u
+};
+
+typedef struct loom_artifact loom_artifact;
+typedef struct loom_session loom_session;
+
+/* A tensor's description. `name` and `shape` point into the artifact and stay
+ * valid until it is closed and its last session destroyed. */
+typedef struct loom_tensor_info {
+  const char *name;
+  loom_dtype dtype;
+  int32_t rank;          /* 0 for a scalar */
+  const int64_t *shape;  /* `rank` dims */
+  int64_t numel;         /* product of the dims (1 for a scalar) */
+  uint64_t nbytes;       /* numel * loom_dtype_size(dtype) */
+} loom_tensor_info;
+
+/* The message of the latest failed call on this thread ("" if none). Valid
+ * until the next failing call on this thread. */
+LOOM_RT_API const char *loom_last_error(void);
+/* "LOOM_OK", "LOOM_ERR_IO", ...; "unknown" for other values. */
+LOOM_RT_API const char *loom_status_name(loom_status status);
+/* "f32", "f16", "bf16", "i32", "i64", "i1"; NULL for other values. */
+LOOM_RT_API const char *loom_dtype_name(loom_dtype dtype);
+/* Bytes per element; 0 for other values. */
+LOOM_RT_API size_t loom_dtype_size(loom_dtype dtype);
+
+/* ---- artifacts ----------------------------------------------------------- */
+
+/* Reads and validates DIR/manifest.json (format "loom-artifact", version 1),
+ * dlopens its library (RTLD_NOW | RTLD_LOCAL) and resolves every function's
+ * symbol. */
+LOOM_RT_API loom_status loom_artifact_open(const char *dir, loom_artifact **out);
+/* Releases the caller's reference; sessions keep the artifact alive. NULL is
+ * ignored. */
+LOOM_RT_API void loom_artifact_close(loom_artifact *artifact);
+/* The manifest's "model" ("" if absent). */
+LOOM_RT_API const char *loom_artifact_model(const loom_artifact *artifact);
+
+LOOM_RT_API size_t loom_artifact_num_params(const loom_artifact *artifact);
+LOOM_RT_API loom_status loom_artifact_param(const loom_artifact *artifact,
+                                            size_t index, loom_tensor_info *out);
+LOOM_RT_API size_t loom_artifact_num_inputs(const loom_artifact *artifact);
+LOOM_RT_API loom_status loom_artifact_input(const loom_artifact *artifact,
+                                            size_t index, loom_tensor_info *out);
+LOOM_RT_API size_t loom_artifact_num_functions(const loom_artifact *artifact);
+/* The function's manifest name ("forward"); NULL if index is out of range. */
+LOOM_RT_API const char *loom_artifact_function_name(const loom_artifact *artifact,
+                                                    size_t index);
+LOOM_RT_API loom_status loom_artifact_num_outputs(const loom_artifact *artifact,
+                                                  const char *function,
+                                                  size_t *count);
+LOOM_RT_API loom_status loom_artifact_output(const loom_artifact *artifact,
+                                             const char *function, size_t index,
+                                             loom_tensor_info *out);
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/* Allocates every buffer the artifact's functions need. Parameters start
+ * unset: loom_run refuses until loom_init_params or loom_load_weights. */
+LOOM_RT_API loom_status loom_session_create(const loom_artifact *artifact,
+                                            loom_session **out);
+LOOM_RT_API void loom_session_destroy(loom_session *session);
+
+/* Initializes every parameter from its manifest `init` (normal, uniform,
+ * zeros, ones, constant). Reproducible: the same seed gives the same bytes on
+ * any machine. Parameter NAME's values come from its own counter-based
+ * splitmix64 stream, base = mix64(fnv1a64(NAME) ^ mix64(seed)), draw n =
+ * mix64(base + (n + 1) * 0x9E3779B97F4A7C15); uniforms take the top 53 bits;
+ * normals use Box-Muller on draws (2k, 2k+1) for elements (2k, 2k+1) with
+ * log/sin/cos evaluated by fixed series in IEEE double (no libm), rounded to
+ * the dtype to nearest-even. Adding or reordering parameters does not change
+ * the others. */
+LOOM_RT_API loom_status loom_init_params(loom_session *session, uint64_t seed);
+/* Loads every parameter from a safetensors file, by name or alias. Every
+ * tensor's dtype and shape must match the manifest. Missing, extra (unless
+ * LOOM_LOAD_ALLOW_EXTRA) and misshaped tensors are reported together, by
+ * name, and nothing is loaded. */
+LOOM_RT_API loom_status loom_load_weights(loom_session *session, const char *path,
+                                          uint32_t flags);
+/* Writes every parameter under its manifest name. Atomic: a temporary file in
+ * the same directory is written, fsynced and renamed over PATH. */
+LOOM_RT_API loom_status loom_save_weights(const loom_session *session,
+                                          const char *path);
+/* Direct access to a parameter's storage (by name or alias). */
+LOOM_RT_API loom_status loom_param_data(loom_session *session, const char *name,
+                                        loom_tensor_info *info, void **data);
+
+/* Copies an input from host memory. dtype, rank, shape and nbytes must match
+ * the manifest exactly. */
+LOOM_RT_API loom_status loom_set_input(loom_session *session, const char *name,
+                                       loom_dtype dtype, const int64_t *shape,
+                                       int32_t rank, const void *data,
+                                       size_t nbytes);
+/* Calls the artifact's function on the session's buffers. Fails without
+ * calling it if parameters or an input the function takes were never set. */
+LOOM_RT_API loom_status loom_run(loom_session *session, const char *function);
+/* An output of the latest successful loom_run of `function`. The data stays
+ * valid (and is overwritten by later runs) until the session is destroyed. */
+LOOM_RT_API loom_status loom_get_output(const loom_session *session,
+                                        const char *function, const char *name,
+                                        loom_tensor_info *info,
+                                        const void **data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOOM_RUNTIME_H */

@@ -1,0 +1,400 @@
+//===- manifest.cpp - manifest.json of a compiled artifact -----------------===//
+//
+// Errors name the file and a JSON path to the offending value
+// ("params[3] 'wte': shape[1] is not a non-negative integer"). Values are
+// type-checked before they are read, so no nlohmann accessor can throw.
+//
+//===----------------------------------------------------------------------===//
+#include "manifest.h"
+
+#include "dtype.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <set>
+
+namespace loom::rt {
+
+using json = nlohmann::json;
+
+int FunctionSpec::findOutput(std::string_view n) const {
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i].name == n)
+      return static_cast<int>(i);
+  return -1;
+}
+
+int Manifest::findParam(std::string_view n) const {
+  auto it = paramIndex.find(n);
+  return it == paramIndex.end() ? -1 : static_cast<int>(it->second);
+}
+
+int Manifest::findInput(std::string_view n) const {
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].name == n)
+      return static_cast<int>(i);
+  return -1;
+}
+
+int Manifest::findFunction(std::string_view n) const {
+  for (size_t i = 0; i < functions.size(); ++i)
+    if (functions[i].name == n)
+      return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+class Parser {
+public:
+  explicit Parser(const std::string &fileName) : fileName(fileName) {}
+
+  Status parse(const std::string &text, Manifest &m);
+
+private:
+  Status error(const std::string &where, const std::string &what) const {
+    return Status::error(LOOM_ERR_MANIFEST, "manifest '" + fileName + "': " +
+                                                where + (where.empty() ? "" : ": ") +
+                                                what);
+  }
+
+  /// Every key of OBJ must be in ALLOWED.
+  Status onlyKeys(const json &obj, const std::string &where,
+                  std::initializer_list<const char *> allowed) const {
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+      if (std::none_of(allowed.begin(), allowed.end(),
+                       [&](const char *k) { return it.key() == k; }))
+        return error(where, "unknown field '" + it.key() +
+                                "' (docs/artifact.md lists the fields of "
+                                "version 1)");
+    return Status::ok();
+  }
+
+  /// A non-empty string without NUL (names travel through C strings).
+  Status name(const json &obj, const char *key, const std::string &where,
+              std::string &out) const {
+    auto it = obj.find(key);
+    if (it == obj.end() || !it->is_string())
+      return error(where, std::string("'") + key + "' is missing or not a string");
+    out = it->get_ref<const std::string &>();
+    if (out.empty() || out.find('\0') != std::string::npos)
+      return error(where, std::string("'") + key + "' is empty or contains NUL");
+    return Status::ok();
+  }
+
+  Status number(const json &obj, const char *key, const std::string &where,
+                double &out) const {
+    auto it = obj.find(key);
+    if (it == obj.end() || !it->is_number())
+      return error(where, std::string("'") + key + "' is missing or not a number");
+    out = it->get<double>();
+    if (!std::isfinite(out))
+      return error(where, std::string("'") + key + "' is not finite");
+    return Status::ok();
+  }
+
+  Status tensor(const json &obj, const std::string &where, TensorSpec &t) const;
+  Status init(const json &obj, const std::string &where, loom_dtype dtype,
+              InitSpec &out) const;
+  Status function(const std::string &fname, const json &obj, Manifest &m,
+                  FunctionSpec &f) const;
+
+  std::string fileName;
+};
+
+bool readIndex(const json &v, uint64_t &out) {
+  if (!v.is_number_unsigned())
+    return false;
+  out = v.get<uint64_t>();
+  return out <= static_cast<uint64_t>(INT64_MAX);
+}
+
+/// name, dtype and shape; the caller has checked the object's keys.
+Status Parser::tensor(const json &obj, const std::string &where,
+                      TensorSpec &t) const {
+  LOOM_RT_TRY(name(obj, "name", where, t.name));
+  std::string at = where + " '" + t.name + "'";
+  auto dtype = obj.find("dtype");
+  if (dtype == obj.end() || !dtype->is_string() ||
+      !parseDTypeName(dtype->get_ref<const std::string &>(), t.dtype))
+    return error(at, "'dtype' must be one of f32, f16, bf16, i32, i64, i1");
+  auto shape = obj.find("shape");
+  if (shape == obj.end() || !shape->is_array())
+    return error(at, "'shape' is missing or not an array");
+  t.shape.clear();
+  for (size_t i = 0; i < shape->size(); ++i) {
+    uint64_t d;
+    if (!readIndex((*shape)[i], d))
+      return error(at, "shape[" + std::to_string(i) +
+                           "] is not a non-negative integer");
+    t.shape.push_back(static_cast<int64_t>(d));
+  }
+  if (!checkedSize(t.shape, dtypeSize(t.dtype), t.numel, t.nbytes))
+    return error(at, "shape " + shapeString(t.shape) + " overflows");
+  return Status::ok();
+}
+
+Status Parser::init(const json &obj, const std::string &where,
+                    loom_dtype dtype, InitSpec &out) const {
+  std::string at = where + ": init";
+  if (!obj.is_object())
+    return error(at, "is not an object");
+  auto kind = obj.find("kind");
+  if (kind == obj.end() || !kind->is_string())
+    return error(at, "'kind' is missing or not a string");
+  const std::string &k = kind->get_ref<const std::string &>();
+  bool isFloat = isFloatDType(dtype);
+  if (k == "normal") {
+    LOOM_RT_TRY(onlyKeys(obj, at, {"kind", "std", "mean"}));
+    out.kind = InitSpec::Kind::Normal;
+    LOOM_RT_TRY(number(obj, "std", at, out.std));
+    if (obj.contains("mean"))
+      LOOM_RT_TRY(number(obj, "mean", at, out.mean));
+    if (out.std < 0)
+      return error(at, "'std' is negative");
+  } else if (k == "uniform") {
+    LOOM_RT_TRY(onlyKeys(obj, at, {"kind", "low", "high"}));
+    out.kind = InitSpec::Kind::Uniform;
+    LOOM_RT_TRY(number(obj, "low", at, out.low));
+    LOOM_RT_TRY(number(obj, "high", at, out.high));
+    if (!(out.low <= out.high))
+      return error(at, "'low' exceeds 'high'");
+  } else if (k == "zeros" || k == "ones") {
+    LOOM_RT_TRY(onlyKeys(obj, at, {"kind"}));
+    out.kind = k == "zeros" ? InitSpec::Kind::Zeros : InitSpec::Kind::Ones;
+    return Status::ok();
+  } else if (k == "constant") {
+    LOOM_RT_TRY(onlyKeys(obj, at, {"kind", "value"}));
+    out.kind = InitSpec::Kind::Constant;
+    LOOM_RT_TRY(number(obj, "value", at, out.value));
+    if (isFloat)
+      return Status::ok();
+    double lo = dtype == LOOM_DTYPE_I1 ? 0 : dtype == LOOM_DTYPE_I32 ? -2147483648.0 : -0x1p63;
+    double hi = dtype == LOOM_DTYPE_I1 ? 1 : dtype == LOOM_DTYPE_I32 ? 2147483647.0 : 0x1p63 - 1024;
+    if (out.value != std::floor(out.value) || out.value < lo || out.value > hi)
+      return error(at, "constant " + std::to_string(out.value) +
+                           " is not a value of " + dtypeName(dtype));
+    return Status::ok();
+  } else {
+    return error(at, "unknown kind '" + k +
+                         "' (normal, uniform, zeros, ones, constant)");
+  }
+  if (!isFloat)
+    return error(at, "'" + k + "' needs a floating-point dtype, not " +
+                         dtypeName(dtype));
+  return Status::ok();
+}
+
+Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
+                        FunctionSpec &f) const {
+  std::string at = "functions." + fname;
+  if (!obj.is_object())
+    return error(at, "is not an object");
+  LOOM_RT_TRY(onlyKeys(obj, at, {"symbol", "arena_bytes", "slots"}));
+  f.name = fname;
+  LOOM_RT_TRY(name(obj, "symbol", at, f.symbol));
+  bool identifier = !(f.symbol[0] >= '0' && f.symbol[0] <= '9');
+  for (char c : f.symbol)
+    identifier &= (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   (c >= '0' && c <= '9'));
+  if (!identifier)
+    return error(at, "symbol '" + f.symbol + "' is not a C identifier");
+  auto arena = obj.find("arena_bytes");
+  if (arena == obj.end() || !readIndex(*arena, f.arenaBytes))
+    return error(at, "'arena_bytes' is missing or not a non-negative integer");
+  auto slots = obj.find("slots");
+  if (slots == obj.end() || !slots->is_array())
+    return error(at, "'slots' is missing or not an array");
+
+  std::set<size_t> usedParams, usedInputs;
+  for (size_t i = 0; i < slots->size(); ++i) {
+    const json &s = (*slots)[i];
+    std::string sat = at + ".slots[" + std::to_string(i) + "]";
+    if (!s.is_object() || !s.contains("kind") || !s["kind"].is_string())
+      return error(sat, "is not an object with a string 'kind'");
+    const std::string &kind = s["kind"].get_ref<const std::string &>();
+    if (!f.slots.empty() && f.slots.back().kind == SlotSpec::Kind::Arena)
+      return error(sat, "follows the arena slot, which must be last");
+    SlotSpec slot;
+    if (kind == "param" || kind == "input") {
+      LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name"}));
+      std::string n;
+      LOOM_RT_TRY(name(s, "name", sat, n));
+      bool isParam = kind == "param";
+      int index = isParam ? m.findParam(n) : m.findInput(n);
+      // A slot names a parameter by its name, not an alias.
+      if (index < 0 || (isParam && m.params[index].name != n))
+        return error(sat, kind + " '" + n + "' is not in '" + kind + "s'");
+      slot.kind = isParam ? SlotSpec::Kind::Param : SlotSpec::Kind::Input;
+      slot.index = static_cast<size_t>(index);
+      if (!(isParam ? usedParams : usedInputs).insert(slot.index).second)
+        return error(sat, kind + " '" + n + "' has two slots");
+    } else if (kind == "output") {
+      LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "dtype", "shape"}));
+      TensorSpec t;
+      LOOM_RT_TRY(tensor(s, sat, t));
+      if (f.findOutput(t.name) >= 0)
+        return error(sat, "output '" + t.name + "' has two slots");
+      slot.kind = SlotSpec::Kind::Output;
+      slot.index = f.outputs.size();
+      f.outputs.push_back(std::move(t));
+    } else if (kind == "arena") {
+      LOOM_RT_TRY(onlyKeys(s, sat, {"kind"}));
+      slot.kind = SlotSpec::Kind::Arena;
+    } else {
+      return error(sat, "unknown kind '" + kind +
+                            "' (param, input, output, arena)");
+    }
+    f.slots.push_back(slot);
+  }
+  if (f.slots.empty() || f.slots.back().kind != SlotSpec::Kind::Arena)
+    return error(at, "the last slot must be the arena");
+  return Status::ok();
+}
+
+Status Parser::parse(const std::string &text, Manifest &m) {
+  // nlohmann keeps the last of duplicate keys; two "params" (or two
+  // functions of one name) are ambiguous, so the parser callback tracks the
+  // keys of every open object and a duplicate is an error.
+  std::vector<std::set<std::string>> openObjects;
+  bool hasDuplicate = false;
+  std::string duplicate;
+  auto callback = [&](int, json::parse_event_t event, json &parsed) {
+    if (event == json::parse_event_t::object_start)
+      openObjects.emplace_back();
+    else if (event == json::parse_event_t::object_end && !openObjects.empty())
+      openObjects.pop_back();
+    else if (event == json::parse_event_t::key && !hasDuplicate &&
+             !openObjects.empty() && parsed.is_string() &&
+             !openObjects.back().insert(parsed.get_ref<const std::string &>()).second) {
+      hasDuplicate = true;
+      duplicate = parsed.get_ref<const std::string &>();
+    }
+    return true;
+  };
+  json root = json::parse(text, callback, /*allow_exceptions=*/false);
+  if (root.is_discarded())
+    return error("", "not valid JSON");
+  if (hasDuplicate)
+    return error("", "the key '" + duplicate + "' appears twice in one object");
+  if (!root.is_object())
+    return error("", "not a JSON object");
+  LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
+                                  "library", "dims", "params", "inputs",
+                                  "functions"}));
+  auto format = root.find("format");
+  if (format == root.end() || *format != "loom-artifact")
+    return error("", "'format' is not \"loom-artifact\"");
+  auto version = root.find("version");
+  uint64_t v;
+  if (version == root.end() || !readIndex(*version, v))
+    return error("", "'version' is missing or not a non-negative integer");
+  if (v != 1)
+    return error("", "version " + std::to_string(v) +
+                         " is not supported (this runtime reads version 1)");
+  for (auto [key, field] : {std::pair<const char *, std::string *>{"model", &m.model},
+                            {"spec", &m.spec}}) {
+    auto it = root.find(key);
+    if (it == root.end())
+      continue;
+    if (!it->is_string())
+      return error("", std::string("'") + key + "' is not a string");
+    *field = it->get_ref<const std::string &>();
+  }
+
+  LOOM_RT_TRY(name(root, "library", "", m.library));
+  // The library lives inside the artifact directory.
+  if (m.library[0] == '/' || m.library == ".." || m.library.rfind("../", 0) == 0 ||
+      m.library.find("/../") != std::string::npos ||
+      (m.library.size() >= 3 && m.library.compare(m.library.size() - 3, 3, "/..") == 0))
+    return error("", "library '" + m.library +
+                         "' must be a relative path inside the artifact");
+
+  if (auto dims = root.find("dims"); dims != root.end()) {
+    if (!dims->is_object())
+      return error("dims", "is not an object");
+    for (auto it = dims->begin(); it != dims->end(); ++it) {
+      uint64_t d;
+      if (!readIndex(it.value(), d))
+        return error("dims." + it.key(), "is not a non-negative integer");
+      m.dims.emplace_back(it.key(), static_cast<int64_t>(d));
+    }
+  }
+
+  auto params = root.find("params");
+  if (params == root.end() || !params->is_array())
+    return error("", "'params' is missing or not an array");
+  for (size_t i = 0; i < params->size(); ++i) {
+    const json &p = (*params)[i];
+    std::string at = "params[" + std::to_string(i) + "]";
+    if (!p.is_object())
+      return error(at, "is not an object");
+    LOOM_RT_TRY(onlyKeys(p, at, {"name", "dtype", "shape", "init", "aliases"}));
+    ParamSpec ps;
+    LOOM_RT_TRY(tensor(p, at, ps));
+    at += " '" + ps.name + "'";
+    if (!p.contains("init"))
+      return error(at, "'init' is missing");
+    LOOM_RT_TRY(init(p["init"], at, ps.dtype, ps.init));
+    if (auto aliases = p.find("aliases"); aliases != p.end()) {
+      if (!aliases->is_array())
+        return error(at, "'aliases' is not an array");
+      for (const json &a : *aliases) {
+        if (!a.is_string() || a.get_ref<const std::string &>().empty() ||
+            a.get_ref<const std::string &>().find('\0') != std::string::npos)
+          return error(at, "an alias is not a non-empty string");
+        ps.aliases.push_back(a.get_ref<const std::string &>());
+      }
+    }
+    // Names and aliases share one namespace: a checkpoint name must pick
+    // exactly one parameter.
+    size_t index = m.params.size();
+    if (!m.paramIndex.emplace(ps.name, index).second)
+      return error(at, "the name '" + ps.name + "' is used twice");
+    for (const std::string &a : ps.aliases)
+      if (!m.paramIndex.emplace(a, index).second)
+        return error(at, "the name '" + a + "' is used twice");
+    m.params.push_back(std::move(ps));
+  }
+
+  auto inputs = root.find("inputs");
+  if (inputs == root.end() || !inputs->is_array())
+    return error("", "'inputs' is missing or not an array");
+  for (size_t i = 0; i < inputs->size(); ++i) {
+    const json &in = (*inputs)[i];
+    std::string at = "inputs[" + std::to_string(i) + "]";
+    if (!in.is_object())
+      return error(at, "is not an object");
+    LOOM_RT_TRY(onlyKeys(in, at, {"name", "dtype", "shape"}));
+    TensorSpec t;
+    LOOM_RT_TRY(tensor(in, at, t));
+    if (m.findInput(t.name) >= 0)
+      return error(at, "input '" + t.name + "' is declared twice");
+    m.inputs.push_back(std::move(t));
+  }
+
+  auto functions = root.find("functions");
+  if (functions == root.end() || !functions->is_object() || functions->empty())
+    return error("", "'functions' is missing, not an object, or empty");
+  for (auto it = functions->begin(); it != functions->end(); ++it) {
+    if (it.key().empty() || it.key().find('\0') != std::string::npos)
+      return error("functions", "a function name is empty or contains NUL");
+    FunctionSpec f;
+    LOOM_RT_TRY(function(it.key(), it.value(), m, f));
+    m.functions.push_back(std::move(f));
+  }
+  return Status::ok();
+}
+
+} // namespace
+
+Status parseManifest(const std::string &text, const std::string &fileName,
+                     Manifest &out) {
+  out = Manifest();
+  return Parser(fileName).parse(text, out);
+}
+
+} // namespace loom::rt

@@ -1,0 +1,76 @@
+//===- manifest.h - manifest.json of a compiled artifact -------------------===//
+//
+// The contract is docs/artifact.md (format "loom-artifact", version 1). The
+// parser checks every field's type and every cross-reference, and refuses
+// fields it does not know: a field added by a newer compiler (a packed weight
+// layout, say) must not be silently ignored by an older runtime.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_RUNTIME_MANIFEST_H
+#define LOOM_RUNTIME_MANIFEST_H
+
+#include "rng.h"
+#include "status.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace loom::rt {
+
+struct TensorSpec {
+  std::string name;
+  loom_dtype dtype = LOOM_DTYPE_F32;
+  std::vector<int64_t> shape;
+  int64_t numel = 1;
+  uint64_t nbytes = 0;
+};
+
+struct ParamSpec : TensorSpec {
+  InitSpec init;
+  std::vector<std::string> aliases;
+};
+
+struct SlotSpec {
+  enum class Kind { Param, Input, Output, Arena };
+  Kind kind = Kind::Arena;
+  size_t index = 0; // into Manifest::params / inputs, FunctionSpec::outputs
+};
+
+struct FunctionSpec {
+  std::string name;   // "forward"
+  std::string symbol; // "loom_forward"
+  uint64_t arenaBytes = 0;
+  std::vector<SlotSpec> slots; // the order of slots[]; the arena is last
+  std::vector<TensorSpec> outputs;
+  int findOutput(std::string_view name) const;
+};
+
+struct Manifest {
+  std::string model, spec, library;
+  std::vector<std::pair<std::string, int64_t>> dims;
+  std::vector<ParamSpec> params;
+  std::vector<TensorSpec> inputs;
+  std::vector<FunctionSpec> functions; // sorted by name
+
+  /// Index of the parameter NAME names, directly or as an alias; -1 if none.
+  /// The finders take string_views and allocate nothing: loom_run and
+  /// loom_set_input use them on every step.
+  int findParam(std::string_view name) const;
+  int findInput(std::string_view name) const;
+  int findFunction(std::string_view name) const;
+
+  std::map<std::string, size_t, std::less<>> paramIndex; // names and aliases
+};
+
+/// Parses and validates manifest TEXT; FILENAME names it in messages. Errors
+/// are LOOM_ERR_MANIFEST.
+Status parseManifest(const std::string &text, const std::string &fileName,
+                     Manifest &out);
+
+} // namespace loom::rt
+
+#endif // LOOM_RUNTIME_MANIFEST_H

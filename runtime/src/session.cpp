@@ -1,0 +1,345 @@
+//===- session.cpp - an opened artifact and the sessions that run it -------===//
+#include "session.h"
+
+#include "dtype.h"
+#include "io.h"
+#include "safetensors.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace loom::rt {
+
+namespace {
+
+std::string quote(const std::string &s) { return "'" + s + "'"; }
+
+/// "a, b, c" for at most LIMIT items, then "and N more": a checkpoint of the
+/// wrong model would otherwise print hundreds of names.
+std::string itemList(const std::vector<std::string> &items, size_t limit = 12) {
+  std::string s;
+  for (size_t i = 0; i < items.size() && i < limit; ++i)
+    s += (i ? ", " : "") + items[i];
+  if (items.size() > limit)
+    s += " and " + std::to_string(items.size() - limit) + " more";
+  return s;
+}
+
+/// Quoted names, listed as itemList does.
+std::string nameList(const std::vector<std::string> &names) {
+  std::vector<std::string> q;
+  for (const std::string &n : names)
+    q.push_back(quote(n));
+  return itemList(q);
+}
+
+std::string describe(const TensorSpec &t) {
+  return std::string(dtypeName(t.dtype)) + " " + shapeString(t.shape);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Artifact
+//===----------------------------------------------------------------------===//
+
+Artifact::~Artifact() {
+  if (handle_)
+    ::dlclose(handle_);
+}
+
+Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out) {
+  if (dirArg.empty())
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT, "empty artifact directory");
+  std::string dir = dirArg;
+  while (dir.size() > 1 && dir.back() == '/')
+    dir.pop_back();
+  std::shared_ptr<Artifact> a(new Artifact());
+  a->dir_ = dir;
+
+  std::string manifestPath = dir + "/manifest.json";
+  std::string text;
+  Status read = readFile(manifestPath, text);
+  if (!read.isOk())
+    return Status::error(read.code(), "artifact '" + dir +
+                                          "': " + read.message());
+  LOOM_RT_TRY(parseManifest(text, manifestPath, a->manifest_));
+
+  // RTLD_NOW: an unresolved symbol fails here, not in the middle of a run.
+  // RTLD_LOCAL: two artifacts both export loom_forward; neither may satisfy
+  // the other's references.
+  std::string libPath = dir + "/" + a->manifest_.library;
+  ::dlerror();
+  a->handle_ = ::dlopen(libPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!a->handle_) {
+    const char *why = ::dlerror();
+    return Status::error(LOOM_ERR_LIBRARY, "artifact '" + dir +
+                                               "': cannot load library: " +
+                                               (why ? why : libPath));
+  }
+  for (const FunctionSpec &f : a->manifest_.functions) {
+    ::dlerror();
+    void *sym = ::dlsym(a->handle_, f.symbol.c_str());
+    if (!sym)
+      return Status::error(
+          LOOM_ERR_LIBRARY, "artifact '" + dir + "': library '" +
+                                a->manifest_.library + "' has no symbol '" +
+                                f.symbol + "' (function '" + f.name +
+                                "' of manifest.json)");
+    a->entryPoints_.push_back(reinterpret_cast<EntryPoint>(sym));
+  }
+  out = std::move(a);
+  return Status::ok();
+}
+
+//===----------------------------------------------------------------------===//
+// Session
+//===----------------------------------------------------------------------===//
+
+Status Session::create(std::shared_ptr<const Artifact> artifact,
+                       std::unique_ptr<Session> &out) {
+  std::unique_ptr<Session> s(new Session(std::move(artifact)));
+  const Manifest &m = s->manifest();
+  s->params_.resize(m.params.size());
+  for (size_t i = 0; i < m.params.size(); ++i)
+    LOOM_RT_TRY(s->params_[i].allocate(m.params[i].nbytes,
+                                       "parameter '" + m.params[i].name + "'"));
+  s->inputs_.resize(m.inputs.size());
+  s->inputSet_.assign(m.inputs.size(), false);
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    LOOM_RT_TRY(s->inputs_[i].allocate(m.inputs[i].nbytes,
+                                       "input '" + m.inputs[i].name + "'"));
+  // One arena serves every function: a session runs one at a time.
+  uint64_t arenaBytes = 0;
+  for (const FunctionSpec &f : m.functions)
+    arenaBytes = std::max(arenaBytes, f.arenaBytes);
+  LOOM_RT_TRY(s->arena_.allocate(arenaBytes, "the arena"));
+
+  s->functions_.resize(m.functions.size());
+  for (size_t fi = 0; fi < m.functions.size(); ++fi) {
+    const FunctionSpec &f = m.functions[fi];
+    FunctionState &state = s->functions_[fi];
+    state.outputs.resize(f.outputs.size());
+    for (size_t i = 0; i < f.outputs.size(); ++i)
+      LOOM_RT_TRY(state.outputs[i].allocate(
+          f.outputs[i].nbytes,
+          "output '" + f.outputs[i].name + "' of '" + f.name + "'"));
+    for (const SlotSpec &slot : f.slots) {
+      switch (slot.kind) {
+      case SlotSpec::Kind::Param: state.slots.push_back(s->params_[slot.index].data()); break;
+      case SlotSpec::Kind::Input: state.slots.push_back(s->inputs_[slot.index].data()); break;
+      case SlotSpec::Kind::Output: state.slots.push_back(state.outputs[slot.index].data()); break;
+      case SlotSpec::Kind::Arena: state.slots.push_back(s->arena_.data()); break;
+      }
+    }
+  }
+  out = std::move(s);
+  return Status::ok();
+}
+
+Status Session::initParams(uint64_t seed) {
+  const Manifest &m = manifest();
+  for (size_t i = 0; i < m.params.size(); ++i)
+    fillInit(m.params[i].init, seed, m.params[i].name, m.params[i].dtype,
+             m.params[i].numel, params_[i].data());
+  paramsSet_ = true;
+  return Status::ok();
+}
+
+Status Session::loadWeights(const std::string &path, uint32_t flags) {
+  if (flags & ~uint32_t(LOOM_LOAD_ALLOW_EXTRA))
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                         "unknown loom_load_weights flags " + std::to_string(flags));
+  MappedFile file;
+  LOOM_RT_TRY(file.open(path));
+  SafetensorsFile st;
+  LOOM_RT_TRY(parseSafetensors(file.data(), file.size(), path, st));
+
+  // Check everything before copying anything: a failed load leaves the
+  // parameters as they were.
+  const Manifest &m = manifest();
+  std::vector<std::vector<const SafetensorsTensor *>> found(m.params.size());
+  std::vector<std::string> missing, extra, misshaped, conflicting;
+  for (const SafetensorsTensor &t : st.tensors) {
+    int i = m.findParam(t.name);
+    if (i < 0)
+      extra.push_back(t.name);
+    else
+      found[i].push_back(&t);
+  }
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    const ParamSpec &p = m.params[i];
+    if (found[i].empty()) {
+      missing.push_back(p.name);
+      continue;
+    }
+    bool shapeOk = true;
+    for (const SafetensorsTensor *t : found[i])
+      if (t->dtype != safetensorsDTypeName(p.dtype) || t->shape != p.shape) {
+        shapeOk = false;
+        misshaped.push_back(
+            quote(t->name) +
+            (t->name == p.name ? " (" : " (alias of " + quote(p.name) + "; ") +
+            "file: " + t->dtype + " " + shapeString(t->shape) +
+            ", manifest: " + describe(p) + ")");
+      }
+    // A tied parameter saved under two names must hold one value.
+    for (size_t k = 1; shapeOk && k < found[i].size(); ++k)
+      if (std::memcmp(found[i][k]->data, found[i][0]->data,
+                      found[i][0]->nbytes()) != 0)
+        conflicting.push_back(quote(found[i][0]->name) + " and " +
+                              quote(found[i][k]->name));
+  }
+  if (flags & LOOM_LOAD_ALLOW_EXTRA)
+    extra.clear();
+  if (!missing.empty() || !extra.empty() || !misshaped.empty() ||
+      !conflicting.empty()) {
+    std::string msg = "weights '" + path + "' do not match artifact '" +
+                      artifact_->dir() + "'";
+    if (!missing.empty())
+      msg += "; missing tensors: " + nameList(missing);
+    if (!extra.empty())
+      msg += "; extra tensors (not parameters of the model): " + nameList(extra);
+    if (!misshaped.empty())
+      msg += "; misshaped tensors: " + itemList(misshaped);
+    if (!conflicting.empty())
+      msg += "; tied names with different values: " + itemList(conflicting);
+    return Status::error(LOOM_ERR_MISMATCH, msg);
+  }
+  for (size_t i = 0; i < m.params.size(); ++i)
+    if (m.params[i].nbytes > 0)
+      std::memcpy(params_[i].data(), found[i][0]->data, m.params[i].nbytes);
+  paramsSet_ = true;
+  return Status::ok();
+}
+
+Status Session::saveWeights(const std::string &path) const {
+  const Manifest &m = manifest();
+  std::vector<SafetensorsEntry> entries;
+  for (size_t i = 0; i < m.params.size(); ++i)
+    entries.push_back({m.params[i].name, safetensorsDTypeName(m.params[i].dtype),
+                       m.params[i].shape, params_[i].data(), m.params[i].nbytes});
+  std::vector<std::pair<std::string, std::string>> metadata{{"producer", "loom"}};
+  if (!m.model.empty())
+    metadata.emplace_back("model", m.model);
+  Status s = writeSafetensors(path, entries, metadata);
+  if (!s.isOk() && s.code() != LOOM_ERR_IO)
+    return Status::error(s.code(), "cannot write '" + path + "': " + s.message());
+  return s;
+}
+
+Status Session::param(const std::string &name, const TensorSpec *&spec,
+                      void *&data) {
+  int i = manifest().findParam(name);
+  if (i < 0)
+    return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
+                                                 "' has no parameter '" + name + "'");
+  spec = &manifest().params[i];
+  data = params_[i].data();
+  return Status::ok();
+}
+
+Status Session::setInput(std::string_view nameView, loom_dtype dtype,
+                         const int64_t *shape, int32_t rank, const void *data,
+                         size_t nbytes) {
+  const Manifest &m = manifest();
+  int i = m.findInput(nameView);
+  // Only the error paths below build strings.
+  auto name = [&] { return std::string(nameView); };
+  if (i < 0) {
+    std::vector<std::string> names;
+    for (const TensorSpec &t : m.inputs)
+      names.push_back(t.name);
+    return Status::error(LOOM_ERR_NOT_FOUND,
+                         "artifact '" + artifact_->dir() + "' has no input '" +
+                             name() + "'" +
+                             (names.empty() ? " (it takes none)"
+                                            : " (inputs: " + nameList(names) + ")"));
+  }
+  const TensorSpec &t = m.inputs[i];
+  if (rank < 0 || (rank > 0 && !shape) || (nbytes > 0 && !data))
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                         "input '" + name() + "': null shape or data, or negative rank");
+  bool sameShape = static_cast<size_t>(rank) == t.shape.size() &&
+                   std::equal(t.shape.begin(), t.shape.end(), shape);
+  if (!dtypeName(dtype) || dtype != t.dtype || !sameShape)
+    return Status::error(LOOM_ERR_MISMATCH,
+                         "input '" + name() + "': got " +
+                             (dtypeName(dtype) ? dtypeName(dtype) : "an unknown dtype") +
+                             " " + shapeString(std::vector<int64_t>(shape, shape + rank)) +
+                             ", the artifact takes " +
+                             describe(t));
+  if (nbytes != t.nbytes)
+    return Status::error(LOOM_ERR_MISMATCH,
+                         "input '" + name() + "': got " + std::to_string(nbytes) +
+                             " bytes, " + describe(t) + " is " +
+                             std::to_string(t.nbytes));
+  if (nbytes > 0)
+    std::memcpy(inputs_[i].data(), data, nbytes);
+  inputSet_[i] = true;
+  return Status::ok();
+}
+
+Status Session::run(std::string_view functionView) {
+  const Manifest &m = manifest();
+  int fi = m.findFunction(functionView);
+  auto function = [&] { return std::string(functionView); };
+  if (fi < 0) {
+    std::vector<std::string> names;
+    for (const FunctionSpec &f : m.functions)
+      names.push_back(f.name);
+    return Status::error(LOOM_ERR_NOT_FOUND,
+                         "artifact '" + artifact_->dir() + "' has no function '" +
+                             function() + "' (functions: " + nameList(names) + ")");
+  }
+  const FunctionSpec &f = m.functions[fi];
+  for (const SlotSpec &slot : f.slots) {
+    if (slot.kind == SlotSpec::Kind::Param && !paramsSet_)
+      return Status::error(LOOM_ERR_STATE,
+                           "cannot run '" + function() +
+                               "': parameters are not set (initialize or load "
+                               "weights first)");
+    if (slot.kind == SlotSpec::Kind::Input && !inputSet_[slot.index])
+      return Status::error(LOOM_ERR_STATE, "cannot run '" + function() +
+                                               "': input '" +
+                                               m.inputs[slot.index].name +
+                                               "' is not set");
+  }
+  FunctionState &state = functions_[fi];
+  artifact_->entryPoint(fi)(state.slots.data());
+  state.ran = true;
+  return Status::ok();
+}
+
+Status Session::output(std::string_view functionView, std::string_view nameView,
+                       const TensorSpec *&spec, const void *&data) const {
+  const Manifest &m = manifest();
+  int fi = m.findFunction(functionView);
+  auto function = [&] { return std::string(functionView); };
+  auto name = [&] { return std::string(nameView); };
+  if (fi < 0)
+    return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
+                                                 "' has no function '" +
+                                                 function() + "'");
+  const FunctionSpec &f = m.functions[fi];
+  int oi = f.findOutput(nameView);
+  if (oi < 0) {
+    std::vector<std::string> names;
+    for (const TensorSpec &t : f.outputs)
+      names.push_back(t.name);
+    return Status::error(LOOM_ERR_NOT_FOUND,
+                         "function '" + function() + "' has no output '" + name() +
+                             "'" +
+                             (names.empty() ? "" : " (outputs: " + nameList(names) + ")"));
+  }
+  if (!functions_[fi].ran)
+    return Status::error(LOOM_ERR_STATE, "function '" + function() +
+                                             "' has not run yet");
+  spec = &f.outputs[oi];
+  data = functions_[fi].outputs[oi].data();
+  return Status::ok();
+}
+
+} // namespace loom::rt

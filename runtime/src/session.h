@@ -1,0 +1,83 @@
+//===- session.h - an opened artifact and the sessions that run it ---------===//
+#ifndef LOOM_RUNTIME_SESSION_H
+#define LOOM_RUNTIME_SESSION_H
+
+#include "manifest.h"
+#include "storage.h"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace loom::rt {
+
+using EntryPoint = void (*)(void **slots);
+
+/// manifest.json plus the dlopened library. Immutable once opened, so
+/// sessions on several threads can share it.
+class Artifact {
+public:
+  ~Artifact();
+  Artifact(const Artifact &) = delete;
+  Artifact &operator=(const Artifact &) = delete;
+
+  static Status open(const std::string &dir, std::shared_ptr<Artifact> &out);
+
+  const std::string &dir() const { return dir_; }
+  const Manifest &manifest() const { return manifest_; }
+  /// Parallel to manifest().functions.
+  EntryPoint entryPoint(size_t function) const { return entryPoints_[function]; }
+
+private:
+  Artifact() = default;
+  std::string dir_;
+  Manifest manifest_;
+  void *handle_ = nullptr;
+  std::vector<EntryPoint> entryPoints_;
+};
+
+/// The buffers to run an artifact's functions: parameters, inputs, each
+/// function's outputs and one shared arena, all allocated by create(). A
+/// session is used by one thread at a time.
+class Session {
+public:
+  static Status create(std::shared_ptr<const Artifact> artifact,
+                       std::unique_ptr<Session> &out);
+
+  const Artifact &artifact() const { return *artifact_; }
+  const Manifest &manifest() const { return artifact_->manifest(); }
+
+  Status initParams(uint64_t seed);
+  Status loadWeights(const std::string &path, uint32_t flags);
+  Status saveWeights(const std::string &path) const;
+  /// By name or alias.
+  Status param(const std::string &name, const TensorSpec *&spec, void *&data);
+  // setInput, run and output allocate nothing unless they fail.
+  Status setInput(std::string_view name, loom_dtype dtype,
+                  const int64_t *shape, int32_t rank, const void *data,
+                  size_t nbytes);
+  Status run(std::string_view function);
+  Status output(std::string_view function, std::string_view name,
+                const TensorSpec *&spec, const void *&data) const;
+
+private:
+  explicit Session(std::shared_ptr<const Artifact> a) : artifact_(std::move(a)) {}
+
+  struct FunctionState {
+    std::vector<AlignedBuffer> outputs;
+    std::vector<void *> slots; // built once; run() passes slots.data()
+    bool ran = false;
+  };
+
+  std::shared_ptr<const Artifact> artifact_;
+  std::vector<AlignedBuffer> params_, inputs_;
+  std::vector<bool> inputSet_;
+  bool paramsSet_ = false;
+  std::vector<FunctionState> functions_;
+  AlignedBuffer arena_;
+};
+
+} // namespace loom::rt
+
+#endif // LOOM_RUNTIME_SESSION_H

@@ -1,0 +1,371 @@
+//===- loom.cpp - run a compiled artifact from the command line ------------===//
+//
+//   loom run ARTIFACT_DIR [--weights FILE.safetensors | --seed N]
+//            --input NAME=FILE.npy ... [--function forward]
+//            [--output NAME=FILE.npy ...] [--print] [--allow-extra]
+//   loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors
+//   loom info ARTIFACT_DIR
+//
+// Artifacts, sessions and runs go through the public C API (this is its
+// first client); .npy files use the runtime's reader and writer. Every
+// failure prints `loom: error: ...` naming the file or tensor and exits 1.
+//
+//===----------------------------------------------------------------------===//
+#include "loom/runtime.h"
+
+#include "dtype.h"
+#include "npy.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace loom::rt;
+
+namespace {
+
+const char *kUsage =
+    "usage:\n"
+    "  loom run ARTIFACT_DIR [--weights FILE.safetensors | --seed N]\n"
+    "           --input NAME=FILE.npy ... [--function NAME]\n"
+    "           [--output NAME=FILE.npy ...] [--print] [--allow-extra]\n"
+    "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
+    "  loom info ARTIFACT_DIR\n"
+    "\n"
+    "run       runs a function (default forward) of a compiled artifact. Without\n"
+    "          --weights, parameters are initialized from the manifest with\n"
+    "          --seed (default 0). --print shows each output's shape, first\n"
+    "          values, mean and max |x|; --output writes one as .npy (bf16 is\n"
+    "          written as f32; a bf16 input is read from an f32 .npy).\n"
+    "          --allow-extra ignores checkpoint tensors the model lacks.\n"
+    "init      writes the manifest's initialization for a seed as safetensors.\n"
+    "info      lists the artifact's parameters, inputs and functions.\n";
+
+/// A command-line or runtime failure: main prints it and exits 1.
+struct Failure {
+  std::string message;
+};
+
+[[noreturn]] void failWith(std::string message) { throw Failure{std::move(message)}; }
+
+void check(loom_status status) {
+  if (status != LOOM_OK)
+    failWith(loom_last_error());
+}
+
+uint64_t parseSeed(const std::string &text) {
+  if (text.empty() || text.size() > 20 ||
+      text.find_first_not_of("0123456789") != std::string::npos)
+    failWith("--seed wants a non-negative integer, got '" + text + "'");
+  uint64_t v = 0;
+  for (char c : text) {
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10)
+      failWith("--seed " + text + " does not fit 64 bits");
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+/// "NAME=FILE" -> (NAME, FILE).
+std::pair<std::string, std::string> parseBinding(const std::string &flag,
+                                                 const std::string &text) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    failWith(flag + " wants NAME=FILE.npy, got '" + text + "'");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+struct Options {
+  std::string command, artifact, weights, outFile, function = "forward";
+  bool haveSeed = false, print = false, allowExtra = false;
+  uint64_t seed = 0;
+  std::vector<std::pair<std::string, std::string>> inputs, outputs;
+};
+
+Options parseArgs(int argc, char **argv) {
+  Options o;
+  if (argc < 2)
+    failWith("no command given\n" + std::string(kUsage));
+  o.command = argv[1];
+  if (o.command != "run" && o.command != "init" && o.command != "info")
+    failWith("unknown command '" + o.command + "' (run, init, info)");
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    // --flag=value and --flag value are both accepted.
+    std::string flag = arg, value;
+    bool inlineValue = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      flag = arg.substr(0, arg.find('='));
+      value = arg.substr(arg.find('=') + 1);
+      inlineValue = true;
+    }
+    auto takeValue = [&]() -> std::string {
+      if (inlineValue)
+        return value;
+      if (i + 1 >= argc)
+        failWith(flag + " needs a value");
+      return argv[++i];
+    };
+    auto allowedFor = [&](std::initializer_list<const char *> commands) {
+      for (const char *c : commands)
+        if (o.command == c)
+          return;
+      failWith(flag + " does not apply to 'loom " + o.command + "'");
+    };
+    if (flag == "--weights") {
+      allowedFor({"run"});
+      o.weights = takeValue();
+    } else if (flag == "--seed") {
+      allowedFor({"run", "init"});
+      o.seed = parseSeed(takeValue());
+      o.haveSeed = true;
+    } else if (flag == "--input") {
+      allowedFor({"run"});
+      o.inputs.push_back(parseBinding(flag, takeValue()));
+    } else if (flag == "--output") {
+      allowedFor({"run"});
+      o.outputs.push_back(parseBinding(flag, takeValue()));
+    } else if (flag == "--function") {
+      allowedFor({"run"});
+      o.function = takeValue();
+    } else if (flag == "--print" && !inlineValue) {
+      allowedFor({"run"});
+      o.print = true;
+    } else if (flag == "--allow-extra" && !inlineValue) {
+      allowedFor({"run"});
+      o.allowExtra = true;
+    } else if (flag == "-o" || flag == "--out") {
+      allowedFor({"init"});
+      o.outFile = takeValue();
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      failWith("unknown option '" + arg + "'");
+    } else if (o.artifact.empty()) {
+      o.artifact = arg;
+    } else {
+      failWith("unexpected argument '" + arg + "'");
+    }
+  }
+  if (o.artifact.empty())
+    failWith("loom " + o.command + ": missing ARTIFACT_DIR");
+  if (!o.weights.empty() && o.haveSeed)
+    failWith("--weights and --seed exclude each other");
+  if (o.command == "init" && o.outFile.empty())
+    failWith("loom init: missing -o FILE.safetensors");
+  return o;
+}
+
+std::string describe(const loom_tensor_info &t) {
+  return std::string(loom_dtype_name(t.dtype)) + " " +
+         shapeString(std::vector<int64_t>(t.shape, t.shape + t.rank));
+}
+
+/// RAII for the C handles, so that a Failure thrown midway still releases.
+struct Handles {
+  loom_artifact *artifact = nullptr;
+  loom_session *session = nullptr;
+  ~Handles() {
+    loom_session_destroy(session);
+    loom_artifact_close(artifact);
+  }
+};
+
+void openSession(const Options &o, Handles &h) {
+  check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+  check(loom_session_create(h.artifact, &h.session));
+}
+
+void setInput(loom_session *session, const loom_artifact *artifact,
+              const std::string &name, const std::string &file) {
+  loom_tensor_info want{};
+  bool found = false;
+  std::string names;
+  for (size_t i = 0; i < loom_artifact_num_inputs(artifact) && !found; ++i) {
+    check(loom_artifact_input(artifact, i, &want));
+    found = name == want.name;
+    names += (i ? ", " : "") + std::string(want.name);
+  }
+  if (!found)
+    failWith("--input " + name + "=" + file + ": the artifact has no input '" +
+             name + "'" + (names.empty() ? " (it takes none)" : " (inputs: " + names + ")"));
+  NpyArray a;
+  Status s = readNpy(file, a);
+  if (!s.isOk())
+    failWith(s.message());
+  // bf16 has no .npy spelling: take f32 and round to nearest-even.
+  if (want.dtype == LOOM_DTYPE_BF16 && a.dtype == LOOM_DTYPE_F32) {
+    std::string converted(a.data.size() / 2, '\0');
+    for (size_t i = 0; i < a.data.size() / 4; ++i) {
+      float f;
+      std::memcpy(&f, &a.data[4 * i], 4);
+      uint16_t h = floatToBf16(f);
+      std::memcpy(&converted[2 * i], &h, 2);
+    }
+    a.data = std::move(converted);
+    a.dtype = LOOM_DTYPE_BF16;
+  }
+  std::vector<int64_t> wantShape(want.shape, want.shape + want.rank);
+  if (a.dtype != want.dtype || a.shape != wantShape) {
+    std::string hint;
+    if (a.dtype != want.dtype && npyDescr(want.dtype))
+      hint = std::string(" (convert it with .astype('") + npyDescr(want.dtype) + "'))";
+    failWith("input '" + name + "': '" + file + "' holds " + dtypeName(a.dtype) +
+             " " + shapeString(a.shape) + ", the artifact takes " +
+             describe(want) + hint);
+  }
+  check(loom_set_input(session, name.c_str(), a.dtype, a.shape.data(),
+                       static_cast<int32_t>(a.shape.size()), a.data.data(),
+                       a.data.size()));
+}
+
+void writeOutput(const loom_tensor_info &info, const void *data,
+                 const std::string &file) {
+  std::vector<int64_t> shape(info.shape, info.shape + info.rank);
+  std::vector<float> widened;
+  loom_dtype dtype = info.dtype;
+  if (dtype == LOOM_DTYPE_BF16) { // bf16 -> f32 is exact
+    widened.resize(static_cast<size_t>(info.numel));
+    for (size_t i = 0; i < widened.size(); ++i)
+      widened[i] = static_cast<float>(elementAsDouble(data, dtype, i));
+    data = widened.data();
+    dtype = LOOM_DTYPE_F32;
+  }
+  Status s = writeNpy(file, dtype, shape, data,
+                      static_cast<size_t>(info.numel) * dtypeSize(dtype));
+  if (!s.isOk())
+    failWith("output '" + std::string(info.name) + "': " + s.message());
+}
+
+void printSummary(const loom_tensor_info &info, const void *data) {
+  std::printf("%s: %s\n", info.name, describe(info).c_str());
+  size_t n = static_cast<size_t>(info.numel);
+  if (n == 0) {
+    std::printf("  (empty)\n");
+    return;
+  }
+  std::printf("  first:");
+  for (size_t i = 0; i < n && i < 8; ++i)
+    std::printf(" %.6g", elementAsDouble(data, info.dtype, i));
+  std::printf("%s\n", n > 8 ? " ..." : "");
+  double sum = 0, maxAbs = 0;
+  size_t nonFinite = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double v = elementAsDouble(data, info.dtype, i);
+    if (!std::isfinite(v)) {
+      ++nonFinite;
+      continue;
+    }
+    sum += v;
+    maxAbs = std::max(maxAbs, std::fabs(v));
+  }
+  std::printf("  mean: %.6g  max|x|: %.6g", n > nonFinite ? sum / double(n - nonFinite) : 0.0, maxAbs);
+  if (nonFinite)
+    std::printf("  non-finite: %zu", nonFinite);
+  std::printf("\n");
+}
+
+int commandRun(const Options &o) {
+  Handles h;
+  openSession(o, h);
+  size_t numOutputs = 0;
+  check(loom_artifact_num_outputs(h.artifact, o.function.c_str(), &numOutputs));
+  if (!o.weights.empty())
+    check(loom_load_weights(h.session, o.weights.c_str(),
+                            o.allowExtra ? LOOM_LOAD_ALLOW_EXTRA : 0));
+  else
+    check(loom_init_params(h.session, o.seed));
+  for (const auto &[name, file] : o.inputs)
+    setInput(h.session, h.artifact, name, file);
+  if (loom_run(h.session, o.function.c_str()) != LOOM_OK) {
+    std::string msg = loom_last_error();
+    if (msg.find("input '") != std::string::npos && msg.find("not set") != std::string::npos)
+      msg += " (give it with --input NAME=FILE.npy)";
+    failWith(msg);
+  }
+  for (const auto &[name, file] : o.outputs) {
+    loom_tensor_info info;
+    const void *data;
+    check(loom_get_output(h.session, o.function.c_str(), name.c_str(), &info, &data));
+    writeOutput(info, data, file);
+  }
+  if (o.print)
+    for (size_t i = 0; i < numOutputs; ++i) {
+      loom_tensor_info info;
+      const void *data;
+      check(loom_artifact_output(h.artifact, o.function.c_str(), i, &info));
+      check(loom_get_output(h.session, o.function.c_str(), info.name, &info, &data));
+      printSummary(info, data);
+    }
+  return 0;
+}
+
+int commandInit(const Options &o) {
+  Handles h;
+  openSession(o, h);
+  check(loom_init_params(h.session, o.seed));
+  check(loom_save_weights(h.session, o.outFile.c_str()));
+  return 0;
+}
+
+int commandInfo(const Options &o) {
+  Handles h;
+  check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+  const loom_artifact *a = h.artifact;
+  std::printf("model: %s\n", loom_artifact_model(a));
+  loom_tensor_info t;
+  uint64_t paramBytes = 0;
+  int64_t paramCount = 0;
+  std::printf("params:\n");
+  for (size_t i = 0; i < loom_artifact_num_params(a); ++i) {
+    check(loom_artifact_param(a, i, &t));
+    std::printf("  %s: %s\n", t.name, describe(t).c_str());
+    paramBytes += t.nbytes;
+    paramCount += t.numel;
+  }
+  std::printf("  total: %" PRId64 " values, %" PRIu64 " bytes\n", paramCount, paramBytes);
+  std::printf("inputs:\n");
+  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+    check(loom_artifact_input(a, i, &t));
+    std::printf("  %s: %s\n", t.name, describe(t).c_str());
+  }
+  std::printf("functions:\n");
+  for (size_t f = 0; f < loom_artifact_num_functions(a); ++f) {
+    const char *name = loom_artifact_function_name(a, f);
+    size_t n = 0;
+    check(loom_artifact_num_outputs(a, name, &n));
+    std::printf("  %s:\n", name);
+    for (size_t i = 0; i < n; ++i) {
+      check(loom_artifact_output(a, name, i, &t));
+      std::printf("    -> %s: %s\n", t.name, describe(t).c_str());
+    }
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+                    !std::strcmp(argv[1], "help"))) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  try {
+    Options o = parseArgs(argc, argv);
+    if (o.command == "run")
+      return commandRun(o);
+    if (o.command == "init")
+      return commandInit(o);
+    return commandInfo(o);
+  } catch (const Failure &f) {
+    std::fprintf(stderr, "loom: error: %s\n", f.message.c_str());
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "loom: error: %s\n", e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,257 @@
+//===- RuntimeManifestTest.cpp - manifest.json validation ------------------===//
+//
+// Every check of runtime/src/manifest.cpp, each triggered by one mutation of
+// the valid fixture manifest, and the artifact-level failures of
+// loom_artifact_open (no manifest, no library, a missing symbol).
+//
+//===----------------------------------------------------------------------===//
+#include "RuntimeTestUtil.h"
+
+#include "loom/runtime.h"
+#include "manifest.h"
+
+#include <functional>
+
+using namespace loom::rt;
+using namespace loom::rt::test;
+using json = nlohmann::json;
+
+namespace {
+
+Status parse(const json &j, Manifest &m) {
+  return parseManifest(j.dump(), "dir/manifest.json", m);
+}
+
+TEST(RuntimeManifest, ParsesTheFixture) {
+  Manifest m;
+  Status s = parse(fixtureManifest(), m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(m.model, "fixture");
+  EXPECT_EQ(m.library, "model.so");
+  ASSERT_EQ(m.dims.size(), 1u);
+  EXPECT_EQ(m.dims[0], (std::pair<std::string, int64_t>("B", 2)));
+  ASSERT_EQ(m.params.size(), 2u);
+  EXPECT_EQ(m.params[0].name, "a");
+  EXPECT_EQ(m.params[0].nbytes, 16u);
+  EXPECT_EQ(m.params[0].init.kind, InitSpec::Kind::Normal);
+  EXPECT_DOUBLE_EQ(m.params[0].init.std, 0.02);
+  EXPECT_EQ(m.params[1].init.kind, InitSpec::Kind::Constant);
+  EXPECT_DOUBLE_EQ(m.params[1].init.value, 0.5);
+  EXPECT_EQ(m.findParam("scale"), 0); // alias
+  EXPECT_EQ(m.findParam("b"), 1);
+  EXPECT_EQ(m.findParam("c"), -1);
+  ASSERT_EQ(m.functions.size(), 2u);
+  const FunctionSpec &f = m.functions[m.findFunction("forward")];
+  EXPECT_EQ(f.symbol, "loom_forward");
+  EXPECT_EQ(f.arenaBytes, 32u);
+  ASSERT_EQ(f.slots.size(), 5u);
+  EXPECT_EQ(f.slots[3].kind, SlotSpec::Kind::Output);
+  EXPECT_EQ(f.outputs[0].name, "y");
+  const FunctionSpec &st = m.functions[m.findFunction("stats")];
+  EXPECT_TRUE(st.outputs[0].shape.empty()); // a scalar
+  EXPECT_EQ(st.outputs[0].numel, 1);
+  EXPECT_EQ(st.outputs[1].dtype, LOOM_DTYPE_I32);
+}
+
+struct Case {
+  const char *what;
+  std::function<void(json &)> mutate;
+  const char *expected; // a substring of the message
+};
+
+json &param0(json &m) { return m["params"][0]; }
+json &fwd(json &m) { return m["functions"]["forward"]; }
+
+const Case kCases[] = {
+    {"wrong format", [](json &m) { m["format"] = "onnx"; }, "'format' is not \"loom-artifact\""},
+    {"future version", [](json &m) { m["version"] = 2; }, "version 2 is not supported"},
+    {"string version", [](json &m) { m["version"] = "1"; }, "'version' is missing or not"},
+    {"unknown field", [](json &m) { m["layout"] = "packed"; }, "unknown field 'layout'"},
+    {"no library", [](json &m) { m.erase("library"); }, "'library' is missing or not a string"},
+    {"library escapes", [](json &m) { m["library"] = "../evil.so"; }, "relative path inside the artifact"},
+    {"absolute library", [](json &m) { m["library"] = "/lib/evil.so"; }, "relative path inside the artifact"},
+    {"model not string", [](json &m) { m["model"] = 3; }, "'model' is not a string"},
+    {"negative dim", [](json &m) { m["dims"]["B"] = -1; }, "dims.B: is not a non-negative integer"},
+    {"params not array", [](json &m) { m["params"] = json::object(); }, "'params' is missing or not an array"},
+    {"param not object", [](json &m) { param0(m) = 3; }, "params[0]: is not an object"},
+    {"param without name", [](json &m) { param0(m).erase("name"); }, "params[0]: 'name' is missing"},
+    {"empty name", [](json &m) { param0(m)["name"] = ""; }, "'name' is empty or contains NUL"},
+    {"NUL in name", [](json &m) { param0(m)["name"] = std::string("a\0b", 3); }, "contains NUL"},
+    {"unknown dtype", [](json &m) { param0(m)["dtype"] = "f64"; }, "params[0] 'a': 'dtype' must be one of f32"},
+    {"negative shape", [](json &m) { param0(m)["shape"] = {-1}; }, "params[0] 'a': shape[0] is not a non-negative integer"},
+    {"float shape", [](json &m) { param0(m)["shape"] = {1.5}; }, "shape[0] is not a non-negative integer"},
+    {"shape not array", [](json &m) { param0(m)["shape"] = 4; }, "'shape' is missing or not an array"},
+    {"shape overflow", [](json &m) { param0(m)["shape"] = {1ll << 40, 1ll << 40}; }, "overflows"},
+    {"no init", [](json &m) { param0(m).erase("init"); }, "'init' is missing"},
+    {"init not object", [](json &m) { param0(m)["init"] = "normal"; }, "init: is not an object"},
+    {"unknown init", [](json &m) { param0(m)["init"] = {{"kind", "xavier"}}; }, "unknown kind 'xavier'"},
+    {"normal without std", [](json &m) { param0(m)["init"] = {{"kind", "normal"}}; }, "'std' is missing or not a number"},
+    {"negative std", [](json &m) { param0(m)["init"]["std"] = -1; }, "'std' is negative"},
+    {"unknown init field", [](json &m) { param0(m)["init"]["gain"] = 2; }, "unknown field 'gain'"},
+    {"uniform low > high", [](json &m) { param0(m)["init"] = {{"kind", "uniform"}, {"low", 1}, {"high", 0}}; }, "'low' exceeds 'high'"},
+    {"uniform string bound", [](json &m) { param0(m)["init"] = {{"kind", "uniform"}, {"low", "0"}, {"high", 1}}; }, "'low' is missing or not a number"},
+    {"constant without value", [](json &m) { m["params"][1]["init"].erase("value"); }, "'value' is missing"},
+    {"normal on i32", [](json &m) { param0(m)["dtype"] = "i32"; }, "'normal' needs a floating-point dtype, not i32"},
+    {"fractional i32 constant", [](json &m) { m["params"][1]["dtype"] = "i32"; }, "is not a value of i32"},
+    {"i1 constant 2", [](json &m) { m["params"][1]["dtype"] = "i1"; m["params"][1]["init"]["value"] = 2; }, "is not a value of i1"},
+    {"aliases not array", [](json &m) { param0(m)["aliases"] = "scale"; }, "'aliases' is not an array"},
+    {"empty alias", [](json &m) { param0(m)["aliases"] = {""}; }, "an alias is not a non-empty string"},
+    {"duplicate param", [](json &m) { m["params"][1]["name"] = "a"; }, "params[1] 'a': the name 'a' is used twice"},
+    {"alias clash", [](json &m) { m["params"][1]["aliases"] = {"scale"}; }, "the name 'scale' is used twice"},
+    {"unknown param field", [](json &m) { param0(m)["layout"] = "nk"; }, "unknown field 'layout'"},
+    {"inputs missing", [](json &m) { m.erase("inputs"); }, "'inputs' is missing or not an array"},
+    {"duplicate input", [](json &m) { m["inputs"].push_back(m["inputs"][0]); }, "input 'x' is declared twice"},
+    {"input with init", [](json &m) { m["inputs"][0]["init"] = {{"kind", "zeros"}}; }, "inputs[0]: unknown field 'init'"},
+    {"no functions", [](json &m) { m["functions"] = json::object(); }, "'functions' is missing, not an object, or empty"},
+    {"function not object", [](json &m) { fwd(m) = 1; }, "functions.forward: is not an object"},
+    {"bad symbol", [](json &m) { fwd(m)["symbol"] = "loom forward"; }, "symbol 'loom forward' is not a C identifier"},
+    {"symbol starts with digit", [](json &m) { fwd(m)["symbol"] = "1loom"; }, "is not a C identifier"},
+    {"negative arena", [](json &m) { fwd(m)["arena_bytes"] = -5; }, "'arena_bytes' is missing or not a non-negative integer"},
+    {"slots missing", [](json &m) { fwd(m).erase("slots"); }, "'slots' is missing or not an array"},
+    {"slot without kind", [](json &m) { fwd(m)["slots"][0] = json::object(); }, "slots[0]: is not an object with a string 'kind'"},
+    {"unknown slot kind", [](json &m) { fwd(m)["slots"][0]["kind"] = "buffer"; }, "unknown kind 'buffer'"},
+    {"unknown param slot", [](json &m) { fwd(m)["slots"][0]["name"] = "zz"; }, "functions.forward.slots[0]: param 'zz' is not in 'params'"},
+    {"param slot by alias", [](json &m) { fwd(m)["slots"][0]["name"] = "scale"; }, "param 'scale' is not in 'params'"},
+    {"unknown input slot", [](json &m) { fwd(m)["slots"][2]["name"] = "q"; }, "input 'q' is not in 'inputs'"},
+    {"param slot twice", [](json &m) { fwd(m)["slots"][1]["name"] = "a"; }, "param 'a' has two slots"},
+    {"output twice", [](json &m) { fwd(m)["slots"].insert(fwd(m)["slots"].begin() + 3, fwd(m)["slots"][3]); }, "output 'y' has two slots"},
+    {"output without dtype", [](json &m) { fwd(m)["slots"][3].erase("dtype"); }, "'dtype' must be one of"},
+    {"output unknown field", [](json &m) { fwd(m)["slots"][3]["offset"] = 0; }, "unknown field 'offset'"},
+    {"no arena", [](json &m) { fwd(m)["slots"].erase(4); }, "functions.forward: the last slot must be the arena"},
+    {"arena not last", [](json &m) { std::swap(fwd(m)["slots"][3], fwd(m)["slots"][4]); }, "follows the arena slot"},
+    {"two arenas", [](json &m) { fwd(m)["slots"].push_back({{"kind", "arena"}}); }, "follows the arena slot"},
+    {"unknown function field", [](json &m) { fwd(m)["threads"] = 4; }, "unknown field 'threads'"},
+};
+
+TEST(RuntimeManifest, RejectsEveryMalformation) {
+  for (const Case &c : kCases) {
+    json j = fixtureManifest();
+    c.mutate(j);
+    Manifest m;
+    Status s = parse(j, m);
+    EXPECT_FALSE(s.isOk()) << c.what;
+    EXPECT_EQ(s.code(), LOOM_ERR_MANIFEST) << c.what;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos)
+        << c.what << ": got \"" << s.message() << "\"";
+    EXPECT_EQ(s.message().rfind("manifest 'dir/manifest.json': ", 0), 0u)
+        << c.what << ": " << s.message();
+  }
+}
+
+TEST(RuntimeManifest, RejectsNonJson) {
+  Manifest m;
+  for (const char *text : {"", "{", "not json", "{\"format\": }", "\xff\xfe"}) {
+    Status s = parseManifest(text, "m.json", m);
+    EXPECT_EQ(s.code(), LOOM_ERR_MANIFEST);
+    EXPECT_NE(s.message().find("not valid JSON"), std::string::npos) << s.message();
+  }
+  Status s = parseManifest("[1, 2]", "m.json", m);
+  EXPECT_NE(s.message().find("not a JSON object"), std::string::npos) << s.message();
+  // Duplicate keys, which nlohmann would silently collapse.
+  std::string text = fixtureManifest().dump();
+  text.insert(1, "\"version\": 1, ");
+  s = parseManifest(text, "m.json", m);
+  EXPECT_NE(s.message().find("the key 'version' appears twice"), std::string::npos)
+      << s.message();
+  text = fixtureManifest().dump();
+  text.insert(text.find("\"forward\""), "\"stats\": {}, ");
+  s = parseManifest(text, "m.json", m);
+  EXPECT_NE(s.message().find("the key 'stats' appears twice"), std::string::npos)
+      << s.message();
+}
+
+TEST(RuntimeManifest, AcceptsOptionalFieldsAbsent) {
+  json j = fixtureManifest();
+  j.erase("model");
+  j.erase("spec");
+  j.erase("dims");
+  j["params"][0].erase("aliases");
+  j["params"][0]["init"] = {{"kind", "uniform"}, {"low", -0.1}, {"high", 0.1}};
+  j["params"][1]["init"] = {{"kind", "ones"}};
+  Manifest m;
+  Status s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(m.model, "");
+  EXPECT_EQ(m.params[0].init.kind, InitSpec::Kind::Uniform);
+  EXPECT_EQ(m.findParam("scale"), -1);
+}
+
+//===----------------------------------------------------------------------===//
+// loom_artifact_open
+//===----------------------------------------------------------------------===//
+
+loom_status open(const std::string &dir, std::string &error) {
+  loom_artifact *a = nullptr;
+  loom_status s = loom_artifact_open(dir.c_str(), &a);
+  error = loom_last_error();
+  if (s == LOOM_OK)
+    loom_artifact_close(a);
+  else
+    EXPECT_EQ(a, nullptr);
+  return s;
+}
+
+TEST(RuntimeArtifact, OpensTheFixture) {
+  TempDir tmp;
+  std::string error;
+  EXPECT_EQ(open(makeArtifact(tmp, fixtureManifest()), error), LOOM_OK) << error;
+  // A trailing slash is fine.
+  EXPECT_EQ(open(makeArtifact(tmp, fixtureManifest()) + "/", error), LOOM_OK) << error;
+}
+
+TEST(RuntimeArtifact, MissingDirectory) {
+  std::string error;
+  EXPECT_EQ(open("/nonexistent/loom-artifact", error), LOOM_ERR_IO);
+  EXPECT_NE(error.find("/nonexistent/loom-artifact/manifest.json"), std::string::npos)
+      << error;
+}
+
+TEST(RuntimeArtifact, ManifestErrorThroughTheCApi) {
+  TempDir tmp;
+  json j = fixtureManifest();
+  j["version"] = 7;
+  std::string error;
+  EXPECT_EQ(open(makeArtifact(tmp, j), error), LOOM_ERR_MANIFEST);
+  EXPECT_NE(error.find("version 7 is not supported"), std::string::npos) << error;
+}
+
+TEST(RuntimeArtifact, MissingLibrary) {
+  TempDir tmp;
+  json j = fixtureManifest();
+  j["library"] = "nothere.so";
+  std::string error;
+  EXPECT_EQ(open(makeArtifact(tmp, j), error), LOOM_ERR_LIBRARY);
+  EXPECT_NE(error.find("cannot load library"), std::string::npos) << error;
+  EXPECT_NE(error.find("nothere.so"), std::string::npos) << error;
+}
+
+TEST(RuntimeArtifact, LibraryIsNotASharedObject) {
+  TempDir tmp;
+  std::string dir = makeArtifact(tmp, fixtureManifest());
+  writeFile(dir + "/model.so", "not an ELF file");
+  std::string error;
+  EXPECT_EQ(open(dir, error), LOOM_ERR_LIBRARY);
+  EXPECT_NE(error.find("cannot load library"), std::string::npos) << error;
+}
+
+TEST(RuntimeArtifact, ManifestSymbolNotInLibrary) {
+  TempDir tmp;
+  json j = fixtureManifest();
+  j["functions"]["backward"] = j["functions"]["stats"];
+  j["functions"]["backward"]["symbol"] = "loom_backward";
+  std::string error;
+  EXPECT_EQ(open(makeArtifact(tmp, j), error), LOOM_ERR_LIBRARY);
+  EXPECT_NE(error.find("has no symbol 'loom_backward' (function 'backward'"),
+            std::string::npos)
+      << error;
+}
+
+TEST(RuntimeArtifact, NullArguments) {
+  loom_artifact *a = nullptr;
+  EXPECT_EQ(loom_artifact_open(nullptr, &a), LOOM_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(loom_artifact_open("x", nullptr), LOOM_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(loom_artifact_open("", &a), LOOM_ERR_INVALID_ARGUMENT);
+  loom_artifact_close(nullptr); // allowed
+}
+
+} // namespace

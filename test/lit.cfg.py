@@ -35,3 +35,8 @@ tools = [
     ToolSubst("loomc", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+# The runtime CLI `loom` is found on PATH (a substitution for the bare word
+# "loom" would also hit "loom-opt" and file names).
+llvm_config.with_environment("PATH", config.loom_tools_dir, append_path=True)
+import sys
+config.substitutions.append(("%python", sys.executable))

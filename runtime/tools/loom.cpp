@@ -22,6 +22,10 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -34,6 +38,7 @@ const char *kUsage =
     "  loom run ARTIFACT_DIR [--weights FILE.safetensors | --seed N]\n"
     "           --input NAME=FILE.npy ... [--function NAME]\n"
     "           [--output NAME=FILE.npy ...] [--print] [--allow-extra]\n"
+    "           [--repeat N]\n"
     "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
     "  loom info ARTIFACT_DIR\n"
     "\n"
@@ -43,6 +48,8 @@ const char *kUsage =
     "          values, mean and max |x|; --output writes one as .npy (bf16 is\n"
     "          written as f32; a bf16 input is read from an f32 .npy).\n"
     "          --allow-extra ignores checkpoint tensors the model lacks.\n"
+    "          --repeat N runs N more times after the first and prints the\n"
+    "          median and minimum wall time of one call.\n"
     "init      writes the manifest's initialization for a seed as safetensors.\n"
     "info      lists the artifact's parameters, inputs and functions.\n";
 
@@ -85,6 +92,7 @@ struct Options {
   std::string command, artifact, weights, outFile, function = "forward";
   bool haveSeed = false, print = false, allowExtra = false;
   uint64_t seed = 0;
+  int repeat = 0; // > 0: time that many runs after one warm-up
   std::vector<std::pair<std::string, std::string>> inputs, outputs;
 };
 
@@ -137,6 +145,14 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--print" && !inlineValue) {
       allowedFor({"run"});
       o.print = true;
+    } else if (flag == "--repeat") {
+      allowedFor({"run"});
+      std::string v = takeValue();
+      char *end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 1000000)
+        failWith("--repeat expects a count from 1 to 1000000, got '" + v + "'");
+      o.repeat = static_cast<int>(n);
     } else if (flag == "--allow-extra" && !inlineValue) {
       allowedFor({"run"});
       o.allowExtra = true;
@@ -286,6 +302,20 @@ int commandRun(const Options &o) {
     if (msg.find("input '") != std::string::npos && msg.find("not set") != std::string::npos)
       msg += " (give it with --input NAME=FILE.npy)";
     failWith(msg);
+  }
+  if (o.repeat > 0) {
+    // The first run above warmed caches and pages; time the call alone.
+    std::vector<double> ms;
+    for (int i = 0; i < o.repeat; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      check(loom_run(h.session, o.function.c_str()));
+      ms.push_back(std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("%s: %d runs, median %.3f ms, min %.3f ms\n",
+                o.function.c_str(), o.repeat, ms[ms.size() / 2], ms.front());
   }
   for (const auto &[name, file] : o.outputs) {
     loom_tensor_info info;

@@ -20,8 +20,14 @@ struct LoomPackedEntryPointsPass
     auto ptr = LLVM::LLVMPointerType::get(module.getContext());
     SmallVector<LLVM::LLVMFuncOp> entries;
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
+      // Entry points are defined, visible and externally linked; loom_*
+      // names are the wrappers themselves, and a wrapper already there (the
+      // pass ran before) is kept rather than defined twice.
       if (fn.isExternal() || fn.isPrivate() ||
-          fn.getSymName().starts_with("loom_"))
+          fn.getLinkage() == LLVM::Linkage::Private ||
+          fn.getLinkage() == LLVM::Linkage::Internal ||
+          fn.getSymName().starts_with("loom_") ||
+          module.lookupSymbol(("loom_" + fn.getSymName()).str()))
         continue;
       auto type = fn.getFunctionType();
       if (!isa<LLVM::LLVMVoidType>(type.getReturnType()) ||

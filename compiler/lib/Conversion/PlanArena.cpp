@@ -47,6 +47,11 @@ int64_t lastUse(Value v, Block &block,
                 const DenseMap<Operation *, int64_t> &index) {
   int64_t last = -1;
   for (Operation *user : v.getUsers()) {
+    // A deallocation ends the buffer's life, it does not read it (and the
+    // pass drops it): counting it would keep every deallocated buffer live
+    // to its dealloc, usually the end of the function.
+    if (isa<memref::DeallocOp>(user))
+      continue;
     last = std::max(last, positionIn(block, user, index));
     if (isa<ViewLikeOpInterface>(user) || isa<memref::ReshapeOp>(user) ||
         isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user))

@@ -66,8 +66,11 @@ struct LowerReduce : OpRewritePattern<OpTy> {
         rewriter, loc, TypeRange{out}, ValueRange{op.getInput()},
         ValueRange{acc}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
+          // reassoc: a vectorized sum (lanes summed at the end).
+          auto fm = arith::FastMathFlagsAttr::get(b.getContext(),
+                                                  arith::FastMathFlags::reassoc);
           Value v = isMax ? Value(arith::MaximumFOp::create(b, l, a[0], a[1]))
-                          : Value(arith::AddFOp::create(b, l, a[0], a[1]));
+                          : Value(arith::AddFOp::create(b, l, a[0], a[1], fm));
           linalg::YieldOp::create(b, l, v);
         });
     Value result = generic.getResult(0);
@@ -158,8 +161,14 @@ struct LowerBatchMatmul : OpRewritePattern<BatchMatmulOp> {
         rewriter, op.getLoc(), TypeRange{out},
         ValueRange{op.getLhs(), op.getRhs()}, ValueRange{acc}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-          linalg::YieldOp::create(b, l, Value(arith::AddFOp::create(b, l, a[2], p)));
+          // reassoc lets LLVM vectorize the dot-product (transposed) form and
+          // contract fuses the multiply-add; both only reorder f32 rounding.
+          auto fm = arith::FastMathFlagsAttr::get(
+              b.getContext(),
+              arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+          Value p = arith::MulFOp::create(b, l, a[0], a[1], fm);
+          linalg::YieldOp::create(b, l,
+                                  Value(arith::AddFOp::create(b, l, a[2], p, fm)));
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();

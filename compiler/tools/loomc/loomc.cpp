@@ -9,6 +9,7 @@
 // `loomc: error: ...` for the command line) with exit code 1.
 //
 //===----------------------------------------------------------------------===//
+#include "Interpret.h"
 #include "loom/Frontend/MLIRGen.h"
 #include "loom/Frontend/ModelStats.h"
 #include "loom/Frontend/Spec.h"
@@ -50,6 +51,11 @@ const char *kUsage = R"(usage:
   loomc MODEL --emit=KIND [-o FILE] [--dim NAME=N]... [--no-locs]
       stop at one stage and print it: loom (default), linalg, memref,
       llvm-dialect, llvm-ir, asm, obj, so, header (obj and so need -o)
+  loomc MODEL --interpret [--dim NAME=N]... [--weights FILE | --seed N]
+        --input NAME=FILE.npy... [--function F] [--output NAME=FILE.npy]...
+      run F (default forward) in the reference interpreter with the
+      parameters `loom run` would use; prints each output like `loom run
+      --print`
   loomc --print-pipeline
       the named pass pipelines, stage by stage
   loomc fmt MODEL --to=text|json [-o FILE]
@@ -76,6 +82,9 @@ struct Options {
   std::string emit; // empty: loom IR, or an artifact directory with -o
   std::string mcpu = "native";
   bool printPipeline = false;
+  bool interpret = false;
+  bool seedGiven = false;
+  loomc::InterpretOptions interp;
   bool printIRAfterAll = false;
   std::string to;
   std::string output;
@@ -116,6 +125,10 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
       o.locs = false;
       continue;
     }
+    if (a == "--interpret") {
+      o.interpret = true;
+      continue;
+    }
     if (a == "--print-pipeline") {
       o.printPipeline = true;
       continue;
@@ -128,7 +141,8 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
       o.mcpu = a.substr(7);
       continue;
     }
-    for (const char *flag : {"--emit", "--to", "-o", "--dim"}) {
+    for (const char *flag : {"--emit", "--to", "-o", "--dim", "--input",
+                             "--output", "--weights", "--seed", "--function"}) {
       auto r = value(a, flag, v);
       if (!r)
         continue;
@@ -141,6 +155,26 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
         o.to = v;
       else if (f == "-o")
         o.output = v;
+      else if (f == "--input" || f == "--output") {
+        size_t eq = v.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+          return usageError(f + " expects NAME=FILE.npy, got '" + v + "'");
+        (f == "--input" ? o.interp.inputs : o.interp.outputs)
+            .emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      } else if (f == "--weights")
+        o.interp.weights = v;
+      else if (f == "--function")
+        o.interp.function = v;
+      else if (f == "--seed") {
+        char *end = nullptr;
+        errno = 0;
+        unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || errno == ERANGE || v[0] == '-')
+          return usageError("--seed expects a non-negative integer, got '" +
+                            v + "'");
+        o.interp.seed = n;
+        o.seedGiven = true;
+      }
       else {
         size_t eq = v.find('=');
         std::string name = v.substr(0, eq);
@@ -172,6 +206,18 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
     return usageError("no model spec given");
   if (o.command == "fmt" && o.to != "text" && o.to != "json")
     return usageError("fmt needs --to=text or --to=json");
+  bool interpretFlags = !o.interp.inputs.empty() || !o.interp.outputs.empty() ||
+                        !o.interp.weights.empty() || o.seedGiven ||
+                        o.interp.function != "forward";
+  if (interpretFlags && !o.interpret)
+    return usageError("--input, --output, --weights, --seed and --function "
+                      "go with --interpret");
+  if (o.interpret && (o.command != "compile" || !o.emit.empty() ||
+                      !o.output.empty()))
+    return usageError("--interpret runs the model; it does not combine with "
+                      "fmt, info, --emit or -o");
+  if (!o.interp.weights.empty() && o.seedGiven)
+    return usageError("--weights and --seed exclude each other");
   if (o.command != "fmt" && !o.to.empty())
     return usageError("--to is only for 'loomc fmt'");
   static const char *kinds[] = {"loom",     "linalg", "memref", "llvm-dialect",
@@ -357,6 +403,9 @@ int main(int argc, char **argv) {
   if (o.command == "info")
     return writeOutput(
         o, fe::formatInfo(info, fe::computeStats(*module, info), o.gen));
+
+  if (o.interpret)
+    return loomc::interpret(*module, info, o.interp);
 
   std::string kind = o.emit.empty() ? (o.output.empty() ? "loom" : "artifact")
                                     : o.emit;

@@ -16,8 +16,6 @@ using namespace mlir::loom::lowering;
 
 namespace {
 
-bool isFloat(Type t) { return isa<FloatType>(getElementTypeOrSelf(t)); }
-
 /// Rewrites a single-result op with an elementwise body.
 template <typename OpTy>
 struct ElementwisePattern : OpRewritePattern<OpTy> {
@@ -29,6 +27,8 @@ struct ElementwisePattern : OpRewritePattern<OpTy> {
     if (failed(requireStatic(op, rewriter)))
       return failure();
     auto type = cast<RankedTensorType>(op.getType());
+    // The last operand carries the compute type: the value operand of
+    // select/compare/cast, the rhs of binary ops.
     Type elt = getElementTypeOrSelf(op->getOperand(op->getNumOperands() - 1));
     Value v = buildElementwise(
         rewriter, op.getLoc(), type, op->getOperands(),
@@ -128,7 +128,7 @@ struct LowerCompareOp : ElementwisePattern<CompareOp> {
   Value body(OpBuilder &b, Location loc, ValueRange a, CompareOp op,
              Type elt) const override {
     if (isa<FloatType>(elt)) {
-      arith::CmpFPredicate p;
+      arith::CmpFPredicate p = arith::CmpFPredicate::OEQ;
       switch (op.getPredicate()) {
       case ComparePredicate::eq: p = arith::CmpFPredicate::OEQ; break;
       case ComparePredicate::ne: p = arith::CmpFPredicate::UNE; break;
@@ -139,7 +139,7 @@ struct LowerCompareOp : ElementwisePattern<CompareOp> {
       }
       return arith::CmpFOp::create(b, loc, p, a[0], a[1]);
     }
-    arith::CmpIPredicate p;
+    arith::CmpIPredicate p = arith::CmpIPredicate::eq;
     switch (op.getPredicate()) {
     case ComparePredicate::eq: p = arith::CmpIPredicate::eq; break;
     case ComparePredicate::ne: p = arith::CmpIPredicate::ne; break;

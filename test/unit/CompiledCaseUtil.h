@@ -4,11 +4,14 @@
 
 #include "CompiledTestUtil.h"
 
+#include "Loom/IR/LoomDialect.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <iostream>
 #include <map>
+#include <set>
 
 namespace loom::testutil {
 
@@ -154,6 +157,47 @@ inline std::string subst(std::string text,
          p = text.find(from, p + to.size()))
       text.replace(p, from.size(), to);
   return text;
+}
+
+/// The op cases' fixture: one context with every dialect for the suite.
+class CompiledVsInterpreter : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    mlir::DialectRegistry registry;
+    registerEverything(registry);
+    ctx = new mlir::MLIRContext(registry);
+    ctx->loadDialect<mlir::loom::LoomDialect, mlir::func::FuncDialect>();
+  }
+  static void TearDownTestSuite() {
+    delete ctx;
+    ctx = nullptr;
+  }
+  void check(const OpCase &c) {
+    covered().insert(c.body);
+    runCase(*ctx, c);
+  }
+  /// Every body checked so far (for the coverage test, which runs last).
+  static std::set<std::string> &covered() {
+    static std::set<std::string> s;
+    return s;
+  }
+  static inline mlir::MLIRContext *ctx = nullptr;
+};
+
+/// A unary op on [5, 37], a rank-0 and a [1] tensor.
+inline std::string unaryBody(const std::string &op) {
+  return subst(R"(
+  func.func @forward(%a: tensor<5x37xf32>, %s: tensor<f32>, %o: tensor<1xf32>) -> (tensor<5x37xf32>, tensor<f32>, tensor<1xf32>) {
+    %0 = loom.$OP %a : (tensor<5x37xf32>) -> tensor<5x37xf32>
+    %1 = loom.$OP %s : (tensor<f32>) -> tensor<f32>
+    %2 = loom.$OP %o : (tensor<1xf32>) -> tensor<1xf32>
+    return %0, %1, %2 : tensor<5x37xf32>, tensor<f32>, tensor<1xf32>
+  })",
+               {{"$OP", op}});
+}
+
+inline std::map<unsigned, Gen> unaryArgs(const Gen &g) {
+  return {{0, g}, {1, g}, {2, g}};
 }
 
 } // namespace loom::testutil

@@ -510,6 +510,21 @@ TEST_F(InterpreterTest, DynamicDimsFixedByArguments) {
   expectValues(r[0], {6, 22, 38});
 }
 
+TEST_F(InterpreterTest, ZeroSizeTensors) {
+  auto r = run(R"(
+    func.func @forward(%x: tensor<2x0xf32>, %y: tensor<0x3xf32>) -> (tensor<2x0xf32>, tensor<3xf32>, tensor<0x3xf32>) {
+      %p = loom.softmax %x axis = 0 : (tensor<2x0xf32>) -> tensor<2x0xf32>
+      %s = loom.reduce_sum %y axes = [0] : (tensor<0x3xf32>) -> tensor<3xf32>
+      %n = loom.l2_normalize %y axis = 1 epsilon = 1.0e-12 : (tensor<0x3xf32>) -> tensor<0x3xf32>
+      return %p, %s, %n : tensor<2x0xf32>, tensor<3xf32>, tensor<0x3xf32>
+    })",
+               {f32({2, 0}, {}), f32({0, 3}, {})});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].size(), 0);
+  expectValues(r[1], {0, 0, 0}); // an empty sum is 0
+  EXPECT_EQ(r[2].shape, (Shape{0, 3}));
+}
+
 TEST_F(InterpreterTest, ErrorsAreReported) {
   // An argument that does not fit the type.
   std::string err = runError(R"(
@@ -542,6 +557,36 @@ TEST_F(InterpreterTest, ErrorsAreReported) {
     })",
                  {i32({2}, {1, 2}), i32({2}, {1, 0})});
   EXPECT_NE(err.find("is undefined"), std::string::npos) << err;
+}
+
+TEST_F(InterpreterTest, UnsupportedElementTypeIsAnError) {
+  module = parse(ctx, R"(
+    func.func @forward(%x: tensor<2xf64>) -> tensor<2xf64> {
+      return %x : tensor<2xf64>
+    })");
+  ASSERT_TRUE(module);
+  std::vector<Tensor> results;
+  std::string err = interp::run(lookup(*module), {iota({2})}, results);
+  EXPECT_NE(err.find("unsupported element type"), std::string::npos) << err;
+}
+
+TEST_F(InterpreterTest, TraceSeesEveryOp) {
+  module = parse(ctx, R"(
+    func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {
+      %y = loom.exp %x : (tensor<2xf32>) -> tensor<2xf32>
+      %z = loom.neg %y : (tensor<2xf32>) -> tensor<2xf32>
+      return %z : tensor<2xf32>
+    })");
+  ASSERT_TRUE(module);
+  std::vector<std::string> seen;
+  interp::RunOptions options;
+  options.onResult = [&](mlir::Operation *op, const Tensor &t) {
+    seen.push_back(op->getName().getStringRef().str() + " " + t.typeStr());
+  };
+  std::vector<Tensor> results;
+  EXPECT_EQ(interp::run(lookup(*module), {iota({2})}, results, options), "");
+  EXPECT_EQ(seen, (std::vector<std::string>{"loom.exp tensor<2xf32>",
+                                            "loom.neg tensor<2xf32>"}));
 }
 
 TEST_F(InterpreterTest, NonLoomOpIsAnError) {

@@ -105,8 +105,10 @@ llvm::Expected<Tensor> softmax(Operation *op, const Tensor &x,
   auto out = makeResult(op, x.shape);
   if (!out)
     return out.takeError();
+  if (x.size() == 0)
+    return out;
   int64_t n = x.shape[*axis], inner = stridesOf(x.shape)[*axis];
-  int64_t outer = n == 0 ? 0 : x.size() / (n * inner);
+  int64_t outer = x.size() / (n * inner);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t in = 0; in < inner; ++in) {
       int64_t base = o * n * inner + in;
@@ -177,8 +179,10 @@ llvm::Expected<Tensor> evalRmsNorm(RmsNormOp op, const Env &env) {
 /// x / max(||x||_2, eps) along `axis` of `x` (values in double, unrounded).
 std::vector<double> l2Normalize(const Tensor &x, int64_t axis, double eps) {
   std::vector<double> y(x.size());
+  if (x.size() == 0)
+    return y;
   int64_t n = x.shape[axis], inner = stridesOf(x.shape)[axis];
-  int64_t outer = n == 0 ? 0 : x.size() / (n * inner);
+  int64_t outer = x.size() / (n * inner);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t in = 0; in < inner; ++in) {
       int64_t base = o * n * inner + in;

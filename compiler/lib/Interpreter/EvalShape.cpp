@@ -121,17 +121,21 @@ llvm::Expected<Tensor> evalConcat(ConcatOp op, const Env &env) {
   auto out = makeResult(op, shape);
   if (!out)
     return out.takeError();
+  std::vector<Shape> strides;
+  for (const Tensor *t : ins)
+    strides.push_back(stridesOf(t->shape));
   int64_t k = 0;
+  Shape local;
   forEachIndex(shape, [&](const Shape &idx) {
     int64_t pos = idx[*axis];
-    for (const Tensor *t : ins) {
-      if (pos < t->shape[*axis]) {
-        Shape local = idx;
+    for (size_t j = 0; j < ins.size(); ++j) {
+      if (pos < ins[j]->shape[*axis]) {
+        local = idx;
         local[*axis] = pos;
-        copyElement(*out, k, *t, dot(local, stridesOf(t->shape)));
+        copyElement(*out, k, *ins[j], dot(local, strides[j]));
         break;
       }
-      pos -= t->shape[*axis];
+      pos -= ins[j]->shape[*axis];
     }
     ++k;
   });

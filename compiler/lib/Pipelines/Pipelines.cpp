@@ -21,7 +21,9 @@ const std::vector<loom::pipelines::Stage> &loom::pipelines::cpuStages() {
        "intermediate placed in one planned arena",
        // Function boundaries use identity layouts so the bare-pointer ABI
        // applies; results become out-parameters of public functions; the
-       // remaining allocations move into the arena.
+       // remaining allocations move into the arena. A tensor returned twice
+       // gets a copy first (one buffer per result).
+       "loom-distinct-results,"
        "one-shot-bufferize{bufferize-function-boundaries "
        "function-boundary-type-conversion=identity-layout-map},"
        "buffer-results-to-out-params{hoist-static-allocs "

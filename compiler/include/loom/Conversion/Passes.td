@@ -10,8 +10,8 @@ def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg"> {
   let description = [{
     Each primitive loom op becomes upstream ops on tensors: elementwise ops
     and reductions become `linalg.generic` (broadcasting through indexing
-    maps), `matmul` becomes `linalg.matmul`, `batch_matmul` a contraction
-    `linalg.generic`, `transpose` `linalg.transpose`, shape ops
+    maps), `matmul` and `batch_matmul` a contraction `linalg.generic` (loop
+    order chosen for a contiguous inner loop), `transpose` `linalg.transpose`, shape ops
     `tensor.reshape` / `extract_slice` / `insert_slice`, lookups
     `tensor.extract` inside a generic. Composite ops must be decomposed first
     (`loom-decompose`). Shapes must be static (bind dims with `--dim`); a
@@ -40,6 +40,19 @@ def LoomFuseElementwise : Pass<"loom-fuse-elementwise"> {
     column.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LoomDistinctResults : Pass<"loom-distinct-results"> {
+  let summary = "Gives a tensor returned more than once a copy per extra result";
+  let description = [{
+    A value returned twice (`return %x, %x`, e.g. two outputs that CSE merged)
+    becomes `return %x, %copy` with `%copy = bufferization.alloc_tensor()
+    copy(%x)`, so every result bufferizes to its own buffer.
+    `buffer-results-to-out-params{hoist-static-allocs}` replaces a returned
+    allocation by the out-parameter and erases it, and crashes on a second
+    return of the same allocation.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
 def LoomPlanArena : Pass<"loom-plan-arena", "::mlir::ModuleOp"> {

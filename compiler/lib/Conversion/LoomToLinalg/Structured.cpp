@@ -21,6 +21,30 @@ Value i64ToIndex(OpBuilder &b, Location loc, Value v) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
+/// Sums and dot products of 16-bit floats accumulate in f32 and round once at
+/// the end: a bf16 running sum stops growing once its ulp exceeds the terms
+/// (256 + 1 == 256 in bf16), which made long bf16 sums, means, matmuls and
+/// the cross-entropy count (a sum of ones) wrong by percents.
+Type accumulatorType(Type elt) {
+  auto ft = dyn_cast<FloatType>(elt);
+  return ft && ft.getWidth() < 32 ? Float32Type::get(elt.getContext()) : elt;
+}
+
+Value extendTo(OpBuilder &b, Location loc, Value v, Type type) {
+  return v.getType() == type ? v : arith::ExtFOp::create(b, loc, type, v);
+}
+
+/// `v` (an accumulator tensor) rounded to `type`'s element type.
+Value truncateTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
+  if (v.getType() == type)
+    return v;
+  return buildElementwise(b, loc, type, {v},
+                          [&](OpBuilder &nb, Location l, ValueRange a) {
+                            return arith::TruncFOp::create(
+                                nb, l, type.getElementType(), a[0]);
+                          });
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions: one generic, reduced dims as reduction iterators; the output
 // keeps size-1 dims (keep_dims) or drops them.
@@ -56,21 +80,23 @@ struct LowerReduce : OpRewritePattern<OpTy> {
         outExprs.push_back(getAffineDimExpr(d, ctx));
       }
     }
-    Type elt = in.getElementType();
+    Type elt = accumulatorType(in.getElementType());
+    auto accType = RankedTensorType::get(out.getShape(), elt);
     bool isMax = std::is_same_v<OpTy, ReduceMaxOp>;
     double init = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
-    Value acc = filledTensor(rewriter, loc, out, init);
+    Value acc = filledTensor(rewriter, loc, accType, init);
     SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                    AffineMap::get(rank, 0, outExprs, ctx)};
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{out}, ValueRange{op.getInput()},
+        rewriter, loc, TypeRange{accType}, ValueRange{op.getInput()},
         ValueRange{acc}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
           // reassoc: a vectorized sum (lanes summed at the end).
           auto fm = arith::FastMathFlagsAttr::get(b.getContext(),
                                                   arith::FastMathFlags::reassoc);
-          Value v = isMax ? Value(arith::MaximumFOp::create(b, l, a[0], a[1]))
-                          : Value(arith::AddFOp::create(b, l, a[0], a[1], fm));
+          Value x = extendTo(b, l, a[0], elt);
+          Value v = isMax ? Value(arith::MaximumFOp::create(b, l, x, a[1]))
+                          : Value(arith::AddFOp::create(b, l, x, a[1], fm));
           linalg::YieldOp::create(b, l, v);
         });
     Value result = generic.getResult(0);
@@ -79,12 +105,12 @@ struct LowerReduce : OpRewritePattern<OpTy> {
           rewriter, loc, DenseElementsAttr::get(
                              RankedTensorType::get({}, elt),
                              rewriter.getFloatAttr(elt, double(count))));
-      result = buildElementwise(rewriter, loc, out, {result, n},
+      result = buildElementwise(rewriter, loc, accType, {result, n},
                                 [](OpBuilder &b, Location l, ValueRange a) {
                                   return arith::DivFOp::create(b, l, a[0], a[1]);
                                 });
     }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, truncateTo(rewriter, loc, result, out));
     return success();
   }
 };
@@ -156,9 +182,11 @@ struct LowerBatchMatmul : OpRewritePattern<BatchMatmulOp> {
                                    AffineMap::get(loops, 0, outExprs, ctx)};
     auto iterators = parallel(loops);
     iterators[batch + (axpy ? 1 : 2)] = utils::IteratorType::reduction;
-    Value acc = filledTensor(rewriter, op.getLoc(), out, 0.0);
+    Type accElt = accumulatorType(out.getElementType());
+    auto accType = RankedTensorType::get(out.getShape(), accElt);
+    Value acc = filledTensor(rewriter, op.getLoc(), accType, 0.0);
     auto generic = linalg::GenericOp::create(
-        rewriter, op.getLoc(), TypeRange{out},
+        rewriter, op.getLoc(), TypeRange{accType},
         ValueRange{op.getLhs(), op.getRhs()}, ValueRange{acc}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
           // reassoc lets LLVM vectorize the dot-product (transposed) form and
@@ -166,11 +194,13 @@ struct LowerBatchMatmul : OpRewritePattern<BatchMatmulOp> {
           auto fm = arith::FastMathFlagsAttr::get(
               b.getContext(),
               arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
-          Value p = arith::MulFOp::create(b, l, a[0], a[1], fm);
+          Value p = arith::MulFOp::create(b, l, extendTo(b, l, a[0], accElt),
+                                          extendTo(b, l, a[1], accElt), fm);
           linalg::YieldOp::create(b, l,
                                   Value(arith::AddFOp::create(b, l, a[2], p, fm)));
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, truncateTo(rewriter, op.getLoc(), generic.getResult(0),
+                                      out));
     return success();
   }
 };

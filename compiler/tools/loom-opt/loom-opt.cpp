@@ -1,5 +1,6 @@
 //===- loom-opt.cpp - runs loom and upstream passes on .mlir files --------===//
 #include "Loom/IR/LoomDialect.h"
+#include "loom/Autodiff/Passes.h"
 #include "loom/Conversion/Passes.h"
 #include "loom/Pipelines/Pipelines.h"
 #include "loom/Transforms/Passes.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::loom::registerLoomPasses();
   mlir::loom::registerLoomConversionPasses();
+  mlir::loom::registerAutodiffPasses();
   loom::pipelines::registerPipelines();
 
   mlir::DialectRegistry registry;

@@ -1,5 +1,6 @@
 //===- VJPCommon.cpp - helpers shared by the VJP rules, the rule table ----===//
 #include "loom/Autodiff/VJP.h"
+#include "Loom/IR/LoomBuilder.h"
 #include "Loom/IR/LoomOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -11,16 +12,11 @@ using namespace mlir::loom;
 namespace mlir::loom::autodiff {
 
 Value scalarConst(OpBuilder &b, Location loc, Type elt, double v) {
-  return splatConst(b, loc, RankedTensorType::get({}, elt), v);
+  return LoomBuilder(b, loc).scalar(elt, v);
 }
 
 Value splatConst(OpBuilder &b, Location loc, RankedTensorType type, double v) {
-  Type elt = type.getElementType();
-  Attribute a = isa<FloatType>(elt)
-                    ? Attribute(FloatAttr::get(elt, v))
-                    : Attribute(IntegerAttr::get(elt, static_cast<int64_t>(v)));
-  auto dense = DenseElementsAttr::get(type, a);
-  return ConstantOp::create(b, loc, cast<ElementsAttr>(dense));
+  return LoomBuilder(b, loc).splat(type, v);
 }
 
 Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "loom/Autodiff/VJP.h"
+#include "Loom/IR/LoomBuilder.h"
 #include "Loom/IR/LoomOps.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -20,18 +21,11 @@ using namespace mlir::loom::autodiff;
 namespace {
 
 /// Small emitter bound to the op being differentiated.
-struct E {
+struct E : LoomBuilder {
   VJPContext &c;
-  OpBuilder &b;
-  Location loc;
-  explicit E(VJPContext &c) : c(c), b(c.b), loc(c.loc()) {}
+  explicit E(VJPContext &c) : LoomBuilder(c.b, c.loc()), c(c) {}
   Type elt() const { return getElementTypeOrSelf(c.result().getType()); }
-  Value k(double v) { return scalarConst(b, loc, elt(), v); }
-  Value add(Value x, Value y) { return AddOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return SubOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return MulOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return DivOp::create(b, loc, x, y); }
-  Value neg(Value x) { return NegOp::create(b, loc, x); }
+  Value k(double v) { return scalar(elt(), v); }
   /// Sets operand i's cotangent, summed back to its shape.
   void set(unsigned i, Value g) {
     if (c.need(i) && g)

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "loom/Autodiff/VJP.h"
+#include "Loom/IR/LoomBuilder.h"
 #include "Loom/IR/LoomOps.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -18,21 +19,10 @@ namespace {
 
 RankedTensorType rtt(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-struct N {
-  OpBuilder &b;
-  Location loc;
+struct N : LoomBuilder {
+  N(OpBuilder &b, Location loc, Type elt) : LoomBuilder(b, loc), elt(elt) {}
   Type elt;
-  Value k(double v) { return scalarConst(b, loc, elt, v); }
-  Value add(Value x, Value y) { return AddOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return SubOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return MulOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return DivOp::create(b, loc, x, y); }
-  Value meanKeep(Value x, int64_t axis) {
-    return ReduceMeanOp::create(b, loc, x, ArrayRef<int64_t>{axis}, true);
-  }
-  Value sumKeep(Value x, int64_t axis) {
-    return ReduceSumOp::create(b, loc, x, ArrayRef<int64_t>{axis}, true);
-  }
+  Value k(double v) { return scalar(elt, v); }
 };
 
 } // namespace

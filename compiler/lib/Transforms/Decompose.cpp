@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "loom/Transforms/Passes.h"
+#include "Loom/IR/LoomBuilder.h"
 #include "Loom/IR/LoomOps.h"
 #include "Loom/IR/ShapeUtils.h"
 
@@ -30,33 +31,15 @@ using namespace mlir::loom;
 
 namespace {
 
-/// Small builder for decompositions: every op gets the composite's location.
-struct Emitter {
-  PatternRewriter &b;
-  Location loc;
+/// Builder for decompositions: every op gets the composite's location.
+struct Emitter : LoomBuilder {
+  using LoomBuilder::LoomBuilder;
 
-  Value scalar(Type elt, double v) {
-    Attribute a = isa<FloatType>(elt)
-                      ? Attribute(FloatAttr::get(elt, v))
-                      : Attribute(IntegerAttr::get(elt, static_cast<int64_t>(v)));
-    auto dense = DenseElementsAttr::get(RankedTensorType::get({}, elt), a);
-    return ConstantOp::create(b, loc, cast<ElementsAttr>(dense));
-  }
   Value negInf(Type elt) {
     auto ft = cast<FloatType>(elt);
     auto inf = APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/true);
     auto dense = DenseElementsAttr::get(RankedTensorType::get({}, elt), inf);
     return ConstantOp::create(b, loc, cast<ElementsAttr>(dense));
-  }
-  Value add(Value x, Value y) { return AddOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return SubOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return MulOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return DivOp::create(b, loc, x, y); }
-  Value sumKeep(Value x, int64_t axis) {
-    return ReduceSumOp::create(b, loc, x, ArrayRef<int64_t>{axis}, true);
-  }
-  Value meanKeep(Value x, int64_t axis) {
-    return ReduceMeanOp::create(b, loc, x, ArrayRef<int64_t>{axis}, true);
   }
   /// Sums over every axis into a rank-0 tensor.
   Value sumAll(Value x) {

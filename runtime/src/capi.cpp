@@ -8,12 +8,14 @@
 #include "loom/runtime.h"
 
 #include "dtype.h"
+#include "safetensors.h"
 #include "session.h"
 
 #include <exception>
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 struct loom_artifact {
   std::shared_ptr<loom::rt::Artifact> impl;
@@ -231,6 +233,54 @@ loom_status loom_save_weights(const loom_session *s, const char *path) {
   if (!s || !path)
     return nullArgument("loom_save_weights");
   return guarded([&] { return report(s->impl->saveWeights(path)); });
+}
+
+loom_status loom_save_checkpoint(const loom_session *s, const char *path,
+                                 const char *const *keys,
+                                 const char *const *values, size_t count) {
+  if (!s || !path || (count > 0 && (!keys || !values)))
+    return nullArgument("loom_save_checkpoint");
+  return guarded([&] {
+    std::vector<std::pair<std::string, std::string>> metadata;
+    for (size_t i = 0; i < count; ++i) {
+      if (!keys[i] || !values[i])
+        return nullArgument("loom_save_checkpoint");
+      metadata.emplace_back(keys[i], values[i]);
+    }
+    return report(s->impl->saveCheckpoint(path, metadata));
+  });
+}
+
+loom_status loom_read_metadata(const char *path, const char *key,
+                               const char **value) {
+  if (!path || !key || !value)
+    return nullArgument("loom_read_metadata");
+  return guarded([&] {
+    static thread_local std::string result;
+    std::string v;
+    if (loom_status st = report(loom::rt::readSafetensorsMetadata(path, key, v)))
+      return st;
+    result = std::move(v);
+    *value = result.c_str();
+    return LOOM_OK;
+  });
+}
+
+size_t loom_artifact_num_state(const loom_artifact *a) {
+  return a ? a->impl->manifest().state.size() : 0;
+}
+
+loom_status loom_artifact_state(const loom_artifact *a, size_t index,
+                                loom_tensor_info *info) {
+  if (!a || !info)
+    return nullArgument("loom_artifact_state");
+  const auto &state = a->impl->manifest().state;
+  if (index >= state.size())
+    return fail(LOOM_ERR_INVALID_ARGUMENT,
+                "state index " + std::to_string(index) + " out of range (" +
+                    std::to_string(state.size()) + " state tensors)");
+  fillInfo(state[index], info);
+  return LOOM_OK;
 }
 
 loom_status loom_param_data(loom_session *s, const char *name,

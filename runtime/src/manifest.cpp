@@ -32,6 +32,13 @@ int Manifest::findParam(std::string_view n) const {
   return it == paramIndex.end() ? -1 : static_cast<int>(it->second);
 }
 
+int Manifest::findState(std::string_view n) const {
+  for (size_t i = 0; i < state.size(); ++i)
+    if (state[i].name == n)
+      return static_cast<int>(i);
+  return -1;
+}
+
 int Manifest::findInput(std::string_view n) const {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].name == n)
@@ -193,7 +200,7 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
   std::string at = "functions." + fname;
   if (!obj.is_object())
     return error(at, "is not an object");
-  LOOM_RT_TRY(onlyKeys(obj, at, {"symbol", "arena_bytes", "slots"}));
+  LOOM_RT_TRY(onlyKeys(obj, at, {"symbol", "arena_bytes", "slots", "optimizer"}));
   f.name = fname;
   LOOM_RT_TRY(name(obj, "symbol", at, f.symbol));
   bool identifier = !(f.symbol[0] >= '0' && f.symbol[0] <= '9');
@@ -209,7 +216,27 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
   if (slots == obj.end() || !slots->is_array())
     return error(at, "'slots' is missing or not an array");
 
-  std::set<size_t> usedParams, usedInputs;
+  if (auto opt = obj.find("optimizer"); opt != obj.end()) {
+    std::string oat = at + ".optimizer";
+    if (!opt->is_object())
+      return error(oat, "is not an object");
+    for (auto it = opt->begin(); it != opt->end(); ++it) {
+      if (it.key() == "kind") {
+        if (!it->is_string() || it->get_ref<const std::string &>().empty())
+          return error(oat, "'kind' is not a non-empty string");
+        f.optimizer = it->get_ref<const std::string &>();
+      } else if (it->is_number()) {
+        f.hyperparameters.emplace_back(it.key(), it->get<double>());
+      } else {
+        return error(oat, "'" + it.key() + "' is not a number");
+      }
+    }
+    if (f.optimizer.empty())
+      return error(oat, "'kind' is missing");
+  }
+
+  std::set<size_t> usedParams, usedInputs, usedState;
+  std::set<std::pair<bool, size_t>> updated;
   for (size_t i = 0; i < slots->size(); ++i) {
     const json &s = (*slots)[i];
     std::string sat = at + ".slots[" + std::to_string(i) + "]";
@@ -219,34 +246,64 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
     if (!f.slots.empty() && f.slots.back().kind == SlotSpec::Kind::Arena)
       return error(sat, "follows the arena slot, which must be last");
     SlotSpec slot;
-    if (kind == "param" || kind == "input") {
+    if (kind == "param" || kind == "input" || kind == "state") {
       LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name"}));
       std::string n;
       LOOM_RT_TRY(name(s, "name", sat, n));
-      bool isParam = kind == "param";
-      int index = isParam ? m.findParam(n) : m.findInput(n);
+      bool isParam = kind == "param", isState = kind == "state";
+      int index = isParam ? m.findParam(n) : isState ? m.findState(n) : m.findInput(n);
       // A slot names a parameter by its name, not an alias.
       if (index < 0 || (isParam && m.params[index].name != n))
-        return error(sat, kind + " '" + n + "' is not in '" + kind + "s'");
-      slot.kind = isParam ? SlotSpec::Kind::Param : SlotSpec::Kind::Input;
+        return error(sat, kind + " '" + n + "' is not in '" +
+                              (isState ? std::string("state") : kind + "s") + "'");
+      slot.kind = isParam ? SlotSpec::Kind::Param
+                  : isState ? SlotSpec::Kind::State
+                            : SlotSpec::Kind::Input;
       slot.index = static_cast<size_t>(index);
-      if (!(isParam ? usedParams : usedInputs).insert(slot.index).second)
+      auto &used = isParam ? usedParams : isState ? usedState : usedInputs;
+      if (!used.insert(slot.index).second)
         return error(sat, kind + " '" + n + "' has two slots");
     } else if (kind == "output") {
-      LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "dtype", "shape"}));
+      LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "dtype", "shape", "updates"}));
       TensorSpec t;
       LOOM_RT_TRY(tensor(s, sat, t));
       if (f.findOutput(t.name) >= 0)
         return error(sat, "output '" + t.name + "' has two slots");
       slot.kind = SlotSpec::Kind::Output;
       slot.index = f.outputs.size();
+      if (auto u = s.find("updates"); u != s.end()) {
+        // "param:NAME" or "state:NAME", of the output's dtype and shape.
+        std::string v = u->is_string() ? u->get<std::string>() : "";
+        size_t colon = v.find(':');
+        std::string what = v.substr(0, colon == std::string::npos ? 0 : colon);
+        std::string target = colon == std::string::npos ? "" : v.substr(colon + 1);
+        UpdateSpec up;
+        up.output = slot.index;
+        up.isParam = what == "param";
+        int index = what == "param"   ? m.findParam(target)
+                    : what == "state" ? m.findState(target)
+                                      : -1;
+        if ((what != "param" && what != "state") || index < 0 ||
+            (up.isParam && m.params[index].name != target))
+          return error(sat, "'updates' must be \"param:NAME\" or \"state:NAME\" "
+                            "naming a parameter or state tensor, got '" + v + "'");
+        up.target = static_cast<size_t>(index);
+        const TensorSpec &dst = up.isParam ? static_cast<const TensorSpec &>(m.params[index])
+                                           : m.state[index];
+        if (dst.dtype != t.dtype || dst.shape != t.shape)
+          return error(sat, "output '" + t.name + "' updates '" + target +
+                                "' but their dtypes or shapes differ");
+        if (!updated.insert({up.isParam, up.target}).second)
+          return error(sat, "'" + target + "' is updated twice");
+        f.updates.push_back(up);
+      }
       f.outputs.push_back(std::move(t));
     } else if (kind == "arena") {
       LOOM_RT_TRY(onlyKeys(s, sat, {"kind"}));
       slot.kind = SlotSpec::Kind::Arena;
     } else {
       return error(sat, "unknown kind '" + kind +
-                            "' (param, input, output, arena)");
+                            "' (param, input, state, output, arena)");
     }
     f.slots.push_back(slot);
   }
@@ -284,7 +341,7 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     return error("", "not a JSON object");
   LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
                                   "library", "dims", "params", "inputs",
-                                  "functions"}));
+                                  "state", "functions"}));
   auto format = root.find("format");
   if (format == root.end() || *format != "loom-artifact")
     return error("", "'format' is not \"loom-artifact\"");
@@ -374,6 +431,24 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     if (m.findInput(t.name) >= 0)
       return error(at, "input '" + t.name + "' is declared twice");
     m.inputs.push_back(std::move(t));
+  }
+
+  if (auto state = root.find("state"); state != root.end()) {
+    if (!state->is_array())
+      return error("", "'state' is not an array");
+    for (size_t i = 0; i < state->size(); ++i) {
+      const json &st = (*state)[i];
+      std::string at = "state[" + std::to_string(i) + "]";
+      if (!st.is_object())
+        return error(at, "is not an object");
+      LOOM_RT_TRY(onlyKeys(st, at, {"name", "dtype", "shape"}));
+      TensorSpec t;
+      LOOM_RT_TRY(tensor(st, at, t));
+      // State and parameters share a checkpoint: their names must differ.
+      if (m.findState(t.name) >= 0 || m.findParam(t.name) >= 0)
+        return error(at, "the name '" + t.name + "' is used twice");
+      m.state.push_back(std::move(t));
+    }
   }
 
   auto functions = root.find("functions");

@@ -35,9 +35,17 @@ struct ParamSpec : TensorSpec {
 };
 
 struct SlotSpec {
-  enum class Kind { Param, Input, Output, Arena };
+  enum class Kind { Param, Input, State, Output, Arena };
   Kind kind = Kind::Arena;
-  size_t index = 0; // into Manifest::params / inputs, FunctionSpec::outputs
+  size_t index = 0; // into Manifest::params / inputs / state, FunctionSpec::outputs
+};
+
+/// An output that replaces a parameter or a state tensor after the call
+/// (a training step's new weights): the runtime swaps the two buffers.
+struct UpdateSpec {
+  size_t output = 0; // index into FunctionSpec::outputs
+  bool isParam = true;
+  size_t target = 0; // index into Manifest::params or Manifest::state
 };
 
 struct FunctionSpec {
@@ -46,6 +54,11 @@ struct FunctionSpec {
   uint64_t arenaBytes = 0;
   std::vector<SlotSpec> slots; // the order of slots[]; the arena is last
   std::vector<TensorSpec> outputs;
+  std::vector<UpdateSpec> updates;
+  /// A training step's optimizer: "kind" ("adamw", "sgd") and its
+  /// hyperparameters; empty otherwise.
+  std::string optimizer;
+  std::vector<std::pair<std::string, double>> hyperparameters;
   int findOutput(std::string_view name) const;
 };
 
@@ -54,6 +67,8 @@ struct Manifest {
   std::vector<std::pair<std::string, int64_t>> dims;
   std::vector<ParamSpec> params;
   std::vector<TensorSpec> inputs;
+  /// Optimizer state (zero-initialized, saved in checkpoints).
+  std::vector<TensorSpec> state;
   std::vector<FunctionSpec> functions; // sorted by name
 
   /// Index of the parameter NAME names, directly or as an alias; -1 if none.
@@ -61,6 +76,7 @@ struct Manifest {
   /// loom_set_input use them on every step.
   int findParam(std::string_view name) const;
   int findInput(std::string_view name) const;
+  int findState(std::string_view name) const;
   int findFunction(std::string_view name) const;
 
   std::map<std::string, size_t, std::less<>> paramIndex; // names and aliases

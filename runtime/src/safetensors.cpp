@@ -302,3 +302,22 @@ Status writeSafetensors(
 }
 
 } // namespace loom::rt
+
+namespace loom::rt {
+
+Status readSafetensorsMetadata(const std::string &path, const std::string &key,
+                               std::string &value) {
+  MappedFile file;
+  LOOM_RT_TRY(file.open(path));
+  SafetensorsFile st;
+  LOOM_RT_TRY(parseSafetensors(file.data(), file.size(), path, st));
+  for (const auto &[k, v] : st.metadata)
+    if (k == key) {
+      value = v;
+      return Status::ok();
+    }
+  return Status::error(LOOM_ERR_NOT_FOUND,
+                       "'" + path + "' has no metadata '" + key + "'");
+}
+
+} // namespace loom::rt

@@ -87,6 +87,11 @@ Status writeSafetensors(
     const std::string &path, const std::vector<SafetensorsEntry> &entries,
     const std::vector<std::pair<std::string, std::string>> &metadata);
 
+/// The metadata value KEY of the safetensors file PATH (reads the header
+/// only). LOOM_ERR_NOT_FOUND if absent.
+Status readSafetensorsMetadata(const std::string &path, const std::string &key,
+                               std::string &value);
+
 } // namespace loom::rt
 
 #endif // LOOM_RUNTIME_SAFETENSORS_H

@@ -117,6 +117,12 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
     arenaBytes = std::max(arenaBytes, f.arenaBytes);
   LOOM_RT_TRY(s->arena_.allocate(arenaBytes, "the arena"));
 
+  // Optimizer state starts at zero (AdamW's m and v, SGD's momentum).
+  s->state_.resize(m.state.size());
+  for (size_t i = 0; i < m.state.size(); ++i)
+    LOOM_RT_TRY(s->state_[i].allocate(m.state[i].nbytes,
+                                      "state '" + m.state[i].name + "'"));
+
   s->functions_.resize(m.functions.size());
   for (size_t fi = 0; fi < m.functions.size(); ++fi) {
     const FunctionSpec &f = m.functions[fi];
@@ -126,17 +132,31 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
       LOOM_RT_TRY(state.outputs[i].allocate(
           f.outputs[i].nbytes,
           "output '" + f.outputs[i].name + "' of '" + f.name + "'"));
-    for (const SlotSpec &slot : f.slots) {
-      switch (slot.kind) {
-      case SlotSpec::Kind::Param: state.slots.push_back(s->params_[slot.index].data()); break;
-      case SlotSpec::Kind::Input: state.slots.push_back(s->inputs_[slot.index].data()); break;
-      case SlotSpec::Kind::Output: state.slots.push_back(state.outputs[slot.index].data()); break;
-      case SlotSpec::Kind::Arena: state.slots.push_back(s->arena_.data()); break;
-      }
-    }
+    state.slots.resize(f.slots.size());
   }
+  s->bindSlots();
   out = std::move(s);
   return Status::ok();
+}
+
+void Session::bindSlots() {
+  const Manifest &m = manifest();
+  for (size_t fi = 0; fi < m.functions.size(); ++fi) {
+    const FunctionSpec &f = m.functions[fi];
+    FunctionState &state = functions_[fi];
+    for (size_t i = 0; i < f.slots.size(); ++i) {
+      const SlotSpec &slot = f.slots[i];
+      void *p = nullptr;
+      switch (slot.kind) {
+      case SlotSpec::Kind::Param: p = params_[slot.index].data(); break;
+      case SlotSpec::Kind::Input: p = inputs_[slot.index].data(); break;
+      case SlotSpec::Kind::State: p = state_[slot.index].data(); break;
+      case SlotSpec::Kind::Output: p = state.outputs[slot.index].data(); break;
+      case SlotSpec::Kind::Arena: p = arena_.data(); break;
+      }
+      state.slots[i] = p;
+    }
+  }
 }
 
 Status Session::initParams(uint64_t seed) {
@@ -144,6 +164,8 @@ Status Session::initParams(uint64_t seed) {
   for (size_t i = 0; i < m.params.size(); ++i)
     fillInit(m.params[i].init, seed, m.params[i].name, m.params[i].dtype,
              m.params[i].numel, params_[i].data());
+  for (size_t i = 0; i < m.state.size(); ++i)
+    std::memset(state_[i].data(), 0, m.state[i].nbytes);
   paramsSet_ = true;
   return Status::ok();
 }
@@ -162,12 +184,26 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
   const Manifest &m = manifest();
   std::vector<std::vector<const SafetensorsTensor *>> found(m.params.size());
   std::vector<std::string> missing, extra, misshaped, conflicting;
+  // Optimizer state (names "optim.*"): loaded when the artifact has that
+  // state, ignored when it has none (a training checkpoint used for
+  // inference). A file without any state leaves the state at zero (a fresh
+  // optimizer on given weights).
+  std::vector<const SafetensorsTensor *> stateFound(m.state.size(), nullptr);
+  size_t numState = 0;
   for (const SafetensorsTensor &t : st.tensors) {
     int i = m.findParam(t.name);
-    if (i < 0)
-      extra.push_back(t.name);
-    else
+    if (i >= 0) {
       found[i].push_back(&t);
+      continue;
+    }
+    if (int si = m.findState(t.name); si >= 0) {
+      stateFound[si] = &t;
+      ++numState;
+      continue;
+    }
+    if (m.state.empty() && t.name.rfind("optim.", 0) == 0)
+      continue;
+    extra.push_back(t.name);
   }
   for (size_t i = 0; i < m.params.size(); ++i) {
     const ParamSpec &p = m.params[i];
@@ -192,6 +228,16 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
         conflicting.push_back(quote(found[i][0]->name) + " and " +
                               quote(found[i][k]->name));
   }
+  for (size_t i = 0; numState > 0 && i < m.state.size(); ++i) {
+    const TensorSpec &spec = m.state[i];
+    const SafetensorsTensor *t = stateFound[i];
+    if (!t)
+      missing.push_back(spec.name);
+    else if (t->dtype != safetensorsDTypeName(spec.dtype) || t->shape != spec.shape)
+      misshaped.push_back(quote(t->name) + " (file: " + t->dtype + " " +
+                          shapeString(t->shape) + ", manifest: " +
+                          describe(spec) + ")");
+  }
   if (flags & LOOM_LOAD_ALLOW_EXTRA)
     extra.clear();
   if (!missing.empty() || !extra.empty() || !misshaped.empty() ||
@@ -211,6 +257,12 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
   for (size_t i = 0; i < m.params.size(); ++i)
     if (m.params[i].nbytes > 0)
       std::memcpy(params_[i].data(), found[i][0]->data, m.params[i].nbytes);
+  for (size_t i = 0; i < m.state.size(); ++i) {
+    if (numState == 0)
+      std::memset(state_[i].data(), 0, m.state[i].nbytes);
+    else if (m.state[i].nbytes > 0)
+      std::memcpy(state_[i].data(), stateFound[i]->data, m.state[i].nbytes);
+  }
   paramsSet_ = true;
   return Status::ok();
 }
@@ -224,6 +276,32 @@ Status Session::saveWeights(const std::string &path) const {
   std::vector<std::pair<std::string, std::string>> metadata{{"producer", "loom"}};
   if (!m.model.empty())
     metadata.emplace_back("model", m.model);
+  Status s = writeSafetensors(path, entries, metadata);
+  if (!s.isOk() && s.code() != LOOM_ERR_IO)
+    return Status::error(s.code(), "cannot write '" + path + "': " + s.message());
+  return s;
+}
+
+Status Session::saveCheckpoint(
+    const std::string &path,
+    const std::vector<std::pair<std::string, std::string>> &extra) const {
+  const Manifest &m = manifest();
+  std::vector<SafetensorsEntry> entries;
+  for (size_t i = 0; i < m.params.size(); ++i)
+    entries.push_back({m.params[i].name, safetensorsDTypeName(m.params[i].dtype),
+                       m.params[i].shape, params_[i].data(), m.params[i].nbytes});
+  for (size_t i = 0; i < m.state.size(); ++i)
+    entries.push_back({m.state[i].name, safetensorsDTypeName(m.state[i].dtype),
+                       m.state[i].shape, state_[i].data(), m.state[i].nbytes});
+  std::vector<std::pair<std::string, std::string>> metadata{{"producer", "loom"}};
+  if (!m.model.empty())
+    metadata.emplace_back("model", m.model);
+  for (const auto &kv : extra) {
+    if (kv.first == "producer" || kv.first == "model")
+      return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                           "checkpoint metadata key '" + kv.first + "' is reserved");
+    metadata.push_back(kv);
+  }
   Status s = writeSafetensors(path, entries, metadata);
   if (!s.isOk() && s.code() != LOOM_ERR_IO)
     return Status::error(s.code(), "cannot write '" + path + "': " + s.message());
@@ -301,6 +379,11 @@ Status Session::run(std::string_view functionView) {
                            "cannot run '" + function() +
                                "': parameters are not set (initialize or load "
                                "weights first)");
+    if (slot.kind == SlotSpec::Kind::State && !paramsSet_)
+      return Status::error(LOOM_ERR_STATE,
+                           "cannot run '" + function() +
+                               "': parameters are not set (initialize or load "
+                               "weights first)");
     if (slot.kind == SlotSpec::Kind::Input && !inputSet_[slot.index])
       return Status::error(LOOM_ERR_STATE, "cannot run '" + function() +
                                                "': input '" +
@@ -310,6 +393,14 @@ Status Session::run(std::string_view functionView) {
   FunctionState &state = functions_[fi];
   artifact_->entryPoint(fi)(state.slots.data());
   state.ran = true;
+  // A training step's new parameters and state replace the old: swap the
+  // buffers (the output then holds the previous values) and re-point slots.
+  if (!f.updates.empty()) {
+    for (const UpdateSpec &u : f.updates)
+      std::swap(u.isParam ? params_[u.target] : state_[u.target],
+                state.outputs[u.output]);
+    bindSlots();
+  }
   return Status::ok();
 }
 

@@ -51,6 +51,11 @@ public:
   Status initParams(uint64_t seed);
   Status loadWeights(const std::string &path, uint32_t flags);
   Status saveWeights(const std::string &path) const;
+  /// Parameters and optimizer state in one safetensors file, with METADATA
+  /// (a training run's step, seed, ...). Atomic, like saveWeights.
+  Status saveCheckpoint(
+      const std::string &path,
+      const std::vector<std::pair<std::string, std::string>> &metadata) const;
   /// By name or alias.
   Status param(const std::string &name, const TensorSpec *&spec, void *&data);
   // setInput, run and output allocate nothing unless they fail.
@@ -71,7 +76,11 @@ private:
   };
 
   std::shared_ptr<const Artifact> artifact_;
-  std::vector<AlignedBuffer> params_, inputs_;
+  /// Points every function's slots at the current buffers (after create,
+  /// and after a run swapped updated buffers in).
+  void bindSlots();
+
+  std::vector<AlignedBuffer> params_, inputs_, state_;
   std::vector<bool> inputSet_;
   bool paramsSet_ = false;
   std::vector<FunctionState> functions_;

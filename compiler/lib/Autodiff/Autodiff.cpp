@@ -283,4 +283,5 @@ mlir::loom::createAutodiffPass(const AutodiffOptions &options) {
 
 void mlir::loom::registerAutodiffPasses() {
   PassRegistration<AutodiffPass>();
+  registerTrainStepPass();
 }

@@ -116,7 +116,7 @@ bool loom::pipelines::compileToSharedLibrary(ModuleOp module,
                                              std::string &error,
                                              void (*configure)(PassManager &,
                                                                void *)) {
-  auto outputs = collectOutputNames(module);
+  auto outputs = collectFunctionInfo(module);
   if (failed(runStagesUpTo(module, "memref", configure, nullptr))) {
     error = "lowering failed (see the diagnostics)";
     return false;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 using namespace mlir;
 using json = nlohmann::ordered_json;
 
@@ -25,29 +27,44 @@ std::string loom::pipelines::dtypeName(Type t) {
   return "";
 }
 
-std::map<std::string, std::vector<std::string>>
-loom::pipelines::collectOutputNames(ModuleOp module) {
-  std::map<std::string, std::vector<std::string>> names;
+std::map<std::string, loom::pipelines::FunctionInfo>
+loom::pipelines::collectFunctionInfo(ModuleOp module) {
+  std::map<std::string, FunctionInfo> infos;
   for (auto fn : module.getOps<func::FuncOp>()) {
-    auto &list = names[fn.getSymName().str()];
+    FunctionInfo &info = infos[fn.getSymName().str()];
     for (unsigned i = 0; i < fn.getNumResults(); ++i) {
       auto n = fn.getResultAttrOfType<StringAttr>(i, "loom.output");
-      list.push_back(n ? n.str() : "result" + std::to_string(i));
+      info.outputs.push_back(n ? n.str() : "result" + std::to_string(i));
+      auto u = fn.getResultAttrOfType<StringAttr>(i, "loom.update");
+      info.updates.push_back(u ? u.str() : "");
+    }
+    if (auto opt = fn->getAttrOfType<DictionaryAttr>("loom.optimizer")) {
+      for (NamedAttribute a : opt) {
+        if (auto s = dyn_cast<StringAttr>(a.getValue()))
+          info.optimizer = s.str();
+        else if (auto f = dyn_cast<FloatAttr>(a.getValue()))
+          info.hyperparameters.emplace_back(a.getName().str(),
+                                            f.getValueAsDouble());
+      }
     }
   }
-  return names;
+  return infos;
 }
 
 bool loom::pipelines::collectSlots(
     ModuleOp module,
-    const std::map<std::string, std::vector<std::string>> &outputs,
+    const std::map<std::string, FunctionInfo> &infos,
     std::vector<FunctionSlots> &functions, std::string &error) {
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isPrivate() || fn.isExternal())
       continue;
     FunctionSlots f;
     f.name = fn.getSymName().str();
-    auto it = outputs.find(f.name);
+    auto it = infos.find(f.name);
+    if (it != infos.end()) {
+      f.optimizer = it->second.optimizer;
+      f.hyperparameters = it->second.hyperparameters;
+    }
     size_t nextOutput = 0;
     for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
       auto type = dyn_cast<MemRefType>(fn.getArgument(i).getType());
@@ -65,21 +82,30 @@ bool loom::pipelines::collectSlots(
       } else if (auto in = fn.getArgAttrOfType<StringAttr>(i, "loom.input")) {
         s.kind = "input";
         s.name = in.str();
+      } else if (auto st = fn.getArgAttrOfType<StringAttr>(i, "loom.state")) {
+        s.kind = "state";
+        s.name = st.str();
       } else if (fn.getArgAttr(i, "loom.arena")) {
         s.kind = "arena";
         s.shape.clear();
         s.dtype.clear();
-      } else if (auto out = fn.getArgAttrOfType<StringAttr>(i, "loom.output")) {
-        s.kind = "output";
-        s.name = out.str();
-        ++nextOutput;
       } else {
         s.kind = "output";
-        if (it == outputs.end() || nextOutput >= it->second.size()) {
+        if (it == infos.end() || nextOutput >= it->second.outputs.size()) {
           error = "function @" + f.name + ": more out-parameters than results";
           return false;
         }
-        s.name = it->second[nextOutput++];
+        s.name = it->second.outputs[nextOutput];
+        s.update = it->second.updates[nextOutput];
+        ++nextOutput;
+        if (auto out = fn.getArgAttrOfType<StringAttr>(i, "loom.output");
+            out && out.str() != s.name) {
+          error = "function @" + f.name + ": out-parameter " +
+                  std::to_string(i) + " is named '" + out.str() +
+                  "' but result " + std::to_string(nextOutput - 1) + " '" +
+                  s.name + "'";
+          return false;
+        }
       }
       f.slots.push_back(s);
     }
@@ -123,6 +149,16 @@ std::string loom::pipelines::writeManifest(
   for (const frontend::TensorInfo &t : info.inputs)
     inputs.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
   m["inputs"] = inputs;
+  // Optimizer state: the loom.state arguments of the training step, in
+  // order; the runtime zero-initializes them and saves them in checkpoints.
+  json state = json::array();
+  std::set<std::string> seenState;
+  for (const FunctionSlots &f : functions)
+    for (const Slot &s : f.slots)
+      if (s.kind == "state" && seenState.insert(s.name).second)
+        state.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+  if (!state.empty())
+    m["state"] = state;
   json fns = json::object();
   for (const FunctionSlots &f : functions) {
     json slots = json::array();
@@ -133,12 +169,20 @@ std::string loom::pipelines::writeManifest(
       if (s.kind == "output") {
         j["dtype"] = s.dtype;
         j["shape"] = s.shape;
+        if (!s.update.empty())
+          j["updates"] = s.update;
       }
       slots.push_back(j);
     }
     fns[f.name] = {{"symbol", "loom_" + f.name},
                    {"arena_bytes", f.arenaBytes},
                    {"slots", slots}};
+    if (!f.optimizer.empty()) {
+      json opt = {{"kind", f.optimizer}};
+      for (const auto &[k, v] : f.hyperparameters)
+        opt[k] = v;
+      fns[f.name]["optimizer"] = opt;
+    }
   }
   m["functions"] = fns;
   return m.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
@@ -160,6 +204,7 @@ std::string loom::pipelines::writeHeader(
       h += " *   [" + std::to_string(i) + "] " + s.kind + " " +
            (s.kind == "arena" ? std::to_string(f.arenaBytes) + " bytes, 64-byte aligned"
                               : s.name + " " + s.dtype + "[" + shape + "]") +
+           (s.update.empty() ? "" : " (replaces " + s.update + ")") +
            "\n";
     }
     h += " */\nvoid loom_" + f.name + "(void **slots);\n";

@@ -32,7 +32,8 @@ const std::vector<loom::pipelines::Stage> &loom::pipelines::cpuStages() {
       {"loom-to-llvm", "llvm-dialect",
        "loops, then the LLVM dialect with bare-pointer arguments and "
        "void loom_F(void **slots) entry points",
-       "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
+       "convert-linalg-to-loops,loom-outline-kernels,lower-affine,"
+       "convert-scf-to-cf,"
        "expand-strided-metadata,lower-affine,"
        "convert-math-to-libm,convert-math-to-llvm,"
        "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Interpret.h"
+#include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
 #include "loom/Frontend/ModelStats.h"
 #include "loom/Frontend/Spec.h"
@@ -30,6 +31,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -68,6 +70,15 @@ options:
   --no-locs      print IR without the spec locations
   --print-ir-after-all   dump the IR after every pass (to stderr)
   --mcpu=CPU     target CPU for code generation (default: native)
+training (adds @loss_grad and @train_step to the artifact; `loom train`
+runs them):
+  --train[=adamw|sgd]   build the compiled training step (default adamw)
+  --weight-decay=X      decoupled (adamw) or L2 (sgd) weight decay of the
+                        rank >= 2 parameters (default 0.01 adamw, 0 sgd)
+  --beta1=X --beta2=X --eps=X   AdamW (default 0.9, 0.999, 1e-8)
+  --momentum=X          SGD momentum (default 0.9)
+  --clip-norm=X         clip the global gradient norm to X (default 1; 0 off)
+  the learning rate and its schedule are chosen at run time (`loom train`)
 )";
 
 int usageError(const std::string &message) {
@@ -90,6 +101,9 @@ struct Options {
   std::string output;
   bool locs = true;
   fe::GenOptions gen;
+  bool train = false;
+  mlir::loom::TrainStepOptions trainOptions;
+  bool weightDecayGiven = false, momentumGiven = false, hyperGiven = false;
 };
 
 /// Parses argv; returns an exit code on error or --help.
@@ -140,6 +154,48 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
     if (a.rfind("--mcpu=", 0) == 0) {
       o.mcpu = a.substr(7);
       continue;
+    }
+    if (a == "--train" || a.rfind("--train=", 0) == 0) {
+      o.train = true;
+      if (a.size() > 7)
+        o.trainOptions.optimizer = a.substr(8);
+      if (o.trainOptions.optimizer != "adamw" && o.trainOptions.optimizer != "sgd")
+        return usageError("--train takes adamw or sgd, got '" +
+                          o.trainOptions.optimizer + "'");
+      continue;
+    }
+    for (const char *flag : {"--weight-decay", "--beta1", "--beta2", "--eps",
+                             "--momentum", "--clip-norm"}) {
+      auto r = value(a, flag, v);
+      if (!r)
+        continue;
+      if (!*r)
+        return usageError(std::string(flag) + " needs a value");
+      char *end = nullptr;
+      errno = 0;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(x) ||
+          x < 0)
+        return usageError(std::string(flag) +
+                          " expects a non-negative number, got '" + v + "'");
+      std::string f = flag;
+      mlir::loom::TrainStepOptions &t = o.trainOptions;
+      if (f == "--weight-decay") {
+        t.weightDecay = x;
+        o.weightDecayGiven = true;
+      } else if (f == "--beta1")
+        t.beta1 = x;
+      else if (f == "--beta2")
+        t.beta2 = x;
+      else if (f == "--eps")
+        t.eps = x;
+      else if (f == "--momentum") {
+        t.momentum = x;
+        o.momentumGiven = true;
+      } else
+        t.clipNorm = x;
+      o.hyperGiven = true;
+      goto next;
     }
     for (const char *flag : {"--emit", "--to", "-o", "--dim", "--input",
                              "--output", "--weights", "--seed", "--function"}) {
@@ -216,6 +272,25 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
                       !o.output.empty()))
     return usageError("--interpret runs the model; it does not combine with "
                       "fmt, info, --emit or -o");
+  if (o.hyperGiven && !o.train)
+    return usageError("--weight-decay, --beta1, --beta2, --eps, --momentum "
+                      "and --clip-norm go with --train");
+  if (o.train && (o.command != "compile" || o.interpret))
+    return usageError("--train goes with compiling (-o DIR or --emit)");
+  {
+    mlir::loom::TrainStepOptions &t = o.trainOptions;
+    bool adam = t.optimizer == "adamw";
+    if (!o.weightDecayGiven)
+      t.weightDecay = adam ? 0.01 : 0.0;
+    if (!o.momentumGiven)
+      t.momentum = adam ? 0.0 : 0.9;
+    if (t.beta1 >= 1 || t.beta2 >= 1 || t.momentum >= 1)
+      return usageError("--beta1, --beta2 and --momentum must be below 1");
+    if (t.eps <= 0)
+      return usageError("--eps must be positive");
+    if (adam && o.momentumGiven)
+      return usageError("--momentum is for --train=sgd (AdamW has --beta1)");
+  }
   if (!o.interp.weights.empty() && o.seedGiven)
     return usageError("--weights and --seed exclude each other");
   if (o.command != "fmt" && !o.to.empty())
@@ -320,7 +395,7 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
     return 0;
   }
 
-  auto outputs = lp::collectOutputNames(module);
+  auto outputs = lp::collectFunctionInfo(module);
   std::string stopAt = kind == "linalg" || kind == "memref" ? kind
                        : kind == "header"                   ? "memref"
                                                             : "llvm-dialect";
@@ -399,6 +474,23 @@ int main(int argc, char **argv) {
   auto module = fe::generateModule(*model, context, o.gen, info, diags);
   if (!module)
     return reportErrors(diags);
+
+  if (o.train) {
+    // The forward stays; @loss_grad and @train_step join it.
+    mlir::PassManager pm(&context);
+    mlir::loom::AutodiffOptions ad;
+    pm.addPass(mlir::loom::createAutodiffPass(ad));
+    pm.addPass(mlir::loom::createTrainStepPass(o.trainOptions));
+    if (!module->lookupSymbol("loss")) {
+      llvm::errs() << o.model << ": error: --train needs a loss: model '"
+                   << model->name << "' declares none (add `loss = NAME`)\n";
+      return 1;
+    }
+    if (mlir::failed(pm.run(*module)))
+      return reportErrors(diags);
+    info.inputs.push_back({"optim.lr", "f32", {}, {}});
+    info.inputs.push_back({"optim.step", "f32", {}, {}});
+  }
 
   if (o.command == "info")
     return writeOutput(

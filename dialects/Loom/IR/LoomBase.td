@@ -33,6 +33,11 @@ def Loom_Dialect : Dialect {
     Names must be non-empty and unique within a function. After
     bufferization, out-parameters keep their `loom.output` names and the
     planned scratch buffer is marked `loom.arena`.
+
+    A training step (loom-train-step) also takes optimizer state,
+    `loom.state = "optim.m.wte"`, and marks each result that replaces a
+    parameter or a state tensor with `loom.update = "param:wte"` /
+    `"state:optim.m.wte"` (the runtime swaps the buffers after the call).
   }];
   let hasConstantMaterializer = 1;
   let hasRegionArgAttrVerify = 1;
@@ -42,6 +47,8 @@ def Loom_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kInputAttrName = "loom.input";
     static constexpr ::llvm::StringLiteral kOutputAttrName = "loom.output";
     static constexpr ::llvm::StringLiteral kArenaAttrName = "loom.arena";
+    static constexpr ::llvm::StringLiteral kStateAttrName = "loom.state";
+    static constexpr ::llvm::StringLiteral kUpdateAttrName = "loom.update";
   }];
 }
 

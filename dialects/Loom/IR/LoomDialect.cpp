@@ -47,7 +47,8 @@ static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr,
       if (!dict || (results == isResult && i == index))
         continue;
       static const StringRef argKeys[] = {LoomDialect::kParamAttrName,
-                                          LoomDialect::kInputAttrName};
+                                          LoomDialect::kInputAttrName,
+                                          LoomDialect::kStateAttrName};
       static const StringRef resultKeys[] = {LoomDialect::kOutputAttrName};
       for (StringRef key : results ? ArrayRef<StringRef>(resultKeys)
                                    : ArrayRef<StringRef>(argKeys)) {
@@ -81,21 +82,23 @@ LogicalResult LoomDialect::verifyRegionArgAttribute(Operation *op,
                                                     unsigned argIndex,
                                                     NamedAttribute attr) {
   StringRef key = attr.getName().getValue();
-  if (key == kParamAttrName || key == kInputAttrName) {
-    // An argument is a parameter or an input, not both.
+  if (key == kParamAttrName || key == kInputAttrName || key == kStateAttrName) {
+    // An argument is a parameter, an input or optimizer state: one of them.
     if (auto fn = dyn_cast<FunctionOpInterface>(op))
       if (DictionaryAttr dict = fn.getArgAttrDict(argIndex);
-          dict && dict.get(kParamAttrName) && dict.get(kInputAttrName))
+          dict && (!!dict.get(kParamAttrName) + !!dict.get(kInputAttrName) +
+                   !!dict.get(kStateAttrName)) > 1)
         return op->emitError() << "argument #" << argIndex
-                               << " has both loom.param and loom.input";
+                               << " has more than one of loom.param, "
+                                  "loom.input and loom.state";
     return verifyNameAttr(op, attr, argIndex, /*isResult=*/false);
   }
   // After bufferization, results become out-parameters that keep their
   // loom.output names, and loom-plan-arena marks the arena argument.
-  if (key == kOutputAttrName) {
+  if (key == kOutputAttrName || key == kUpdateAttrName) {
     if (!isa<StringAttr>(attr.getValue()) ||
         cast<StringAttr>(attr.getValue()).getValue().empty())
-      return op->emitError() << "'loom.output' on argument #" << argIndex
+      return op->emitError() << "'" << key << "' on argument #" << argIndex
                              << " must be a non-empty string";
     return success();
   }
@@ -105,8 +108,9 @@ LogicalResult LoomDialect::verifyRegionArgAttribute(Operation *op,
     return success();
   }
   return op->emitError() << "unknown loom argument attribute '" << key
-                         << "' (expected loom.param, loom.input, or after "
-                            "bufferization loom.output or loom.arena)";
+                         << "' (expected loom.param, loom.input, loom.state, "
+                            "or after bufferization loom.output, loom.update "
+                            "or loom.arena)";
 }
 
 LogicalResult LoomDialect::verifyRegionResultAttribute(Operation *op,
@@ -116,6 +120,36 @@ LogicalResult LoomDialect::verifyRegionResultAttribute(Operation *op,
   StringRef key = attr.getName().getValue();
   if (key == kOutputAttrName)
     return verifyNameAttr(op, attr, resultIndex, /*isResult=*/true);
+  if (key == kUpdateAttrName) {
+    // "param:NAME" or "state:NAME", naming an argument of the function with
+    // the same type as the result.
+    auto value = dyn_cast<StringAttr>(attr.getValue());
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    if (!value || !fn)
+      return op->emitError() << "'loom.update' on result #" << resultIndex
+                             << " must be a string on a function result";
+    auto [kind, name] = value.getValue().split(':');
+    StringRef argKey = kind == "param"   ? StringRef(kParamAttrName)
+                       : kind == "state" ? StringRef(kStateAttrName)
+                                         : StringRef();
+    if (argKey.empty() || name.empty())
+      return op->emitError() << "'loom.update' on result #" << resultIndex
+                             << " must be \"param:NAME\" or \"state:NAME\", "
+                                "got \"" << value.getValue() << "\"";
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      auto n = fn.getArgAttrOfType<StringAttr>(i, argKey);
+      if (!n || n.getValue() != name)
+        continue;
+      if (fn.getArgumentTypes()[i] != fn.getResultTypes()[resultIndex])
+        return op->emitError()
+               << "result #" << resultIndex << " updates " << kind << " '"
+               << name << "' of type " << fn.getArgumentTypes()[i]
+               << " but has type " << fn.getResultTypes()[resultIndex];
+      return success();
+    }
+    return op->emitError() << "result #" << resultIndex << " updates " << kind
+                           << " '" << name << "', which no argument is";
+  }
   return op->emitError() << "unknown loom result attribute '" << key
-                         << "' (expected loom.output)";
+                         << "' (expected loom.output or loom.update)";
 }

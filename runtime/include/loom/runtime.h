@@ -169,6 +169,27 @@ LOOM_RT_API loom_status loom_load_weights(loom_session *session, const char *pat
  * the same directory is written, fsynced and renamed over PATH. */
 LOOM_RT_API loom_status loom_save_weights(const loom_session *session,
                                           const char *path);
+/* Parameters and optimizer state (the manifest's "state": AdamW moments,
+ * SGD momentum) in one safetensors file, plus COUNT metadata entries
+ * (keys[i] -> values[i]; "producer" and "model" are reserved). Atomic like
+ * loom_save_weights: a kill during the write leaves the previous file. A
+ * checkpoint loads with loom_load_weights: state tensors ("optim.*") are
+ * restored when the artifact has state and ignored when it has none; a file
+ * without state leaves the state at zero. */
+LOOM_RT_API loom_status loom_save_checkpoint(const loom_session *session,
+                                             const char *path,
+                                             const char *const *keys,
+                                             const char *const *values,
+                                             size_t count);
+/* The metadata value KEY of a safetensors file; LOOM_ERR_NOT_FOUND if the
+ * file has no such key. *value stays valid until the next call on this
+ * thread. */
+LOOM_RT_API loom_status loom_read_metadata(const char *path, const char *key,
+                                           const char **value);
+/* Optimizer state tensors of the artifact (zero-initialized per session). */
+LOOM_RT_API size_t loom_artifact_num_state(const loom_artifact *artifact);
+LOOM_RT_API loom_status loom_artifact_state(const loom_artifact *artifact,
+                                            size_t index, loom_tensor_info *out);
 /* Direct access to a parameter's storage (by name or alias). */
 LOOM_RT_API loom_status loom_param_data(loom_session *session, const char *name,
                                         loom_tensor_info *info, void **data);
@@ -180,7 +201,11 @@ LOOM_RT_API loom_status loom_set_input(loom_session *session, const char *name,
                                        int32_t rank, const void *data,
                                        size_t nbytes);
 /* Calls the artifact's function on the session's buffers. Fails without
- * calling it if parameters or an input the function takes were never set. */
+ * calling it if parameters or an input the function takes were never set.
+ * Outputs that the manifest marks `"updates": "param:NAME"` or
+ * `"state:NAME"` (a training step's new weights and optimizer state) then
+ * replace what they update: the buffers are swapped, so the parameter holds
+ * the new values and that output holds the previous ones. */
 LOOM_RT_API loom_status loom_run(loom_session *session, const char *function);
 /* An output of the latest successful loom_run of `function`. The data stays
  * valid (and is overwritten by later runs) until the session is destroyed. */

@@ -66,7 +66,7 @@ func.func private @duplicate_in_declaration(tensor<4xf32> {loom.param = "w"}, te
 
 // -----
 
-// expected-error @+1 {{unknown loom argument attribute 'loom.weight' (expected loom.param, loom.input, or after bufferization loom.output or loom.arena)}}
+// expected-error @+1 {{unknown loom argument attribute 'loom.weight' (expected loom.param, loom.input, loom.state, or after bufferization loom.output, loom.update or loom.arena)}}
 func.func @unknown_argument_attribute(%w: tensor<4xf32> {loom.weight = "w"}) -> tensor<4xf32> {
   return %w : tensor<4xf32>
 }
@@ -88,14 +88,14 @@ func.func @arena_not_unit(%x: tensor<4xf32>, %a: memref<64xi8> {loom.arena = "ye
 
 // -----
 
-// expected-error @+1 {{unknown loom result attribute 'loom.param' (expected loom.output)}}
+// expected-error @+1 {{unknown loom result attribute 'loom.param' (expected loom.output or loom.update)}}
 func.func @param_on_result(%x: tensor<4xf32>) -> (tensor<4xf32> {loom.param = "y"}) {
   return %x : tensor<4xf32>
 }
 
 // -----
 
-// expected-error @+1 {{unknown loom result attribute 'loom.name' (expected loom.output)}}
+// expected-error @+1 {{unknown loom result attribute 'loom.name' (expected loom.output or loom.update)}}
 func.func @unknown_result_attribute(%x: tensor<4xf32>) -> (tensor<4xf32> {loom.name = "y"}) {
   return %x : tensor<4xf32>
 }
@@ -103,14 +103,43 @@ func.func @unknown_result_attribute(%x: tensor<4xf32>) -> (tensor<4xf32> {loom.n
 // -----
 
 // An argument is a model parameter or an input, not both.
-// expected-error @+1 {{argument #1 has both loom.param and loom.input}}
+// expected-error @+1 {{argument #1 has more than one of loom.param, loom.input and loom.state}}
 func.func @param_and_input(%a: tensor<4xf32> {loom.input = "x"}, %b: tensor<4xf32> {loom.param = "w", loom.input = "y"}) -> tensor<4xf32> {
   return %a : tensor<4xf32>
 }
 
 // -----
 
-// expected-error @+1 {{argument #0 has both loom.param and loom.input}}
+// expected-error @+1 {{argument #0 has more than one of loom.param, loom.input and loom.state}}
 func.func @param_and_input_same_name(%a: tensor<4xf32> {loom.param = "x", loom.input = "x"}) -> tensor<4xf32> {
   return %a : tensor<4xf32>
+}
+
+// -----
+
+// A training step's results name what they replace.
+// expected-error @+1 {{result #0 updates param 'w', which no argument is}}
+func.func @update_unknown(%w: tensor<4xf32> {loom.param = "v"}) -> (tensor<4xf32> {loom.update = "param:w"}) {
+  return %w : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'loom.update' on result #0 must be "param:NAME" or "state:NAME", got "grad:w"}}
+func.func @update_bad_kind(%w: tensor<4xf32> {loom.param = "w"}) -> (tensor<4xf32> {loom.update = "grad:w"}) {
+  return %w : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result #0 updates state 'm' of type 'tensor<4xf32>' but has type 'tensor<2xf32>'}}
+func.func @update_type(%m: tensor<4xf32> {loom.state = "m"}, %x: tensor<2xf32> {loom.input = "x"}) -> (tensor<2xf32> {loom.update = "state:m"}) {
+  return %x : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{name "m" of argument #1 is also used by argument #0}}
+func.func @state_name_taken(%w: tensor<4xf32> {loom.param = "m"}, %m: tensor<4xf32> {loom.state = "m"}) -> tensor<4xf32> {
+  return %w : tensor<4xf32>
 }

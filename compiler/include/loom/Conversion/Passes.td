@@ -79,6 +79,23 @@ def LoomLowerCopies : Pass<"loom-lower-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomOutlineKernels : Pass<"loom-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Moves every top-level loop nest into a function of its own";
+  let description = [{
+    After `convert-linalg-to-loops`, a training step is one function with
+    thousands of loop nests; LLVM's optimizer is superlinear in function size
+    (tiny_gpt's step: 50 s at -O1 as one function). Each top-level `scf.for`
+    of a public function becomes a private `func.func @F__kN` called in its
+    place, marked `noinline`. The kernel takes the function's arguments it
+    uses (buffers stay bare pointers) and the scalars computed outside it;
+    constants and view-like ops (`memref.view` into the arena, subviews,
+    reshapes) are cloned into the kernel, so every memref argument keeps an
+    identity layout. The call carries the loop's location, so each kernel
+    traces back to its spec line.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp"> {
   let summary = "Adds `void loom_F(void **slots)` wrappers for LLVM functions";
   let description = [{

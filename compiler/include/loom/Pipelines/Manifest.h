@@ -13,28 +13,40 @@
 namespace loom::pipelines {
 
 struct Slot {
-  std::string kind; // param | input | output | arena
+  std::string kind; // param | input | state | output | arena
   std::string name;
   std::string dtype;
   std::vector<int64_t> shape;
+  std::string update; // outputs: "param:NAME" / "state:NAME" it replaces
+};
+
+/// What a function says about itself at the loom level: result names and
+/// updates (loom.output / loom.update) and a training step's optimizer.
+struct FunctionInfo {
+  std::vector<std::string> outputs;
+  std::vector<std::string> updates; // parallel to outputs; "" if none
+  std::string optimizer;            // "" unless a training step
+  std::vector<std::pair<std::string, double>> hyperparameters;
 };
 
 struct FunctionSlots {
   std::string name;
   std::vector<Slot> slots;
   int64_t arenaBytes = 0;
+  std::string optimizer;
+  std::vector<std::pair<std::string, double>> hyperparameters;
 };
 
-/// Output names of each function, read before lowering (result attributes
-/// do not survive bufferization).
-std::map<std::string, std::vector<std::string>>
-collectOutputNames(mlir::ModuleOp module);
+/// Each function's FunctionInfo, read before lowering (result attributes do
+/// not survive bufferization).
+std::map<std::string, FunctionInfo> collectFunctionInfo(mlir::ModuleOp module);
 
 /// The slot order of every public function of a bufferized module (after
-/// the loom-bufferize stage): parameters and inputs by their loom.param /
-/// loom.input attributes, then outputs, then the arena.
+/// the loom-bufferize stage): parameters, inputs and optimizer state by
+/// their loom.param / loom.input / loom.state attributes, then outputs, then
+/// the arena.
 bool collectSlots(mlir::ModuleOp module,
-                  const std::map<std::string, std::vector<std::string>> &outputs,
+                  const std::map<std::string, FunctionInfo> &info,
                   std::vector<FunctionSlots> &slots, std::string &error);
 
 /// manifest.json text.

@@ -11,6 +11,7 @@
 // failure prints `loom: error: ...` naming the file or tensor and exits 1.
 //
 //===----------------------------------------------------------------------===//
+#include "cli.h"
 #include "loom/runtime.h"
 
 #include "dtype.h"
@@ -30,6 +31,7 @@
 #include <vector>
 
 using namespace loom::rt;
+using namespace loom::cli;
 
 namespace {
 
@@ -41,6 +43,8 @@ const char *kUsage =
     "           [--repeat N]\n"
     "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
     "  loom info ARTIFACT_DIR\n"
+    "  loom train ARTIFACT_DIR --data SPEC --steps N [options]  (loom train --help)\n"
+    "  loom generate ARTIFACT_DIR --weights FILE [options]      (loom generate --help)\n"
     "\n"
     "run       runs a function (default forward) of a compiled artifact. Without\n"
     "          --weights, parameters are initialized from the manifest with\n"
@@ -53,19 +57,9 @@ const char *kUsage =
     "init      writes the manifest's initialization for a seed as safetensors.\n"
     "info      lists the artifact's parameters, inputs and functions.\n";
 
-/// A command-line or runtime failure: main prints it and exits 1.
-struct Failure {
-  std::string message;
-};
+} // namespace
 
-[[noreturn]] void failWith(std::string message) { throw Failure{std::move(message)}; }
-
-void check(loom_status status) {
-  if (status != LOOM_OK)
-    failWith(loom_last_error());
-}
-
-uint64_t parseSeed(const std::string &text) {
+uint64_t loom::cli::parseSeed(const std::string &text) {
   if (text.empty() || text.size() > 20 ||
       text.find_first_not_of("0123456789") != std::string::npos)
     failWith("--seed wants a non-negative integer, got '" + text + "'");
@@ -78,6 +72,8 @@ uint64_t parseSeed(const std::string &text) {
   }
   return v;
 }
+
+namespace {
 
 /// "NAME=FILE" -> (NAME, FILE).
 std::pair<std::string, std::string> parseBinding(const std::string &flag,
@@ -102,7 +98,7 @@ Options parseArgs(int argc, char **argv) {
     failWith("no command given\n" + std::string(kUsage));
   o.command = argv[1];
   if (o.command != "run" && o.command != "init" && o.command != "info")
-    failWith("unknown command '" + o.command + "' (run, init, info)");
+    failWith("unknown command '" + o.command + "' (run, init, info, train, generate)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     // --flag=value and --flag value are both accepted.
@@ -180,16 +176,6 @@ std::string describe(const loom_tensor_info &t) {
   return std::string(loom_dtype_name(t.dtype)) + " " +
          shapeString(std::vector<int64_t>(t.shape, t.shape + t.rank));
 }
-
-/// RAII for the C handles, so that a Failure thrown midway still releases.
-struct Handles {
-  loom_artifact *artifact = nullptr;
-  loom_session *session = nullptr;
-  ~Handles() {
-    loom_session_destroy(session);
-    loom_artifact_close(artifact);
-  }
-};
 
 void openSession(const Options &o, Handles &h) {
   check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
@@ -386,6 +372,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   try {
+    if (argc >= 2 && !std::strcmp(argv[1], "train"))
+      return commandTrain(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "generate"))
+      return commandGenerate(argc, argv);
     Options o = parseArgs(argc, argv);
     if (o.command == "run")
       return commandRun(o);

@@ -1,0 +1,628 @@
+//===- train.cpp - `loom train` and `loom generate` ------------------------===//
+//
+// loom train runs an artifact's compiled @train_step (loomc --train) on
+// batches from runtime/data: each step sets the data inputs, the scheduled
+// learning rate (optim.lr) and the step count (optim.step), calls the step
+// (forward, backward, clipping and optimizer update in native code) and logs
+// the loss. Everything a step depends on is a function of (seed, step) or is
+// in the checkpoint (parameters, optimizer state, loss history), so
+// --resume continues bit-exactly.
+//
+// loom generate samples bytes from a causal LM artifact's @forward (logits
+// [B, T, V] for tokens [B, T]): the context, left-aligned in row 0, is the
+// last T bytes; the next byte is drawn from the logits at the last position
+// (temperature, top-k) with a seeded counter-based generator.
+//
+//===----------------------------------------------------------------------===//
+#include "cli.h"
+
+#include "Data.h"
+#include "rng.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace loom::cli;
+
+const char *loom::cli::kTrainUsage =
+    "usage: loom train ARTIFACT_DIR --data SPEC --steps N [options]\n"
+    "\n"
+    "Runs the artifact's compiled train_step (compile with `loomc --train`)\n"
+    "for steps 1..N.\n"
+    "  --data SPEC          text:FILE (bytes), tokens:FILE.npy (token ids),\n"
+    "                       synthetic | images | captions | translation\n"
+    "                       (seeded generators; see docs/training.md)\n"
+    "  --steps N            the run's length: steps 1..N (the schedule spans\n"
+    "                       them); a resumed run keeps its checkpoint's N\n"
+    "  --stop-after K       stop (and checkpoint) after step K < N, as if\n"
+    "                       interrupted; --resume continues the same run\n"
+    "  --seed S             initialization and data order (default 0)\n"
+    "  --weights FILE       start from these weights (fresh optimizer state)\n"
+    "  --resume FILE        continue a checkpoint: weights, optimizer state,\n"
+    "                       step, seed, data and schedule come from it\n"
+    "  --lr X               peak learning rate (default 1e-3)\n"
+    "  --min-lr X           final learning rate of the decay (default lr/10)\n"
+    "  --warmup K           linear warmup over the first K steps (default 0)\n"
+    "  --schedule S         cosine (default), linear or constant after warmup\n"
+    "  --checkpoint FILE    write a checkpoint (safetensors: weights +\n"
+    "                       optimizer state), atomically, at the end and\n"
+    "  --checkpoint-every K   every K steps\n"
+    "  --log FILE           one record per step: .csv or .jsonl\n"
+    "  --plot FILE.svg      the loss curve, written at the end\n"
+    "  --overfit            train on the first batch only (debugging, tests)\n"
+    "  --vocab N            token ids must be below N (default 256)\n"
+    "  --print-every K      a progress line every K steps when stderr is not\n"
+    "                       a terminal (default: ~20 lines per run)\n";
+
+const char *loom::cli::kGenerateUsage =
+    "usage: loom generate ARTIFACT_DIR --weights FILE [options]\n"
+    "\n"
+    "Samples bytes from a causal language model's forward (tokens [B, T] ->\n"
+    "logits [B, T, V]); the checkpoint of `loom train` works as weights.\n"
+    "  --prompt TEXT        the start of the text (default: a newline)\n"
+    "  --tokens N           bytes to generate (default 200)\n"
+    "  --temperature X      softmax temperature (default 0.8; 0 = greedy)\n"
+    "  --top-k K            sample among the K likeliest (default 40; 0 = all)\n"
+    "  --seed S             sampling seed (default 0)\n";
+
+namespace {
+
+std::string takeValue(int argc, char **argv, int &i, const std::string &flag,
+                      bool inlineValue, const std::string &value) {
+  if (inlineValue)
+    return value;
+  if (i + 1 >= argc)
+    failWith(flag + " needs a value");
+  return argv[++i];
+}
+
+double parseNumber(const std::string &flag, const std::string &v, double lo,
+                   double hi) {
+  char *end = nullptr;
+  double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !std::isfinite(x) || x < lo || x > hi)
+    failWith(flag + " expects a number in [" + std::to_string(lo) + ", " +
+             std::to_string(hi) + "], got '" + v + "'");
+  return x;
+}
+
+int64_t parseCount(const std::string &flag, const std::string &v, int64_t lo,
+                   int64_t hi) {
+  char *end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || x < lo || x > hi)
+    failWith(flag + " expects an integer from " + std::to_string(lo) + " to " +
+             std::to_string(hi) + ", got '" + v + "'");
+  return x;
+}
+
+/// %.9g round-trips an f32; %.17g a double.
+std::string fmt(double v, const char *f = "%.9g") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+struct TrainOptions {
+  std::string artifact, data, weights, resume, checkpoint, log, plot;
+  std::string schedule = "cosine";
+  int64_t steps = 0, warmup = 0, checkpointEvery = 0, printEvery = 0;
+  int64_t stopAfter = 0;
+  int64_t vocab = 256;
+  uint64_t seed = 0;
+  double lr = 1e-3, minLr = -1;
+  bool overfit = false;
+  // Which of these the command line set (a resume takes the rest from the
+  // checkpoint).
+  bool haveSeed = false, haveData = false, haveLr = false, haveMinLr = false,
+       haveWarmup = false, haveSchedule = false, haveSteps = false;
+};
+
+TrainOptions parseTrain(int argc, char **argv) {
+  TrainOptions o;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i], flag = arg, value;
+    bool inl = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      flag = arg.substr(0, arg.find('='));
+      value = arg.substr(arg.find('=') + 1);
+      inl = true;
+    }
+    auto v = [&] { return takeValue(argc, argv, i, flag, inl, value); };
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kTrainUsage, stdout);
+      std::exit(0);
+    } else if (flag == "--data") {
+      o.data = v();
+      o.haveData = true;
+    } else if (flag == "--steps") {
+      o.steps = parseCount(flag, v(), 1, int64_t(1) << 40);
+      o.haveSteps = true;
+    } else if (flag == "--stop-after")
+      o.stopAfter = parseCount(flag, v(), 1, int64_t(1) << 40);
+    else if (flag == "--seed") {
+      o.seed = parseSeed(v());
+      o.haveSeed = true;
+    } else if (flag == "--weights")
+      o.weights = v();
+    else if (flag == "--resume")
+      o.resume = v();
+    else if (flag == "--lr") {
+      o.lr = parseNumber(flag, v(), 0, 1e3);
+      o.haveLr = true;
+    } else if (flag == "--min-lr") {
+      o.minLr = parseNumber(flag, v(), 0, 1e3);
+      o.haveMinLr = true;
+    } else if (flag == "--warmup") {
+      o.warmup = parseCount(flag, v(), 0, int64_t(1) << 40);
+      o.haveWarmup = true;
+    } else if (flag == "--schedule") {
+      o.schedule = v();
+      o.haveSchedule = true;
+      if (o.schedule != "cosine" && o.schedule != "linear" &&
+          o.schedule != "constant")
+        failWith("--schedule is cosine, linear or constant, got '" +
+                 o.schedule + "'");
+    } else if (flag == "--checkpoint")
+      o.checkpoint = v();
+    else if (flag == "--checkpoint-every")
+      o.checkpointEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
+    else if (flag == "--log")
+      o.log = v();
+    else if (flag == "--plot")
+      o.plot = v();
+    else if (flag == "--overfit" && !inl)
+      o.overfit = true;
+    else if (flag == "--vocab")
+      o.vocab = parseCount(flag, v(), 2, int64_t(1) << 31);
+    else if (flag == "--print-every")
+      o.printEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
+    else if (arg.size() > 1 && arg[0] == '-')
+      failWith("unknown option '" + arg + "' (loom train --help)");
+    else if (o.artifact.empty())
+      o.artifact = arg;
+    else
+      failWith("unexpected argument '" + arg + "'");
+  }
+  if (o.artifact.empty())
+    failWith("loom train: missing ARTIFACT_DIR");
+  if (o.steps == 0 && o.resume.empty())
+    failWith("loom train: missing --steps N");
+  if (o.resume.empty() && !o.haveData)
+    failWith("loom train: missing --data SPEC");
+  if (!o.resume.empty() && !o.weights.empty())
+    failWith("--resume and --weights exclude each other");
+  if (o.checkpointEvery > 0 && o.checkpoint.empty())
+    failWith("--checkpoint-every needs --checkpoint FILE");
+  if (!o.log.empty() && !(o.log.size() > 4 && (o.log.substr(o.log.size() - 4) == ".csv")) &&
+      !(o.log.size() > 6 && o.log.substr(o.log.size() - 6) == ".jsonl"))
+    failWith("--log wants a FILE.csv or FILE.jsonl, got '" + o.log + "'");
+  return o;
+}
+
+/// The learning rate of step S (0-based) of N: linear warmup from lr/W to
+/// lr over W steps, then cosine or linear decay to min_lr at step N-1.
+double scheduledLr(const TrainOptions &o, int64_t s) {
+  if (s < o.warmup)
+    return o.lr * double(s + 1) / double(o.warmup);
+  if (o.schedule == "constant")
+    return o.lr;
+  int64_t span = o.steps - o.warmup - 1;
+  double p = span <= 0 ? 1.0 : double(s - o.warmup) / double(span);
+  p = std::min(1.0, std::max(0.0, p));
+  double minLr = o.minLr;
+  if (o.schedule == "linear")
+    return o.lr - (o.lr - minLr) * p;
+  return minLr + 0.5 * (o.lr - minLr) * (1.0 + std::cos(M_PI * p));
+}
+
+std::string metadata(const char *path, const char *key) {
+  const char *value = nullptr;
+  check(loom_read_metadata(path, key, &value));
+  return value;
+}
+
+std::string formatDuration(double s) {
+  if (!std::isfinite(s) || s < 0)
+    return "?";
+  long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  return buf;
+}
+
+void findTensor(const loom_artifact *a, const char *name, loom_tensor_info &t) {
+  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+    check(loom_artifact_input(a, i, &t));
+    if (!std::strcmp(t.name, name))
+      return;
+  }
+  failWith(std::string("the artifact has no input '") + name +
+           "' (compile it with `loomc --train`)");
+}
+
+void setScalar(loom_session *s, const char *name, float v) {
+  check(loom_set_input(s, name, LOOM_DTYPE_F32, nullptr, 0, &v, sizeof v));
+}
+
+float scalarOutput(loom_session *s, const char *fn, const char *name) {
+  loom_tensor_info info;
+  const void *data;
+  check(loom_get_output(s, fn, name, &info, &data));
+  float v;
+  std::memcpy(&v, data, sizeof v);
+  return v;
+}
+
+} // namespace
+
+int loom::cli::commandTrain(int argc, char **argv) {
+  TrainOptions o = parseTrain(argc, argv);
+
+  // What a resumed run continues: step, seed, data, schedule, loss history.
+  int64_t start = 0;
+  std::vector<double> history;
+  if (!o.resume.empty()) {
+    const char *p = o.resume.c_str();
+    start = parseCount("checkpoint step", metadata(p, "loom.step"), 0,
+                       int64_t(1) << 40);
+    uint64_t seed = parseSeed(metadata(p, "loom.seed"));
+    if (o.haveSeed && seed != o.seed)
+      failWith("--seed " + std::to_string(o.seed) + " differs from the seed " +
+               std::to_string(seed) + " of '" + o.resume + "'");
+    o.seed = seed;
+    std::string data = metadata(p, "loom.data");
+    if (o.haveData && data != o.data)
+      failWith("--data " + o.data + " differs from the data '" + data +
+               "' of '" + o.resume + "'");
+    o.data = data;
+    if (!o.haveLr)
+      o.lr = std::strtod(metadata(p, "loom.lr").c_str(), nullptr);
+    if (!o.haveMinLr)
+      o.minLr = std::strtod(metadata(p, "loom.min_lr").c_str(), nullptr);
+    if (!o.haveWarmup)
+      o.warmup = std::strtoll(metadata(p, "loom.warmup").c_str(), nullptr, 10);
+    if (!o.haveSchedule)
+      o.schedule = metadata(p, "loom.schedule");
+    if (!o.haveSteps)
+      o.steps = parseCount("checkpoint steps", metadata(p, "loom.steps"), 1,
+                           int64_t(1) << 40);
+    o.overfit = o.overfit || metadata(p, "loom.overfit") == "1";
+    std::stringstream ss(metadata(p, "loom.losses"));
+    for (std::string item; std::getline(ss, item, ',');)
+      if (!item.empty())
+        history.push_back(std::strtod(item.c_str(), nullptr));
+    if (history.size() != static_cast<size_t>(start))
+      failWith("checkpoint '" + o.resume + "' is inconsistent: step " +
+               std::to_string(start) + " but " + std::to_string(history.size()) +
+               " recorded losses");
+    if (start >= o.steps)
+      failWith("checkpoint '" + o.resume + "' is at step " +
+               std::to_string(start) + "; --steps " + std::to_string(o.steps) +
+               " leaves nothing to do");
+  }
+  if (o.minLr < 0)
+    o.minLr = o.lr / 10;
+  if (o.stopAfter > 0 && o.stopAfter <= start)
+    failWith("--stop-after " + std::to_string(o.stopAfter) +
+             ": the run is already at step " + std::to_string(start));
+  if (o.stopAfter > 0 && o.checkpoint.empty())
+    failWith("--stop-after needs --checkpoint FILE (to resume from)");
+  int64_t end = o.stopAfter > 0 ? std::min(o.stopAfter, o.steps) : o.steps;
+
+  Handles h;
+  check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+  const loom_artifact *a = h.artifact;
+  size_t numOutputs = 0;
+  if (loom_artifact_num_outputs(a, "train_step", &numOutputs) != LOOM_OK)
+    failWith("artifact '" + o.artifact +
+             "' has no train_step: compile the model with `loomc --train`");
+  check(loom_session_create(a, &h.session));
+  loom_session *s = h.session;
+  if (!o.resume.empty())
+    check(loom_load_weights(s, o.resume.c_str(), 0));
+  else if (!o.weights.empty())
+    check(loom_load_weights(s, o.weights.c_str(), 0));
+  else
+    check(loom_init_params(s, o.seed));
+
+  // The data inputs: every input but the optimizer's scalars.
+  std::vector<loom::data::TensorSpec> specs;
+  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+    loom_tensor_info t;
+    check(loom_artifact_input(a, i, &t));
+    if (std::strncmp(t.name, "optim.", 6) == 0)
+      continue;
+    specs.push_back({t.name, t.dtype, std::vector<int64_t>(t.shape, t.shape + t.rank)});
+  }
+  loom_tensor_info lrInfo;
+  findTensor(a, "optim.lr", lrInfo);
+  findTensor(a, "optim.step", lrInfo);
+  std::string err;
+  loom::data::DataOptions dopt;
+  dopt.vocab = o.vocab;
+  auto source = loom::data::makeDataSource(o.data, specs, o.seed, err, dopt);
+  if (!source)
+    failWith("--data " + o.data + ": " + err);
+
+  std::FILE *log = nullptr;
+  bool csv = false;
+  if (!o.log.empty()) {
+    csv = o.log.substr(o.log.size() - 4) == ".csv";
+    // A resumed run appends to its log.
+    log = std::fopen(o.log.c_str(), start > 0 ? "a" : "w");
+    if (!log)
+      failWith("cannot write log '" + o.log + "': " + std::strerror(errno));
+    if (csv && start == 0)
+      std::fprintf(log, "step,loss,grad_norm,lr,seconds,%s_per_s\n", source->unit());
+  }
+  struct LogCloser {
+    std::FILE *f;
+    ~LogCloser() {
+      if (f)
+        std::fclose(f);
+    }
+  } closer{log};
+
+  bool tty = ::isatty(2);
+  int64_t printEvery =
+      o.printEvery > 0 ? o.printEvery : std::max<int64_t>(1, (o.steps - start) / 20);
+  std::fprintf(stderr, "loom train: %s\n  data: %s\n  steps %lld..%lld, lr %g (%s, warmup %lld, min %g), seed %llu%s\n",
+               o.artifact.c_str(), source->describe().c_str(),
+               (long long)start + 1, (long long)o.steps, o.lr, o.schedule.c_str(),
+               (long long)o.warmup, o.minLr, (unsigned long long)o.seed,
+               o.overfit ? ", overfitting the first batch" : "");
+
+  auto saveCheckpoint = [&](int64_t step) {
+    std::string losses;
+    for (size_t i = 0; i < history.size(); ++i)
+      losses += (i ? "," : "") + fmt(history[i]);
+    std::vector<std::string> keys = {"loom.step",  "loom.seed",     "loom.data",
+                                     "loom.lr",    "loom.min_lr",   "loom.warmup",
+                                     "loom.schedule", "loom.overfit", "loom.losses",
+                                     "loom.steps"};
+    std::vector<std::string> values = {std::to_string(step), std::to_string(o.seed),
+                                       o.data, fmt(o.lr, "%.17g"), fmt(o.minLr, "%.17g"),
+                                       std::to_string(o.warmup), o.schedule,
+                                       o.overfit ? "1" : "0", losses,
+                                       std::to_string(o.steps)};
+    std::vector<const char *> k, v;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      k.push_back(keys[i].c_str());
+      v.push_back(values[i].c_str());
+    }
+    check(loom_save_checkpoint(s, o.checkpoint.c_str(), k.data(), v.data(), k.size()));
+  };
+
+  loom::data::Batch batch;
+  auto begin = std::chrono::steady_clock::now();
+  double stepSeconds = 0;
+  std::vector<double> rates;
+  for (int64_t step = start; step < end; ++step) {
+    auto t0 = std::chrono::steady_clock::now();
+    source->batch(o.overfit ? 0 : static_cast<uint64_t>(step), batch);
+    for (const loom::data::Tensor &t : batch.tensors)
+      check(loom_set_input(s, t.name.c_str(), t.dtype, t.shape.data(),
+                           static_cast<int32_t>(t.shape.size()), t.bytes.data(),
+                           t.bytes.size()));
+    double lr = scheduledLr(o, step);
+    setScalar(s, "optim.lr", static_cast<float>(lr));
+    setScalar(s, "optim.step", static_cast<float>(step + 1));
+    check(loom_run(s, "train_step"));
+    float loss = scalarOutput(s, "train_step", "loss");
+    float gnorm = scalarOutput(s, "train_step", "optim.grad_norm");
+    auto t1 = std::chrono::steady_clock::now();
+    double dt = std::chrono::duration<double>(t1 - t0).count();
+    stepSeconds += dt;
+    double rate = double(source->unitsPerBatch()) / dt;
+    rates.push_back(rate);
+    history.push_back(loss);
+    if (!std::isfinite(loss))
+      failWith("step " + std::to_string(step + 1) + ": the loss is " + fmt(loss) +
+               " (lower --lr, or --clip-norm when compiling)");
+    double elapsed = std::chrono::duration<double>(t1 - begin).count();
+    if (log) {
+      if (csv)
+        std::fprintf(log, "%lld,%s,%s,%s,%.6f,%.1f\n", (long long)step + 1,
+                     fmt(loss).c_str(), fmt(gnorm).c_str(), fmt(lr).c_str(), elapsed, rate);
+      else
+        std::fprintf(log,
+                     "{\"step\": %lld, \"loss\": %s, \"grad_norm\": %s, \"lr\": %s, "
+                     "\"seconds\": %.6f, \"%s_per_s\": %.1f}\n",
+                     (long long)step + 1, fmt(loss).c_str(), fmt(gnorm).c_str(),
+                     fmt(lr).c_str(), elapsed, source->unit(), rate);
+    }
+    int64_t done = step + 1 - start, left = o.steps - step - 1;
+    double eta = stepSeconds / double(done) * double(left);
+    bool last = step + 1 == end;
+    if (tty || (step + 1) % printEvery == 0 || last || step == start) {
+      int width = 24, filled = static_cast<int>(width * double(step + 1) / double(o.steps));
+      std::string bar(filled, '#');
+      bar += std::string(width - filled, '.');
+      std::fprintf(stderr, "%s[%s] step %lld/%lld  loss %.4f  |g| %.3g  lr %.2e  %.0f %s/s  ETA %s%s",
+                   tty ? "\r" : "", bar.c_str(), (long long)step + 1, (long long)o.steps, loss,
+                   gnorm, lr, rate, source->unit(), formatDuration(eta).c_str(),
+                   tty && !last ? "" : "\n");
+      std::fflush(stderr);
+    }
+    if (o.checkpointEvery > 0 && (step + 1) % o.checkpointEvery == 0 && !last)
+      saveCheckpoint(step + 1);
+  }
+  if (log)
+    std::fflush(log);
+  if (!o.checkpoint.empty())
+    saveCheckpoint(end);
+
+  std::vector<double> sorted = rates;
+  std::sort(sorted.begin(), sorted.end());
+  double median = sorted[sorted.size() / 2];
+  // Mean of the first and last tenth of the history (at least one step).
+  size_t k = std::max<size_t>(1, history.size() / 10);
+  double first = 0, lastMean = 0;
+  for (size_t i = 0; i < k; ++i) {
+    first += history[i] / double(k);
+    lastMean += history[history.size() - 1 - i] / double(k);
+  }
+  std::printf("trained %lld steps in %.1f s: loss %.4f -> %.4f (mean of the first and last %zu: %.4f -> %.4f), median %.0f %s/s (%.1f ms/step)\n",
+              (long long)(end - start), stepSeconds, history.front(), history.back(),
+              k, first, lastMean, median, source->unit(),
+              1e3 * double(source->unitsPerBatch()) / median);
+  if (!o.checkpoint.empty())
+    std::printf("checkpoint: %s (step %lld of %lld)\n", o.checkpoint.c_str(),
+                (long long)end, (long long)o.steps);
+  if (!o.plot.empty()) {
+    std::vector<double> xs;
+    for (size_t i = 0; i < history.size(); ++i)
+      xs.push_back(double(i + 1));
+    std::string title = std::string(loom_artifact_model(a)) + ": training loss";
+    if (!loom::data::writeLossCurveSvg(o.plot, title, xs, history, err))
+      failWith("--plot " + o.plot + ": " + err);
+    std::printf("loss curve: %s\n", o.plot.c_str());
+  }
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// loom generate
+//===----------------------------------------------------------------------===//
+
+int loom::cli::commandGenerate(int argc, char **argv) {
+  std::string artifact, weights, prompt = "\n";
+  int64_t tokens = 200, topK = 40;
+  double temperature = 0.8;
+  uint64_t seed = 0;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i], flag = arg, value;
+    bool inl = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      flag = arg.substr(0, arg.find('='));
+      value = arg.substr(arg.find('=') + 1);
+      inl = true;
+    }
+    auto v = [&] { return takeValue(argc, argv, i, flag, inl, value); };
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kGenerateUsage, stdout);
+      return 0;
+    } else if (flag == "--weights")
+      weights = v();
+    else if (flag == "--prompt")
+      prompt = v();
+    else if (flag == "--tokens")
+      tokens = parseCount(flag, v(), 0, 1 << 24);
+    else if (flag == "--top-k")
+      topK = parseCount(flag, v(), 0, 1 << 30);
+    else if (flag == "--temperature")
+      temperature = parseNumber(flag, v(), 0, 100);
+    else if (flag == "--seed")
+      seed = parseSeed(v());
+    else if (arg.size() > 1 && arg[0] == '-')
+      failWith("unknown option '" + arg + "' (loom generate --help)");
+    else if (artifact.empty())
+      artifact = arg;
+    else
+      failWith("unexpected argument '" + arg + "'");
+  }
+  if (artifact.empty())
+    failWith("loom generate: missing ARTIFACT_DIR");
+  if (weights.empty())
+    failWith("loom generate: missing --weights FILE (a `loom train` checkpoint)");
+
+  Handles h;
+  check(loom_artifact_open(artifact.c_str(), &h.artifact));
+  const loom_artifact *a = h.artifact;
+  loom_tensor_info tok, logits;
+  bool haveTokens = false;
+  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+    check(loom_artifact_input(a, i, &tok));
+    if (!std::strcmp(tok.name, "tokens")) {
+      haveTokens = true;
+      break;
+    }
+  }
+  size_t numOut = 0;
+  if (!haveTokens || tok.rank != 2 || tok.dtype != LOOM_DTYPE_I32 ||
+      loom_artifact_num_outputs(a, "forward", &numOut) != LOOM_OK)
+    failWith("artifact '" + artifact +
+             "' is not a causal LM: generate needs forward(tokens: i32[B, T]) -> logits");
+  bool haveLogits = false;
+  for (size_t i = 0; i < numOut && !haveLogits; ++i) {
+    check(loom_artifact_output(a, "forward", i, &logits));
+    haveLogits = !std::strcmp(logits.name, "logits");
+  }
+  if (!haveLogits || logits.rank != 3 || logits.dtype != LOOM_DTYPE_F32 ||
+      logits.shape[0] != tok.shape[0] || logits.shape[1] != tok.shape[1])
+    failWith("artifact '" + artifact + "': forward has no logits f32[B, T, V]");
+  int64_t B = tok.shape[0], T = tok.shape[1], V = logits.shape[2];
+  check(loom_session_create(a, &h.session));
+  loom_session *s = h.session;
+  check(loom_load_weights(s, weights.c_str(), 0));
+
+  std::vector<int32_t> text;
+  for (unsigned char c : prompt) {
+    if (c >= V)
+      failWith("--prompt: byte " + std::to_string(c) + " is outside the vocabulary of " +
+               std::to_string(V));
+    text.push_back(c);
+  }
+  if (text.empty())
+    failWith("--prompt is empty");
+  std::vector<int32_t> window(static_cast<size_t>(B * T), 0);
+  loom::rt::ParamStream rng(seed, "loom.generate");
+  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  std::vector<std::pair<float, int>> cand;
+  for (int64_t n = 0; n < tokens; ++n) {
+    int64_t len = std::min<int64_t>(T, static_cast<int64_t>(text.size()));
+    std::fill(window.begin(), window.end(), 0);
+    std::copy(text.end() - len, text.end(), window.begin());
+    int64_t shape[2] = {B, T};
+    check(loom_set_input(s, "tokens", LOOM_DTYPE_I32, shape, 2, window.data(),
+                         window.size() * sizeof(int32_t)));
+    check(loom_run(s, "forward"));
+    const void *data;
+    check(loom_get_output(s, "forward", "logits", &logits, &data));
+    const float *row = static_cast<const float *>(data) + (len - 1) * V;
+    int next = 0;
+    if (temperature == 0) {
+      next = static_cast<int>(std::max_element(row, row + V) - row);
+    } else {
+      cand.clear();
+      for (int64_t v = 0; v < V; ++v)
+        cand.emplace_back(row[v], static_cast<int>(v));
+      size_t keep = topK > 0 ? std::min<size_t>(topK, cand.size()) : cand.size();
+      std::partial_sort(cand.begin(), cand.begin() + keep, cand.end(),
+                        [](auto &x, auto &y) { return x.first > y.first; });
+      double maxLogit = cand[0].first, total = 0;
+      std::vector<double> p(keep);
+      for (size_t i = 0; i < keep; ++i)
+        total += p[i] = std::exp((cand[i].first - maxLogit) / temperature);
+      double u = rng.uniform(static_cast<uint64_t>(n)) * total;
+      next = cand[keep - 1].second;
+      for (size_t i = 0; i < keep; ++i) {
+        if (u < p[i]) {
+          next = cand[i].second;
+          break;
+        }
+        u -= p[i];
+      }
+    }
+    text.push_back(next);
+    unsigned char c = static_cast<unsigned char>(next);
+    std::fputc(c, stdout);
+    std::fflush(stdout);
+  }
+  std::fputc('\n', stdout);
+  return 0;
+}

@@ -77,6 +77,18 @@ struct LoomOutlineKernelsPass
         }
         args.insert(v);
       }
+      // A stable signature: the function's arguments in order, then values
+      // computed outside the loop in program order.
+      SmallVector<Value> sorted(args.begin(), args.end());
+      llvm::stable_sort(sorted, [](Value x, Value y) {
+        auto bx = dyn_cast<BlockArgument>(x), by = dyn_cast<BlockArgument>(y);
+        if (bx && by)
+          return bx.getArgNumber() < by.getArgNumber();
+        if (bx || by)
+          return static_cast<bool>(bx);
+        return x.getDefiningOp()->isBeforeInBlock(y.getDefiningOp());
+      });
+      args = llvm::SetVector<Value>(sorted.begin(), sorted.end());
       for (Value a : args) {
         auto m = dyn_cast<MemRefType>(a.getType());
         if (m && !m.getLayout().isIdentity())

@@ -121,7 +121,54 @@ const Case kCases[] = {
     {"arena not last", [](json &m) { std::swap(fwd(m)["slots"][3], fwd(m)["slots"][4]); }, "follows the arena slot"},
     {"two arenas", [](json &m) { fwd(m)["slots"].push_back({{"kind", "arena"}}); }, "follows the arena slot"},
     {"unknown function field", [](json &m) { fwd(m)["threads"] = 4; }, "unknown field 'threads'"},
+    // Training artifacts: optimizer state and updated outputs.
+    {"state not array", [](json &m) { m["state"] = 1; }, "'state' is not an array"},
+    {"state named like a param", [](json &m) { m["state"] = {{{"name", "a"}, {"dtype", "f32"}, {"shape", {4}}}}; }, "state[0]: the name 'a' is used twice"},
+    {"state with init", [](json &m) { m["state"] = {{{"name", "m.a"}, {"dtype", "f32"}, {"shape", {4}}, {"init", 0}}}; }, "state[0]: unknown field 'init'"},
+    {"unknown state slot", [](json &m) { fwd(m)["slots"][0] = {{"kind", "state"}, {"name", "m.a"}}; }, "state 'm.a' is not in 'state'"},
+    {"update of unknown param", [](json &m) { fwd(m)["slots"][3]["updates"] = "param:zz"; }, "'updates' must be \"param:NAME\" or \"state:NAME\""},
+    {"update without kind", [](json &m) { fwd(m)["slots"][3]["updates"] = "a"; }, "'updates' must be"},
+    {"update shape differs", [](json &m) { fwd(m)["slots"][3]["updates"] = "param:a"; }, "output 'y' updates 'a' but their dtypes or shapes differ"},
+    {"update by alias", [](json &m) { fwd(m)["slots"][3]["updates"] = "param:scale"; }, "'updates' must be"},
+    {"optimizer not object", [](json &m) { fwd(m)["optimizer"] = "adamw"; }, "functions.forward.optimizer: is not an object"},
+    {"optimizer without kind", [](json &m) { fwd(m)["optimizer"] = {{"beta1", 0.9}}; }, "'kind' is missing"},
+    {"optimizer string value", [](json &m) { fwd(m)["optimizer"] = {{"kind", "adamw"}, {"beta1", "0.9"}}; }, "'beta1' is not a number"},
 };
+
+TEST(RuntimeManifest, ParsesATrainingStep) {
+  json j = fixtureManifest();
+  j["state"] = {{{"name", "optim.m.a"}, {"dtype", "f32"}, {"shape", {4}}}};
+  j["functions"]["step"] = {
+      {"symbol", "loom_step"},
+      {"arena_bytes", 0},
+      {"optimizer", {{"kind", "adamw"}, {"beta1", 0.9}}},
+      {"slots",
+       {{{"kind", "param"}, {"name", "a"}},
+        {{"kind", "state"}, {"name", "optim.m.a"}},
+        {{"kind", "output"}, {"name", "new.a"}, {"dtype", "f32"}, {"shape", {4}}, {"updates", "param:a"}},
+        {{"kind", "output"}, {"name", "new.m"}, {"dtype", "f32"}, {"shape", {4}}, {"updates", "state:optim.m.a"}},
+        {{"kind", "arena"}}}}};
+  Manifest m;
+  Status s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  ASSERT_EQ(m.state.size(), 1u);
+  EXPECT_EQ(m.findState("optim.m.a"), 0);
+  const FunctionSpec &f = m.functions[m.findFunction("step")];
+  EXPECT_EQ(f.optimizer, "adamw");
+  ASSERT_EQ(f.hyperparameters.size(), 1u);
+  EXPECT_EQ(f.slots[1].kind, SlotSpec::Kind::State);
+  ASSERT_EQ(f.updates.size(), 2u);
+  EXPECT_TRUE(f.updates[0].isParam);
+  EXPECT_EQ(f.updates[0].target, 0u);
+  EXPECT_FALSE(f.updates[1].isParam);
+  EXPECT_EQ(f.updates[1].output, 1u);
+
+  // Each tensor is updated at most once.
+  j["functions"]["step"]["slots"][3]["updates"] = "param:a";
+  s = parse(j, m);
+  EXPECT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("'a' is updated twice"), std::string::npos) << s.message();
+}
 
 TEST(RuntimeManifest, RejectsEveryMalformation) {
   for (const Case &c : kCases) {

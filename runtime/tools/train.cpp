@@ -267,6 +267,38 @@ float scalarOutput(loom_session *s, const char *fn, const char *name) {
   return v;
 }
 
+/// Keeps the header and the records of steps <= LAST of a CSV or JSONL log
+/// (a missing log is fine: it is started afresh).
+void truncateLog(const std::string &path, bool csv, int64_t last) {
+  std::ifstream in(path);
+  if (!in)
+    return;
+  std::string kept, line;
+  bool header = csv;
+  while (std::getline(in, line)) {
+    if (header) {
+      kept += line + "\n";
+      header = false;
+      continue;
+    }
+    const char *p = line.c_str();
+    if (!csv) {
+      p = std::strstr(p, "\"step\":");
+      if (!p)
+        continue;
+      p += 7;
+    }
+    long long step = std::strtoll(p, nullptr, 10);
+    if (step >= 1 && step <= last)
+      kept += line + "\n";
+  }
+  in.close();
+  std::ofstream out(path, std::ios::trunc);
+  out << kept;
+  if (!out)
+    failWith("cannot rewrite log '" + path + "'");
+}
+
 } // namespace
 
 int loom::cli::commandTrain(int argc, char **argv) {
@@ -362,7 +394,11 @@ int loom::cli::commandTrain(int argc, char **argv) {
   bool csv = false;
   if (!o.log.empty()) {
     csv = o.log.substr(o.log.size() - 4) == ".csv";
-    // A resumed run appends to its log.
+    // A resumed run continues its log: records past the checkpoint's step
+    // (written before an interruption) are dropped, so every step appears
+    // once.
+    if (start > 0)
+      truncateLog(o.log, csv, start);
     log = std::fopen(o.log.c_str(), start > 0 ? "a" : "w");
     if (!log)
       failWith("cannot write log '" + o.log + "': " + std::strerror(errno));

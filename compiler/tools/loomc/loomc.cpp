@@ -20,6 +20,7 @@
 #include "loom/Conversion/Passes.h"
 #include "loom/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
@@ -70,8 +71,9 @@ options:
   --no-locs      print IR without the spec locations
   --print-ir-after-all   dump the IR after every pass (to stderr)
   --mcpu=CPU     target CPU for code generation (default: native)
-training (adds @loss_grad and @train_step to the artifact; `loom train`
-runs them):
+  --jobs=N       threads for LLVM optimization and code generation
+                 (default: one per hardware thread)
+training (adds @train_step to the artifact; `loom train` runs it):
   --train[=adamw|sgd]   build the compiled training step (default adamw)
   --weight-decay=X      decoupled (adamw) or L2 (sgd) weight decay of the
                         rank >= 2 parameters (default 0.01 adamw, 0 sgd)
@@ -92,6 +94,7 @@ struct Options {
   std::string model;
   std::string emit; // empty: loom IR, or an artifact directory with -o
   std::string mcpu = "native";
+  unsigned jobs = 0;
   bool printPipeline = false;
   bool interpret = false;
   bool seedGiven = false;
@@ -153,6 +156,16 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
     }
     if (a.rfind("--mcpu=", 0) == 0) {
       o.mcpu = a.substr(7);
+      continue;
+    }
+    if (a.rfind("--jobs=", 0) == 0) {
+      std::string n = a.substr(7);
+      char *end = nullptr;
+      long j = std::strtol(n.c_str(), &end, 10);
+      if (n.empty() || *end != '\0' || j < 1 || j > 256)
+        return usageError("--jobs expects a thread count from 1 to 256, got '" +
+                          n + "'");
+      o.jobs = static_cast<unsigned>(j);
       continue;
     }
     if (a == "--train" || a.rfind("--train=", 0) == 0) {
@@ -363,6 +376,7 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
   auto dumps = o.printIRAfterAll ? enableDumps : nullptr;
   lp::EmitOptions emit;
   emit.cpu = o.mcpu;
+  emit.jobs = o.jobs;
   std::string error;
 
   if (kind == "so" || kind == "artifact") {
@@ -488,6 +502,11 @@ int main(int argc, char **argv) {
     }
     if (mlir::failed(pm.run(*module)))
       return reportErrors(diags);
+    // @train_step holds a copy of @loss_grad's body; compiling both would
+    // double the code (loom-opt --loom-autodiff shows the gradient IR; the
+    // unit tests compile @loss_grad against the interpreter).
+    if (auto grad = module->lookupSymbol<mlir::func::FuncOp>("loss_grad"))
+      grad.erase();
     info.inputs.push_back({"optim.lr", "f32", {}, {}});
     info.inputs.push_back({"optim.step", "f32", {}, {}});
   }

@@ -14,6 +14,9 @@ struct EmitOptions {
   /// Target CPU; "native" is the host (with its features).
   std::string cpu = "native";
   unsigned optLevel = 3;
+  /// Threads for optimization and code generation of objects (the module is
+  /// split by function); 0 is one per hardware thread.
+  unsigned jobs = 0;
 };
 
 /// What the LLVM-dialect module becomes.
@@ -24,10 +27,15 @@ enum class Artifact { LLVMIR, Assembly, Object };
 bool emitLLVM(mlir::ModuleOp module, Artifact kind, const EmitOptions &options,
               std::string &out, std::string &error);
 
-/// Links `objectPath` into the shared library `soPath` with the system C
+/// Translates, optimizes and compiles `module` (LLVM dialect) into one or
+/// more objects (one per thread of options.jobs, split by function).
+bool emitObjects(mlir::ModuleOp module, const EmitOptions &options,
+                 std::vector<std::string> &objects, std::string &error);
+
+/// Links `objectPaths` into the shared library `soPath` with the system C
 /// compiler driver (`cc -shared ... -lm`).
-bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
-                       std::string &error);
+bool linkSharedLibrary(const std::vector<std::string> &objectPaths,
+                       const std::string &soPath, std::string &error);
 
 struct FunctionSlots;
 

@@ -138,7 +138,7 @@ TEST_F(RuntimeCli, InfoAndHelp) {
 
 TEST_F(RuntimeCli, CommandLineErrors) {
   fails("", "no command given");
-  fails("train " + dir, "unknown command 'train'");
+  fails("serve " + dir, "unknown command 'serve' (run, init, info, train, generate)");
   fails("run", "loom run: missing ARTIFACT_DIR");
   fails("run " + dir + " --frobnicate", "unknown option '--frobnicate'");
   fails("run " + dir + " extra", "unexpected argument 'extra'");

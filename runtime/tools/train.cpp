@@ -77,14 +77,32 @@ const char *loom::cli::kGenerateUsage =
 
 namespace {
 
-std::string takeValue(int argc, char **argv, int &i, const std::string &flag,
-                      bool inlineValue, const std::string &value) {
-  if (inlineValue)
-    return value;
-  if (i + 1 >= argc)
-    failWith(flag + " needs a value");
-  return argv[++i];
-}
+/// argv[i] as a flag: "--flag=value" or "--flag" (then value() takes the
+/// next argument).
+struct Arg {
+  int argc;
+  char **argv;
+  int &i;
+  std::string arg, flag, inlineValue;
+  bool hasInline = false;
+
+  Arg(int argc, char **argv, int &i) : argc(argc), argv(argv), i(i), arg(argv[i]) {
+    flag = arg;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      flag = arg.substr(0, arg.find('='));
+      inlineValue = arg.substr(arg.find('=') + 1);
+      hasInline = true;
+    }
+  }
+  std::string value() {
+    if (hasInline)
+      return inlineValue;
+    if (i + 1 >= argc)
+      failWith(flag + " needs a value");
+    return argv[++i];
+  }
+  bool isOption() const { return arg.size() > 1 && arg[0] == '-'; }
+};
 
 double parseNumber(const std::string &flag, const std::string &v, double lo,
                    double hi) {
@@ -131,14 +149,9 @@ struct TrainOptions {
 TrainOptions parseTrain(int argc, char **argv) {
   TrainOptions o;
   for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i], flag = arg, value;
-    bool inl = false;
-    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
-      flag = arg.substr(0, arg.find('='));
-      value = arg.substr(arg.find('=') + 1);
-      inl = true;
-    }
-    auto v = [&] { return takeValue(argc, argv, i, flag, inl, value); };
+    Arg a(argc, argv, i);
+    const std::string &flag = a.flag;
+    auto v = [&] { return a.value(); };
     if (flag == "--help" || flag == "-h") {
       std::fputs(kTrainUsage, stdout);
       std::exit(0);
@@ -181,18 +194,18 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.log = v();
     else if (flag == "--plot")
       o.plot = v();
-    else if (flag == "--overfit" && !inl)
+    else if (flag == "--overfit" && !a.hasInline)
       o.overfit = true;
     else if (flag == "--vocab")
       o.vocab = parseCount(flag, v(), 2, int64_t(1) << 31);
     else if (flag == "--print-every")
       o.printEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
-    else if (arg.size() > 1 && arg[0] == '-')
-      failWith("unknown option '" + arg + "' (loom train --help)");
+    else if (a.isOption())
+      failWith("unknown option '" + a.arg + "' (loom train --help)");
     else if (o.artifact.empty())
-      o.artifact = arg;
+      o.artifact = a.arg;
     else
-      failWith("unexpected argument '" + arg + "'");
+      failWith("unexpected argument '" + a.arg + "'");
   }
   if (o.artifact.empty())
     failWith("loom train: missing ARTIFACT_DIR");
@@ -380,9 +393,9 @@ int loom::cli::commandTrain(int argc, char **argv) {
       continue;
     specs.push_back({t.name, t.dtype, std::vector<int64_t>(t.shape, t.shape + t.rank)});
   }
-  loom_tensor_info lrInfo;
-  findTensor(a, "optim.lr", lrInfo);
-  findTensor(a, "optim.step", lrInfo);
+  loom_tensor_info scalar;
+  findTensor(a, "optim.lr", scalar);
+  findTensor(a, "optim.step", scalar);
   std::string err;
   loom::data::DataOptions dopt;
   dopt.vocab = o.vocab;
@@ -541,14 +554,9 @@ int loom::cli::commandGenerate(int argc, char **argv) {
   double temperature = 0.8;
   uint64_t seed = 0;
   for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i], flag = arg, value;
-    bool inl = false;
-    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
-      flag = arg.substr(0, arg.find('='));
-      value = arg.substr(arg.find('=') + 1);
-      inl = true;
-    }
-    auto v = [&] { return takeValue(argc, argv, i, flag, inl, value); };
+    Arg a(argc, argv, i);
+    const std::string &flag = a.flag;
+    auto v = [&] { return a.value(); };
     if (flag == "--help" || flag == "-h") {
       std::fputs(kGenerateUsage, stdout);
       return 0;
@@ -564,12 +572,12 @@ int loom::cli::commandGenerate(int argc, char **argv) {
       temperature = parseNumber(flag, v(), 0, 100);
     else if (flag == "--seed")
       seed = parseSeed(v());
-    else if (arg.size() > 1 && arg[0] == '-')
-      failWith("unknown option '" + arg + "' (loom generate --help)");
+    else if (a.isOption())
+      failWith("unknown option '" + a.arg + "' (loom generate --help)");
     else if (artifact.empty())
-      artifact = arg;
+      artifact = a.arg;
     else
-      failWith("unexpected argument '" + arg + "'");
+      failWith("unexpected argument '" + a.arg + "'");
   }
   if (artifact.empty())
     failWith("loom generate: missing ARTIFACT_DIR");

@@ -37,6 +37,13 @@ public:
 
   const std::string &path() const { return path_; }
   std::string file(const std::string &name) const { return path_ + "/" + name; }
+  /// The names of the entries in the directory.
+  std::vector<std::string> list() const {
+    std::vector<std::string> names;
+    for (const auto &e : std::filesystem::directory_iterator(path_))
+      names.push_back(e.path().filename().string());
+    return names;
+  }
 
 private:
   std::string path_;

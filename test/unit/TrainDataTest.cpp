@@ -1,5 +1,6 @@
 //===- TrainDataTest.cpp - training data sources and loss-curve SVGs -------===//
 #include "Data.h"
+#include "RuntimeTestUtil.h"
 
 #include <gtest/gtest.h>
 
@@ -19,42 +20,9 @@ namespace {
 
 // ---- helpers -------------------------------------------------------------------
 
-class TempDir {
-public:
-  TempDir() {
-    std::string templ = "/tmp/loom-data-test-XXXXXX";
-    if (!::mkdtemp(templ.data()))
-      ADD_FAILURE() << "mkdtemp failed";
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string &name) const { return path_ + "/" + name; }
-  const std::string &path() const { return path_; }
-  std::vector<std::string> list() const {
-    std::vector<std::string> names;
-    for (const auto &e : std::filesystem::directory_iterator(path_))
-      names.push_back(e.path().filename().string());
-    return names;
-  }
-
-private:
-  std::string path_;
-};
-
-void writeFile(const std::string &path, const std::string &bytes) {
-  std::ofstream f(path, std::ios::binary);
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string readFile(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using loom::rt::test::readFileOrEmpty;
+using loom::rt::test::TempDir;
+using loom::rt::test::writeFile;
 
 /// A version-1.0 .npy file of DESCR with the given shape text and data.
 std::string npy(const std::string &descr, const std::string &shape,
@@ -917,7 +885,7 @@ TEST_F(TrainData, LossCurveSvg) {
   std::string path = out.file("loss.svg"), err;
   ASSERT_TRUE(writeLossCurveSvg(path, "tiny_gpt <loss> & friends", steps, losses, err))
       << err;
-  std::string svg = readFile(path);
+  std::string svg = readFileOrEmpty(path);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
@@ -935,7 +903,7 @@ TEST_F(TrainData, LossCurveSvg) {
   losses.resize(3);
   ASSERT_TRUE(writeLossCurveSvg(path, "short", steps, losses, err)) << err;
   EXPECT_EQ(out.list(), std::vector<std::string>{"loss.svg"});
-  svg = readFile(path);
+  svg = readFileOrEmpty(path);
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
   EXPECT_EQ(svg.find("smoothed"), std::string::npos);
   EXPECT_TRUE(wellFormed(svg, why)) << why;
@@ -946,15 +914,15 @@ TEST_F(TrainData, LossCurveSvgEdgeCases) {
   // No data yet: still a valid chart.
   std::string path = dir.file("empty.svg");
   ASSERT_TRUE(writeLossCurveSvg(path, "empty", {}, {}, err)) << err;
-  std::string svg = readFile(path);
+  std::string svg = readFileOrEmpty(path);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("no data"), std::string::npos);
   EXPECT_TRUE(wellFormed(svg, why)) << why;
   // One point, a constant curve.
   ASSERT_TRUE(writeLossCurveSvg(path, "one", {0}, {2.5}, err)) << err;
-  EXPECT_TRUE(wellFormed(readFile(path), why)) << why;
+  EXPECT_TRUE(wellFormed(readFileOrEmpty(path), why)) << why;
   ASSERT_TRUE(writeLossCurveSvg(path, "flat", {0, 1, 2}, {1, 1, 1}, err)) << err;
-  EXPECT_NE(readFile(path).find("<polyline"), std::string::npos);
+  EXPECT_NE(readFileOrEmpty(path).find("<polyline"), std::string::npos);
   // Many points are thinned but keep the extremes.
   std::vector<double> x(100000), y(100000);
   for (size_t i = 0; i < x.size(); ++i) {
@@ -962,7 +930,7 @@ TEST_F(TrainData, LossCurveSvgEdgeCases) {
     y[i] = 1.0 + (i % 1000 == 0 ? 1.0 : 0.0);
   }
   ASSERT_TRUE(writeLossCurveSvg(path, "many", x, y, err)) << err;
-  EXPECT_LT(readFile(path).size(), 300000u);
+  EXPECT_LT(readFileOrEmpty(path).size(), 300000u);
   // Errors.
   EXPECT_FALSE(writeLossCurveSvg(path, "bad", {0, 1}, {1}, err));
   EXPECT_FALSE(err.empty());
@@ -974,7 +942,7 @@ TEST_F(TrainData, LossCurveSvgEdgeCases) {
                                  {"eval", {0, 2}, {3.5, 1.5}, "#000000"}},
                                 err))
       << err;
-  svg = readFile(path);
+  svg = readFileOrEmpty(path);
   EXPECT_NE(svg.find(">eval<"), std::string::npos);
   EXPECT_TRUE(wellFormed(svg, why)) << why;
 }

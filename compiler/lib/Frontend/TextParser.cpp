@@ -380,7 +380,10 @@ bool Parser::parseCallRest(Expr &e) {
   }
   --depth;
 done:
-  if (atKeyword("as")) {
+  // `as NAME` names the call's block instance; `as` followed by anything
+  // else starts the next statement (a value may be called "as": newlines do
+  // not end statements, so only the lookahead tells them apart).
+  if (atKeyword("as") && ahead.kind == Token::Kind::Name) {
     consume();
     if (!expectName(e.instance, "an instance name after 'as'"))
       return false;

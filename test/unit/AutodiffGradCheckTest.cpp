@@ -641,7 +641,7 @@ ModelCheckStats modelGradCheck(mlir::MLIRContext &ctx,
     ADD_FAILURE() << m.name << ": " << err;
     return st;
   }
-  std::vector<std::string> names = tiny::argumentNames(loss);
+  std::vector<std::string> names = loom::testutil::argNames(loss);
   std::vector<Tensor> out;
   err = run(grad, args, out);
   if (!err.empty()) {

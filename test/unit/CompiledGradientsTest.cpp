@@ -88,7 +88,7 @@ void runGradients(const tiny::TinyModel &m) {
   mlir::func::FuncOp grad = module.lookupSymbol<mlir::func::FuncOp>("loss_grad");
   ASSERT_TRUE(grad);
 
-  std::vector<std::string> names = tiny::argumentNames(grad);
+  std::vector<std::string> names = argNames(grad);
   std::vector<Tensor> args;
   err = tiny::argumentsOf(grad, l.values, args);
   ASSERT_EQ(err, "");

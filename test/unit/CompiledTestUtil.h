@@ -49,17 +49,6 @@ inline void registerEverything(mlir::DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
 }
 
-/// The loom.param / loom.input name of every argument of `fn` ("" if none).
-inline std::vector<std::string> argNames(mlir::func::FuncOp fn) {
-  std::vector<std::string> names;
-  for (unsigned k = 0; k < fn.getNumArguments(); ++k) {
-    auto p = fn.getArgAttrOfType<mlir::StringAttr>(k, "loom.param");
-    auto in = fn.getArgAttrOfType<mlir::StringAttr>(k, "loom.input");
-    names.push_back(p ? p.str() : in ? in.str() : "");
-  }
-  return names;
-}
-
 inline std::optional<DType> dtypeFromName(const std::string &s) {
   for (DType t : {DType::F32, DType::F16, DType::BF16, DType::I32, DType::I64,
                   DType::I1})

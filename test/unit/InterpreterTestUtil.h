@@ -140,6 +140,17 @@ inline Comparison compare(const Tensor &got, const Tensor &ref, Metric m) {
   return c;
 }
 
+/// The loom.param / loom.input name of every argument of `fn` ("" if none).
+inline std::vector<std::string> argNames(mlir::func::FuncOp fn) {
+  std::vector<std::string> names;
+  for (unsigned k = 0; k < fn.getNumArguments(); ++k) {
+    auto p = fn.getArgAttrOfType<mlir::StringAttr>(k, "loom.param");
+    auto in = fn.getArgAttrOfType<mlir::StringAttr>(k, "loom.input");
+    names.push_back(p ? p.str() : in ? in.str() : "");
+  }
+  return names;
+}
+
 } // namespace loom::testutil
 
 #endif // LOOM_TEST_UNIT_INTERPRETERTESTUTIL_H

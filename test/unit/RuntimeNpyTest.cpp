@@ -16,17 +16,6 @@ Status parseBytes(const std::string &bytes, NpyArray &out) {
                   "x.npy", out);
 }
 
-/// A version-1.0 file with header dict DICT (padded to 64 as numpy does).
-std::string npyV1(std::string dict, const std::string &data) {
-  size_t total = 10 + dict.size() + 1;
-  dict.append((64 - total % 64) % 64, ' ');
-  dict += '\n';
-  std::string out("\x93NUMPY\x01\x00", 8);
-  out += static_cast<char>(dict.size() & 0xff);
-  out += static_cast<char>(dict.size() >> 8);
-  return out + dict + data;
-}
-
 TEST(RuntimeNpy, ReadsWhatNumpyWrites) {
   // np.save of np.arange(6, dtype=np.float32).reshape(2, 3), numpy 1.26.
   std::string data(24, '\0');

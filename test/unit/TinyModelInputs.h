@@ -207,23 +207,12 @@ inline std::string load(mlir::MLIRContext &ctx, const TinyModel &m,
   return "";
 }
 
-/// The loom.param / loom.input name of every argument of `fn` ("" if none).
-inline std::vector<std::string> argumentNames(mlir::func::FuncOp fn) {
-  std::vector<std::string> names;
-  for (unsigned k = 0; k < fn.getNumArguments(); ++k) {
-    auto p = fn.getArgAttrOfType<mlir::StringAttr>(k, "loom.param");
-    auto in = fn.getArgAttrOfType<mlir::StringAttr>(k, "loom.input");
-    names.push_back(p ? p.str() : in ? in.str() : "");
-  }
-  return names;
-}
-
 /// `fn`'s arguments, by name from `values`; "" or the missing name's error.
 inline std::string argumentsOf(mlir::func::FuncOp fn,
                                const std::map<std::string, Tensor> &values,
                                std::vector<Tensor> &args) {
   args.clear();
-  for (const std::string &n : argumentNames(fn)) {
+  for (const std::string &n : argNames(fn)) {
     auto it = values.find(n);
     if (it == values.end())
       return "no value for argument '" + n + "'";

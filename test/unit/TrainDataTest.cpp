@@ -27,15 +27,9 @@ using loom::rt::test::writeFile;
 /// A version-1.0 .npy file of DESCR with the given shape text and data.
 std::string npy(const std::string &descr, const std::string &shape,
                 const std::string &data) {
-  std::string dict =
-      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  size_t total = 10 + dict.size() + 1;
-  dict.append((64 - total % 64) % 64, ' ');
-  dict += '\n';
-  std::string out("\x93NUMPY\x01\x00", 8);
-  out += static_cast<char>(dict.size() & 0xff);
-  out += static_cast<char>(dict.size() >> 8);
-  return out + dict + data;
+  return loom::rt::test::npyV1(
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }",
+      data);
 }
 
 template <typename T> std::string npyOf(const std::vector<T> &ids) {

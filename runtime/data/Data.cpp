@@ -1,9 +1,9 @@
 //===- Data.cpp - data specs, input matching, corpora ----------------------===//
 #include "DataInternal.h"
 
-#include "dtype.h"
-#include "io.h"
-#include "npy.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/io.h"
+#include "loom/formats/npy.h"
 
 #include <cstring>
 #include <fstream>

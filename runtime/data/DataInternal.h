@@ -4,7 +4,7 @@
 
 #include "Data.h"
 
-#include "rng.h"
+#include "loom/formats/rng.h"
 
 #include <cstdint>
 #include <memory>

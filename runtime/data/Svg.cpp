@@ -1,7 +1,7 @@
 //===- Svg.cpp - loss-curve charts as standalone SVG ------------------------===//
 #include "Data.h"
 
-#include "io.h"
+#include "loom/formats/io.h"
 
 #include <algorithm>
 #include <cmath>

@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "loom/runtime.h"
 
-#include "dtype.h"
-#include "safetensors.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/safetensors.h"
 #include "session.h"
 
 #include <exception>

@@ -1,5 +1,5 @@
 //===- io.cpp - reading and atomically writing files -----------------------===//
-#include "io.h"
+#include "loom/formats/io.h"
 
 #include <cerrno>
 #include <cstring>

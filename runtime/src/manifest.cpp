@@ -5,9 +5,9 @@
 // type-checked before they are read, so no nlohmann accessor can throw.
 //
 //===----------------------------------------------------------------------===//
-#include "manifest.h"
+#include "loom/formats/manifest.h"
 
-#include "dtype.h"
+#include "loom/formats/dtype.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,8 +1,8 @@
 //===- npy.cpp - NumPy .npy reader and writer ------------------------------===//
-#include "npy.h"
+#include "loom/formats/npy.h"
 
-#include "dtype.h"
-#include "io.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/io.h"
 
 #include <cstring>
 

@@ -1,12 +1,13 @@
 //===- rng.cpp - reproducible parameter initialization ---------------------===//
 //
-// Built with -ffp-contract=off (runtime/CMakeLists.txt); see rng.h for why
-// nothing here calls libm's transcendental functions.
+// Built with -ffp-contract=off (runtime/CMakeLists.txt); see
+// loom/formats/rng.h for why nothing here calls libm's transcendental
+// functions.
 //
 //===----------------------------------------------------------------------===//
-#include "rng.h"
+#include "loom/formats/rng.h"
 
-#include "dtype.h"
+#include "loom/formats/dtype.h"
 
 #include <cmath>
 #include <cstring>

@@ -6,10 +6,10 @@
 // it is read, and numbers are read only after is_number_unsigned().
 //
 //===----------------------------------------------------------------------===//
-#include "safetensors.h"
+#include "loom/formats/safetensors.h"
 
-#include "dtype.h"
-#include "io.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/io.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,9 +1,9 @@
 //===- session.cpp - an opened artifact and the sessions that run it -------===//
 #include "session.h"
 
-#include "dtype.h"
-#include "io.h"
-#include "safetensors.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/io.h"
+#include "loom/formats/safetensors.h"
 
 #include <dlfcn.h>
 
@@ -430,6 +430,11 @@ Status Session::output(std::string_view functionView, std::string_view nameView,
                                              "' has not run yet");
   spec = &f.outputs[oi];
   data = functions_[fi].outputs[oi].data();
+  // An output that updated a parameter or state tensor was swapped into it
+  // after the run: the new values live there now.
+  for (const UpdateSpec &u : f.updates)
+    if (u.output == static_cast<size_t>(oi))
+      data = (u.isParam ? params_[u.target] : state_[u.target]).data();
   return Status::ok();
 }
 

@@ -2,7 +2,7 @@
 #ifndef LOOM_RUNTIME_SESSION_H
 #define LOOM_RUNTIME_SESSION_H
 
-#include "manifest.h"
+#include "loom/formats/manifest.h"
 #include "storage.h"
 
 #include <memory>

@@ -2,7 +2,7 @@
 #ifndef LOOM_RUNTIME_STORAGE_H
 #define LOOM_RUNTIME_STORAGE_H
 
-#include "status.h"
+#include "loom/formats/status.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -7,15 +7,15 @@
 //   loom info ARTIFACT_DIR
 //
 // Artifacts, sessions and runs go through the public C API (this is its
-// first client); .npy files use the runtime's reader and writer. Every
+// first client); .npy files use loom_formats' reader and writer. Every
 // failure prints `loom: error: ...` naming the file or tensor and exits 1.
 //
 //===----------------------------------------------------------------------===//
 #include "cli.h"
 #include "loom/runtime.h"
 
-#include "dtype.h"
-#include "npy.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/npy.h"
 
 #include <cinttypes>
 #include <cmath>

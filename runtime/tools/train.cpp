@@ -17,7 +17,7 @@
 #include "cli.h"
 
 #include "Data.h"
-#include "rng.h"
+#include "loom/formats/rng.h"
 
 #include <unistd.h>
 
@@ -314,98 +314,130 @@ void truncateLog(const std::string &path, bool csv, int64_t last) {
 
 } // namespace
 
-int loom::cli::commandTrain(int argc, char **argv) {
-  TrainOptions o = parseTrain(argc, argv);
+namespace {
 
-  // What a resumed run continues: step, seed, data, schedule, loss history.
-  int64_t start = 0;
-  std::vector<double> history;
-  if (!o.resume.empty()) {
-    const char *p = o.resume.c_str();
-    start = parseCount("checkpoint step", metadata(p, "loom.step"), 0,
-                       int64_t(1) << 40);
-    uint64_t seed = parseSeed(metadata(p, "loom.seed"));
-    if (o.haveSeed && seed != o.seed)
-      failWith("--seed " + std::to_string(o.seed) + " differs from the seed " +
-               std::to_string(seed) + " of '" + o.resume + "'");
-    o.seed = seed;
-    std::string data = metadata(p, "loom.data");
-    if (o.haveData && data != o.data)
-      failWith("--data " + o.data + " differs from the data '" + data +
-               "' of '" + o.resume + "'");
-    o.data = data;
-    if (!o.haveLr)
-      o.lr = std::strtod(metadata(p, "loom.lr").c_str(), nullptr);
-    if (!o.haveMinLr)
-      o.minLr = std::strtod(metadata(p, "loom.min_lr").c_str(), nullptr);
-    if (!o.haveWarmup)
-      o.warmup = std::strtoll(metadata(p, "loom.warmup").c_str(), nullptr, 10);
-    if (!o.haveSchedule)
-      o.schedule = metadata(p, "loom.schedule");
-    if (!o.haveSteps)
-      o.steps = parseCount("checkpoint steps", metadata(p, "loom.steps"), 1,
-                           int64_t(1) << 40);
-    o.overfit = o.overfit || metadata(p, "loom.overfit") == "1";
-    std::stringstream ss(metadata(p, "loom.losses"));
-    for (std::string item; std::getline(ss, item, ',');)
-      if (!item.empty())
-        history.push_back(std::strtod(item.c_str(), nullptr));
-    if (history.size() != static_cast<size_t>(start))
-      failWith("checkpoint '" + o.resume + "' is inconsistent: step " +
-               std::to_string(start) + " but " + std::to_string(history.size()) +
-               " recorded losses");
-    if (start >= o.steps)
-      failWith("checkpoint '" + o.resume + "' is at step " +
-               std::to_string(start) + "; --steps " + std::to_string(o.steps) +
-               " leaves nothing to do");
+/// A resumed run continues the checkpoint's step, seed, data, schedule and
+/// loss history; flags given again must agree with it.
+void resumeFrom(TrainOptions &o, int64_t &start, std::vector<double> &history) {
+  const char *p = o.resume.c_str();
+  start = parseCount("checkpoint step", metadata(p, "loom.step"), 0,
+                     int64_t(1) << 40);
+  uint64_t seed = parseSeed(metadata(p, "loom.seed"));
+  if (o.haveSeed && seed != o.seed)
+    failWith("--seed " + std::to_string(o.seed) + " differs from the seed " +
+             std::to_string(seed) + " of '" + o.resume + "'");
+  o.seed = seed;
+  std::string data = metadata(p, "loom.data");
+  if (o.haveData && data != o.data)
+    failWith("--data " + o.data + " differs from the data '" + data +
+             "' of '" + o.resume + "'");
+  o.data = data;
+  if (!o.haveLr)
+    o.lr = std::strtod(metadata(p, "loom.lr").c_str(), nullptr);
+  if (!o.haveMinLr)
+    o.minLr = std::strtod(metadata(p, "loom.min_lr").c_str(), nullptr);
+  if (!o.haveWarmup)
+    o.warmup = std::strtoll(metadata(p, "loom.warmup").c_str(), nullptr, 10);
+  if (!o.haveSchedule)
+    o.schedule = metadata(p, "loom.schedule");
+  if (!o.haveSteps)
+    o.steps = parseCount("checkpoint steps", metadata(p, "loom.steps"), 1,
+                         int64_t(1) << 40);
+  o.overfit = o.overfit || metadata(p, "loom.overfit") == "1";
+  std::stringstream ss(metadata(p, "loom.losses"));
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty())
+      history.push_back(std::strtod(item.c_str(), nullptr));
+  if (history.size() != static_cast<size_t>(start))
+    failWith("checkpoint '" + o.resume + "' is inconsistent: step " +
+             std::to_string(start) + " but " + std::to_string(history.size()) +
+             " recorded losses");
+  if (start >= o.steps)
+    failWith("checkpoint '" + o.resume + "' is at step " +
+             std::to_string(start) + "; --steps " + std::to_string(o.steps) +
+             " leaves nothing to do");
+}
+
+/// One `loom train` run: the session, its data, the log, and the loop.
+class Trainer {
+public:
+  explicit Trainer(TrainOptions &o) : o(o) {}
+
+  void run() {
+    if (!o.resume.empty())
+      resumeFrom(o, start, history);
+    if (o.minLr < 0)
+      o.minLr = o.lr / 10;
+    if (o.stopAfter > 0 && o.stopAfter <= start)
+      failWith("--stop-after " + std::to_string(o.stopAfter) +
+               ": the run is already at step " + std::to_string(start));
+    if (o.stopAfter > 0 && o.checkpoint.empty())
+      failWith("--stop-after needs --checkpoint FILE (to resume from)");
+    end = o.stopAfter > 0 ? std::min(o.stopAfter, o.steps) : o.steps;
+    openSession();
+    openData();
+    openLog();
+    std::fprintf(stderr, "loom train: %s\n  data: %s\n  steps %lld..%lld, lr %g (%s, warmup %lld, min %g), seed %llu%s\n",
+                 o.artifact.c_str(), source->describe().c_str(),
+                 (long long)start + 1, (long long)o.steps, o.lr, o.schedule.c_str(),
+                 (long long)o.warmup, o.minLr, (unsigned long long)o.seed,
+                 o.overfit ? ", overfitting the first batch" : "");
+    begin = std::chrono::steady_clock::now();
+    for (int64_t step = start; step < end; ++step)
+      trainStep(step);
+    if (log)
+      std::fflush(log);
+    if (!o.checkpoint.empty())
+      saveCheckpoint(end);
+    summarize();
   }
-  if (o.minLr < 0)
-    o.minLr = o.lr / 10;
-  if (o.stopAfter > 0 && o.stopAfter <= start)
-    failWith("--stop-after " + std::to_string(o.stopAfter) +
-             ": the run is already at step " + std::to_string(start));
-  if (o.stopAfter > 0 && o.checkpoint.empty())
-    failWith("--stop-after needs --checkpoint FILE (to resume from)");
-  int64_t end = o.stopAfter > 0 ? std::min(o.stopAfter, o.steps) : o.steps;
 
-  Handles h;
-  check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
-  const loom_artifact *a = h.artifact;
-  size_t numOutputs = 0;
-  if (loom_artifact_num_outputs(a, "train_step", &numOutputs) != LOOM_OK)
-    failWith("artifact '" + o.artifact +
-             "' has no train_step: compile the model with `loomc --train`");
-  check(loom_session_create(a, &h.session));
-  loom_session *s = h.session;
-  if (!o.resume.empty())
-    check(loom_load_weights(s, o.resume.c_str(), 0));
-  else if (!o.weights.empty())
-    check(loom_load_weights(s, o.weights.c_str(), 0));
-  else
-    check(loom_init_params(s, o.seed));
-
-  // The data inputs: every input but the optimizer's scalars.
-  std::vector<loom::data::TensorSpec> specs;
-  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
-    loom_tensor_info t;
-    check(loom_artifact_input(a, i, &t));
-    if (std::strncmp(t.name, "optim.", 6) == 0)
-      continue;
-    specs.push_back({t.name, t.dtype, std::vector<int64_t>(t.shape, t.shape + t.rank)});
+  ~Trainer() {
+    if (log)
+      std::fclose(log);
   }
-  loom_tensor_info scalar;
-  findTensor(a, "optim.lr", scalar);
-  findTensor(a, "optim.step", scalar);
-  std::string err;
-  loom::data::DataOptions dopt;
-  dopt.vocab = o.vocab;
-  auto source = loom::data::makeDataSource(o.data, specs, o.seed, err, dopt);
-  if (!source)
-    failWith("--data " + o.data + ": " + err);
 
-  std::FILE *log = nullptr;
-  bool csv = false;
-  if (!o.log.empty()) {
+private:
+  void openSession() {
+    check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+    size_t numOutputs = 0;
+    if (loom_artifact_num_outputs(h.artifact, "train_step", &numOutputs) != LOOM_OK)
+      failWith("artifact '" + o.artifact +
+               "' has no train_step: compile the model with `loomc --train`");
+    check(loom_session_create(h.artifact, &h.session));
+    if (!o.resume.empty())
+      check(loom_load_weights(h.session, o.resume.c_str(), 0));
+    else if (!o.weights.empty())
+      check(loom_load_weights(h.session, o.weights.c_str(), 0));
+    else
+      check(loom_init_params(h.session, o.seed));
+  }
+
+  /// The data inputs: every input but the optimizer's scalars.
+  void openData() {
+    const loom_artifact *a = h.artifact;
+    std::vector<loom::data::TensorSpec> specs;
+    for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+      loom_tensor_info t;
+      check(loom_artifact_input(a, i, &t));
+      if (std::strncmp(t.name, "optim.", 6) == 0)
+        continue;
+      specs.push_back({t.name, t.dtype, std::vector<int64_t>(t.shape, t.shape + t.rank)});
+    }
+    loom_tensor_info scalar;
+    findTensor(a, "optim.lr", scalar);
+    findTensor(a, "optim.step", scalar);
+    std::string err;
+    loom::data::DataOptions dopt;
+    dopt.vocab = o.vocab;
+    source = loom::data::makeDataSource(o.data, specs, o.seed, err, dopt);
+    if (!source)
+      failWith("--data " + o.data + ": " + err);
+  }
+
+  void openLog() {
+    if (o.log.empty())
+      return;
     csv = o.log.substr(o.log.size() - 4) == ".csv";
     // A resumed run continues its log: records past the checkpoint's step
     // (written before an interruption) are dropped, so every step appears
@@ -418,49 +450,9 @@ int loom::cli::commandTrain(int argc, char **argv) {
     if (csv && start == 0)
       std::fprintf(log, "step,loss,grad_norm,lr,seconds,%s_per_s\n", source->unit());
   }
-  struct LogCloser {
-    std::FILE *f;
-    ~LogCloser() {
-      if (f)
-        std::fclose(f);
-    }
-  } closer{log};
 
-  bool tty = ::isatty(2);
-  int64_t printEvery =
-      o.printEvery > 0 ? o.printEvery : std::max<int64_t>(1, (o.steps - start) / 20);
-  std::fprintf(stderr, "loom train: %s\n  data: %s\n  steps %lld..%lld, lr %g (%s, warmup %lld, min %g), seed %llu%s\n",
-               o.artifact.c_str(), source->describe().c_str(),
-               (long long)start + 1, (long long)o.steps, o.lr, o.schedule.c_str(),
-               (long long)o.warmup, o.minLr, (unsigned long long)o.seed,
-               o.overfit ? ", overfitting the first batch" : "");
-
-  auto saveCheckpoint = [&](int64_t step) {
-    std::string losses;
-    for (size_t i = 0; i < history.size(); ++i)
-      losses += (i ? "," : "") + fmt(history[i]);
-    std::vector<std::string> keys = {"loom.step",  "loom.seed",     "loom.data",
-                                     "loom.lr",    "loom.min_lr",   "loom.warmup",
-                                     "loom.schedule", "loom.overfit", "loom.losses",
-                                     "loom.steps"};
-    std::vector<std::string> values = {std::to_string(step), std::to_string(o.seed),
-                                       o.data, fmt(o.lr, "%.17g"), fmt(o.minLr, "%.17g"),
-                                       std::to_string(o.warmup), o.schedule,
-                                       o.overfit ? "1" : "0", losses,
-                                       std::to_string(o.steps)};
-    std::vector<const char *> k, v;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      k.push_back(keys[i].c_str());
-      v.push_back(values[i].c_str());
-    }
-    check(loom_save_checkpoint(s, o.checkpoint.c_str(), k.data(), v.data(), k.size()));
-  };
-
-  loom::data::Batch batch;
-  auto begin = std::chrono::steady_clock::now();
-  double stepSeconds = 0;
-  std::vector<double> rates;
-  for (int64_t step = start; step < end; ++step) {
+  void trainStep(int64_t step) {
+    loom_session *s = h.session;
     auto t0 = std::chrono::steady_clock::now();
     source->batch(o.overfit ? 0 : static_cast<uint64_t>(step), batch);
     for (const loom::data::Tensor &t : batch.tensors)
@@ -483,64 +475,117 @@ int loom::cli::commandTrain(int argc, char **argv) {
       failWith("step " + std::to_string(step + 1) + ": the loss is " + fmt(loss) +
                " (lower --lr, or --clip-norm when compiling)");
     double elapsed = std::chrono::duration<double>(t1 - begin).count();
-    if (log) {
-      if (csv)
-        std::fprintf(log, "%lld,%s,%s,%s,%.6f,%.1f\n", (long long)step + 1,
-                     fmt(loss).c_str(), fmt(gnorm).c_str(), fmt(lr).c_str(), elapsed, rate);
-      else
-        std::fprintf(log,
-                     "{\"step\": %lld, \"loss\": %s, \"grad_norm\": %s, \"lr\": %s, "
-                     "\"seconds\": %.6f, \"%s_per_s\": %.1f}\n",
-                     (long long)step + 1, fmt(loss).c_str(), fmt(gnorm).c_str(),
-                     fmt(lr).c_str(), elapsed, source->unit(), rate);
-    }
-    int64_t done = step + 1 - start, left = o.steps - step - 1;
-    double eta = stepSeconds / double(done) * double(left);
+    writeLogRecord(step, loss, gnorm, lr, elapsed, rate);
     bool last = step + 1 == end;
-    if (tty || (step + 1) % printEvery == 0 || last || step == start) {
-      int width = 24, filled = static_cast<int>(width * double(step + 1) / double(o.steps));
-      std::string bar(filled, '#');
-      bar += std::string(width - filled, '.');
-      std::fprintf(stderr, "%s[%s] step %lld/%lld  loss %.4f  |g| %.3g  lr %.2e  %.0f %s/s  ETA %s%s",
-                   tty ? "\r" : "", bar.c_str(), (long long)step + 1, (long long)o.steps, loss,
-                   gnorm, lr, rate, source->unit(), formatDuration(eta).c_str(),
-                   tty && !last ? "" : "\n");
-      std::fflush(stderr);
-    }
+    printProgress(step, loss, gnorm, lr, rate, last);
     if (o.checkpointEvery > 0 && (step + 1) % o.checkpointEvery == 0 && !last)
       saveCheckpoint(step + 1);
   }
-  if (log)
-    std::fflush(log);
-  if (!o.checkpoint.empty())
-    saveCheckpoint(end);
 
-  std::vector<double> sorted = rates;
-  std::sort(sorted.begin(), sorted.end());
-  double median = sorted[sorted.size() / 2];
-  // Mean of the first and last tenth of the history (at least one step).
-  size_t k = std::max<size_t>(1, history.size() / 10);
-  double first = 0, lastMean = 0;
-  for (size_t i = 0; i < k; ++i) {
-    first += history[i] / double(k);
-    lastMean += history[history.size() - 1 - i] / double(k);
+  void writeLogRecord(int64_t step, float loss, float gnorm, double lr,
+                      double elapsed, double rate) {
+    if (!log)
+      return;
+    if (csv)
+      std::fprintf(log, "%lld,%s,%s,%s,%.6f,%.1f\n", (long long)step + 1,
+                   fmt(loss).c_str(), fmt(gnorm).c_str(), fmt(lr).c_str(), elapsed, rate);
+    else
+      std::fprintf(log,
+                   "{\"step\": %lld, \"loss\": %s, \"grad_norm\": %s, \"lr\": %s, "
+                   "\"seconds\": %.6f, \"%s_per_s\": %.1f}\n",
+                   (long long)step + 1, fmt(loss).c_str(), fmt(gnorm).c_str(),
+                   fmt(lr).c_str(), elapsed, source->unit(), rate);
   }
-  std::printf("trained %lld steps in %.1f s: loss %.4f -> %.4f (mean of the first and last %zu: %.4f -> %.4f), median %.0f %s/s (%.1f ms/step)\n",
-              (long long)(end - start), stepSeconds, history.front(), history.back(),
-              k, first, lastMean, median, source->unit(),
-              1e3 * double(source->unitsPerBatch()) / median);
-  if (!o.checkpoint.empty())
-    std::printf("checkpoint: %s (step %lld of %lld)\n", o.checkpoint.c_str(),
-                (long long)end, (long long)o.steps);
-  if (!o.plot.empty()) {
-    std::vector<double> xs;
+
+  void printProgress(int64_t step, float loss, float gnorm, double lr,
+                     double rate, bool last) {
+    bool tty = ::isatty(2);
+    int64_t printEvery =
+        o.printEvery > 0 ? o.printEvery : std::max<int64_t>(1, (o.steps - start) / 20);
+    if (!(tty || (step + 1) % printEvery == 0 || last || step == start))
+      return;
+    int64_t done = step + 1 - start, left = o.steps - step - 1;
+    double eta = stepSeconds / double(done) * double(left);
+    int width = 24, filled = static_cast<int>(width * double(step + 1) / double(o.steps));
+    std::string bar(filled, '#');
+    bar += std::string(width - filled, '.');
+    std::fprintf(stderr, "%s[%s] step %lld/%lld  loss %.4f  |g| %.3g  lr %.2e  %.0f %s/s  ETA %s%s",
+                 tty ? "\r" : "", bar.c_str(), (long long)step + 1, (long long)o.steps, loss,
+                 gnorm, lr, rate, source->unit(), formatDuration(eta).c_str(),
+                 tty && !last ? "" : "\n");
+    std::fflush(stderr);
+  }
+
+  void saveCheckpoint(int64_t step) {
+    std::string losses;
     for (size_t i = 0; i < history.size(); ++i)
-      xs.push_back(double(i + 1));
-    std::string title = std::string(loom_artifact_model(a)) + ": training loss";
-    if (!loom::data::writeLossCurveSvg(o.plot, title, xs, history, err))
-      failWith("--plot " + o.plot + ": " + err);
-    std::printf("loss curve: %s\n", o.plot.c_str());
+      losses += (i ? "," : "") + fmt(history[i]);
+    std::vector<std::string> keys = {"loom.step",  "loom.seed",     "loom.data",
+                                     "loom.lr",    "loom.min_lr",   "loom.warmup",
+                                     "loom.schedule", "loom.overfit", "loom.losses",
+                                     "loom.steps"};
+    std::vector<std::string> values = {std::to_string(step), std::to_string(o.seed),
+                                       o.data, fmt(o.lr, "%.17g"), fmt(o.minLr, "%.17g"),
+                                       std::to_string(o.warmup), o.schedule,
+                                       o.overfit ? "1" : "0", losses,
+                                       std::to_string(o.steps)};
+    std::vector<const char *> k, v;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      k.push_back(keys[i].c_str());
+      v.push_back(values[i].c_str());
+    }
+    check(loom_save_checkpoint(h.session, o.checkpoint.c_str(), k.data(), v.data(),
+                               k.size()));
   }
+
+  /// The closing lines: losses, throughput, checkpoint, loss curve.
+  void summarize() {
+    std::vector<double> sorted = rates;
+    std::sort(sorted.begin(), sorted.end());
+    double median = sorted[sorted.size() / 2];
+    // Mean of the first and last tenth of the history (at least one step).
+    size_t k = std::max<size_t>(1, history.size() / 10);
+    double first = 0, lastMean = 0;
+    for (size_t i = 0; i < k; ++i) {
+      first += history[i] / double(k);
+      lastMean += history[history.size() - 1 - i] / double(k);
+    }
+    std::printf("trained %lld steps in %.1f s: loss %.4f -> %.4f (mean of the first and last %zu: %.4f -> %.4f), median %.0f %s/s (%.1f ms/step)\n",
+                (long long)(end - start), stepSeconds, history.front(), history.back(),
+                k, first, lastMean, median, source->unit(),
+                1e3 * double(source->unitsPerBatch()) / median);
+    if (!o.checkpoint.empty())
+      std::printf("checkpoint: %s (step %lld of %lld)\n", o.checkpoint.c_str(),
+                  (long long)end, (long long)o.steps);
+    if (!o.plot.empty()) {
+      std::vector<double> xs;
+      for (size_t i = 0; i < history.size(); ++i)
+        xs.push_back(double(i + 1));
+      std::string title = std::string(loom_artifact_model(h.artifact)) + ": training loss";
+      std::string err;
+      if (!loom::data::writeLossCurveSvg(o.plot, title, xs, history, err))
+        failWith("--plot " + o.plot + ": " + err);
+      std::printf("loss curve: %s\n", o.plot.c_str());
+    }
+  }
+
+  TrainOptions &o;
+  Handles h;
+  std::unique_ptr<loom::data::DataSource> source;
+  std::FILE *log = nullptr;
+  bool csv = false;
+  int64_t start = 0, end = 0;
+  std::vector<double> history, rates;
+  loom::data::Batch batch;
+  std::chrono::steady_clock::time_point begin;
+  double stepSeconds = 0;
+};
+
+} // namespace
+
+int loom::cli::commandTrain(int argc, char **argv) {
+  TrainOptions o = parseTrain(argc, argv);
+  Trainer(o).run();
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // RUN: loom-opt %s --loom-autodiff --loom-train-step='clip-norm=0 weight-decay=0.1' | FileCheck %s
 // RUN: loom-opt %s --loom-autodiff --loom-train-step='optimizer=sgd momentum=0.9 clip-norm=1' | FileCheck %s --check-prefix=SGD
-// RUN: loom-opt %s --loom-autodiff --loom-train-step='optimizer=sgd' | FileCheck %s --check-prefix=PLAIN
+// RUN: loom-opt %s --loom-autodiff --loom-train-step='optimizer=sgd momentum=0 clip-norm=0' | FileCheck %s --check-prefix=PLAIN
 // RUN: not loom-opt %s --loom-train-step 2>&1 | FileCheck %s --check-prefix=NOGRAD
 // RUN: not loom-opt %s --loom-autodiff --loom-train-step='optimizer=lion' 2>&1 | FileCheck %s --check-prefix=BADOPT
 // RUN: not loom-opt %s --loom-autodiff --loom-train-step='beta1=1' 2>&1 | FileCheck %s --check-prefix=BADBETA

@@ -8,7 +8,7 @@
 #ifndef LOOM_TEST_FUZZ_ROUNDTRIP_H
 #define LOOM_TEST_FUZZ_ROUNDTRIP_H
 
-#include "loom/Frontend/Spec.h"
+#include "loom/Spec/Spec.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -2,11 +2,11 @@
 //
 // Build (self-contained; no CMake target, no MLIR):
 //   FUZZ_SOURCES: runtime/src/safetensors.cpp runtime/src/io.cpp
-//   FUZZ_INCLUDES: runtime/include runtime/src
+//   FUZZ_INCLUDES: runtime/include
 //   (plus nlohmann/json, found in /usr/include)
 // e.g. from the repository root:
 //   clang++ -std=c++17 -O1 -g -fno-exceptions -fsanitize=fuzzer,address,undefined \
-//     -Iruntime/include -Iruntime/src test/fuzz/fuzz_safetensors.cpp \
+//     -Iruntime/include test/fuzz/fuzz_safetensors.cpp \
 //     runtime/src/safetensors.cpp runtime/src/io.cpp -o fuzz_safetensors
 // Seed corpus: test/fuzz/corpus/safetensors/; dictionary:
 // test/fuzz/safetensors.dict.
@@ -18,7 +18,7 @@
 // and get the same tensors and metadata.
 //
 //===----------------------------------------------------------------------===//
-#include "safetensors.h"
+#include "loom/formats/safetensors.h"
 
 #include <cstddef>
 #include <cstdint>

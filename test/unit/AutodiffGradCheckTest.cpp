@@ -22,8 +22,9 @@
 #include "TinyModelInputs.h"
 
 #include "loom/Autodiff/Passes.h"
+#include "loom/Pipelines/Pipelines.h"
 #include "loom/Frontend/MLIRGen.h"
-#include "loom/Frontend/Spec.h"
+#include "loom/Spec/Spec.h"
 #include "loom/Interpreter/Interpreter.h"
 #include "Loom/IR/LoomDialect.h"
 
@@ -115,7 +116,7 @@ double gradCheck(mlir::ModuleOp module, std::map<std::string, ArgGen> gens,
                  std::vector<std::string> onlyParams = {},
                  double floor = 1.0, double tol = kTol) {
   mlir::PassManager pm(module.getContext());
-  pm.addPass(mlir::loom::createAutodiffPass());
+  loom::pipelines::buildGradientPipeline(pm);
   if (failed(pm.run(module))) {
     ADD_FAILURE() << "loom-autodiff failed";
     return INFINITY;
@@ -624,7 +625,7 @@ ModelCheckStats modelGradCheck(mlir::MLIRContext &ctx,
   if (auto fwd = module.lookupSymbol<mlir::func::FuncOp>("forward"))
     fwd.erase();
   mlir::PassManager pm(&ctx);
-  pm.addPass(mlir::loom::createAutodiffPass());
+  loom::pipelines::buildGradientPipeline(pm);
   if (failed(pm.run(module))) {
     ADD_FAILURE() << m.name << ": loom-autodiff failed";
     return st;

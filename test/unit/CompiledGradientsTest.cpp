@@ -34,6 +34,7 @@
 #include "TinyModelInputs.h"
 
 #include "loom/Autodiff/Passes.h"
+#include "loom/Pipelines/Pipelines.h"
 
 #include "Loom/IR/LoomDialect.h"
 
@@ -79,7 +80,7 @@ void runGradients(const tiny::TinyModel &m) {
 
   auto t0 = std::chrono::steady_clock::now();
   mlir::PassManager pm(&ctx);
-  pm.addPass(mlir::loom::createAutodiffPass());
+  loom::pipelines::buildGradientPipeline(pm);
   ASSERT_TRUE(succeeded(pm.run(module))) << "loom-autodiff failed";
   // Only @loss_grad goes into the library.
   for (const char *name : {"forward", "loss"})

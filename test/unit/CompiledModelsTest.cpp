@@ -21,7 +21,7 @@
 #include "CompiledCaseUtil.h"
 
 #include "loom/Frontend/MLIRGen.h"
-#include "loom/Frontend/Spec.h"
+#include "loom/Spec/Spec.h"
 
 #include "Loom/IR/LoomDialect.h"
 

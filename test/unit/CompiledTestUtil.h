@@ -13,9 +13,11 @@
 
 #include "InterpreterTestUtil.h"
 
+#include "loom/Codegen/Passes.h"
 #include "loom/Conversion/Passes.h"
-#include "loom/Pipelines/Emit.h"
-#include "loom/Pipelines/Manifest.h"
+#include "loom/Pipelines/Pipelines.h"
+#include "loom/Target/Emit.h"
+#include "loom/Artifact/Manifest.h"
 #include "loom/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -42,6 +44,7 @@ inline void registerEverything(mlir::DialectRegistry &registry) {
     mlir::registerAllPasses();
     mlir::loom::registerLoomPasses();
     mlir::loom::registerLoomConversionPasses();
+    mlir::loom::registerLoomCodegenPasses();
     return true;
   }();
   (void)passes;
@@ -109,8 +112,8 @@ public:
       return "cannot create a temporary directory";
     dir = path.str().str();
     std::string so = dir + "/model.so", error;
-    if (!pipelines::compileToSharedLibrary(*copy, so, pipelines::EmitOptions(),
-                                           slots, error))
+    if (!pipelines::compileToSharedLibrary(*copy, so, target::EmitOptions(),
+                                           artifact, error))
       return error + "\n" + diags;
     handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
@@ -118,8 +121,8 @@ public:
     return "";
   }
 
-  const pipelines::FunctionSlots *function(const std::string &fn) const {
-    for (const auto &f : slots)
+  const artifact::Function *function(const std::string &fn) const {
+    for (const auto &f : artifact.functions)
       if (f.name == fn)
         return &f;
     return nullptr;
@@ -130,7 +133,7 @@ public:
   std::string call(const std::string &fn, const std::vector<std::string> &names,
                    const std::vector<Tensor> &args,
                    std::vector<Tensor> &outputs) {
-    const pipelines::FunctionSlots *f = function(fn);
+    const artifact::Function *f = function(fn);
     if (!f)
       return "no slots for function " + fn;
     using Entry = void (*)(void **);
@@ -139,8 +142,8 @@ public:
       return "no symbol loom_" + fn;
     std::vector<std::unique_ptr<Buffer>> buffers;
     std::vector<void *> ptrs;
-    std::vector<std::pair<size_t, const pipelines::Slot *>> outs;
-    for (const pipelines::Slot &s : f->slots) {
+    std::vector<std::pair<size_t, const artifact::Slot *>> outs;
+    for (const artifact::Slot &s : f->slots) {
       if (s.kind == "param" || s.kind == "input") {
         auto it = std::find(names.begin(), names.end(), s.name);
         if (it == names.end())
@@ -187,7 +190,7 @@ public:
     return interp::shapeStr(Shape(s.begin(), s.end()));
   }
 
-  std::vector<pipelines::FunctionSlots> slots;
+  artifact::Artifact artifact;
 
 private:
   void *handle = nullptr;

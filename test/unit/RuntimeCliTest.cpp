@@ -8,8 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "RuntimeTestUtil.h"
 
-#include "npy.h"
-#include "safetensors.h"
+#include "loom/formats/npy.h"
+#include "loom/formats/safetensors.h"
 
 #include <sys/wait.h>
 

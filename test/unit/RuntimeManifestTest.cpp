@@ -8,7 +8,7 @@
 #include "RuntimeTestUtil.h"
 
 #include "loom/runtime.h"
-#include "manifest.h"
+#include "loom/formats/manifest.h"
 
 #include <functional>
 

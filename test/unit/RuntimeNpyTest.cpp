@@ -1,8 +1,8 @@
 //===- RuntimeNpyTest.cpp - .npy reader and writer -------------------------===//
 #include "RuntimeTestUtil.h"
 
-#include "dtype.h"
-#include "npy.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/npy.h"
 
 #include <cstring>
 

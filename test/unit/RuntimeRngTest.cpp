@@ -6,8 +6,8 @@
 // against libm, and 16-bit rounding.
 //
 //===----------------------------------------------------------------------===//
-#include "dtype.h"
-#include "rng.h"
+#include "loom/formats/dtype.h"
+#include "loom/formats/rng.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include "RuntimeTestUtil.h"
 
 #include "loom/runtime.h"
-#include "safetensors.h"
+#include "loom/formats/safetensors.h"
 
 #include <cstring>
 #include <functional>

@@ -1,5 +1,5 @@
 //===- SpecRoundTripTest.cpp - text <-> JSON round trips and JSON errors --===//
-#include "loom/Frontend/Spec.h"
+#include "loom/Spec/Spec.h"
 
 #include <gtest/gtest.h>
 

@@ -24,7 +24,7 @@
 #include "InterpreterTestUtil.h"
 
 #include "loom/Frontend/MLIRGen.h"
-#include "loom/Frontend/Spec.h"
+#include "loom/Spec/Spec.h"
 
 #include <algorithm>
 #include <functional>

@@ -24,11 +24,15 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/TypeUtilities.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMAUTODIFF
+#include "loom/Autodiff/Passes.h.inc"
+} // namespace mlir::loom
 
 using namespace mlir;
 using namespace mlir::loom;
@@ -105,7 +109,7 @@ LogicalResult differentiate(func::FuncOp fn, ArrayRef<unsigned> wrt) {
     auto it = cot.find(op->getResult(0));
     if (it == cot.end())
       continue;
-    auto rule = rules.find(op->getName().getStringRef());
+    auto rule = rules.find(op->getName().getTypeID());
     if (rule == rules.end())
       return op->emitOpError("has no autodiff (VJP) rule, but lies on a path "
                              "from a differentiated argument to the loss");
@@ -146,41 +150,8 @@ LogicalResult differentiate(func::FuncOp fn, ArrayRef<unsigned> wrt) {
   return success();
 }
 
-struct AutodiffPass
-    : public PassWrapper<AutodiffPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AutodiffPass)
-
-  AutodiffPass() = default;
-  AutodiffPass(const AutodiffPass &other) : PassWrapper(other) {}
-  explicit AutodiffPass(const AutodiffOptions &o) {
-    function = o.function;
-    wrt = o.wrt;
-  }
-
-  StringRef getArgument() const final { return "loom-autodiff"; }
-  StringRef getDescription() const final {
-    return "Reverse-mode autodiff: from func @loss(args) -> tensor<f32> builds "
-           "@loss_grad(args) -> (loss, gradients of the loom.param arguments "
-           "(and, with wrt=params,inputs, of the float loom.input arguments) "
-           "in argument order), named by loom.output = \"loss\" / "
-           "\"grad.<name>\". A VJP rule per op; composites without a rule "
-           "(attention, patch_embed, contrastive_loss) are decomposed first. "
-           "Saved activations: the backward reuses the forward values (no "
-           "recomputation), except that the fused normalization rules "
-           "recompute their statistics from the op's input. Needs static "
-           "shapes. @loss is kept.";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<LoomDialect, func::FuncDialect>();
-  }
-
-  Option<std::string> function{*this, "function",
-                               llvm::cl::desc("The function to differentiate"),
-                               llvm::cl::init("loss")};
-  Option<std::string> wrt{
-      *this, "wrt",
-      llvm::cl::desc("Arguments to differentiate: params or params,inputs"),
-      llvm::cl::init("params")};
+struct AutodiffPass : public mlir::loom::impl::LoomAutodiffBase<AutodiffPass> {
+  using LoomAutodiffBase::LoomAutodiffBase;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -275,13 +246,3 @@ struct AutodiffPass
 };
 
 } // namespace
-
-std::unique_ptr<Pass>
-mlir::loom::createAutodiffPass(const AutodiffOptions &options) {
-  return std::make_unique<AutodiffPass>(options);
-}
-
-void mlir::loom::registerAutodiffPasses() {
-  PassRegistration<AutodiffPass>();
-  registerTrainStepPass();
-}

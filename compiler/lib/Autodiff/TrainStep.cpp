@@ -23,7 +23,8 @@
 // g is the gradient scaled by min(1, clip / (||g||_2 + 1e-6)), the norm
 // taken over all parameters together (clip-norm = 0 disables clipping).
 // Weight decay applies to parameters of rank >= 2 (weight matrices,
-// embeddings); biases, norm gains and scalars are not decayed.
+// embeddings); biases, norm gains and scalars are not decayed. The options
+// and their defaults are declared once, in loom/Autodiff/Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "loom/Autodiff/Passes.h"
@@ -34,88 +35,178 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Pass/PassRegistry.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMTRAINSTEP
+#include "loom/Autodiff/Passes.h.inc"
+} // namespace mlir::loom
 
 using namespace mlir;
 using namespace mlir::loom;
 
 namespace {
 
-struct TrainStepPass
-    : public PassWrapper<TrainStepPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TrainStepPass)
-
-  TrainStepPass() = default;
-  TrainStepPass(const TrainStepPass &other) : PassWrapper(other) {}
-  explicit TrainStepPass(const TrainStepOptions &o) {
-    optimizer = o.optimizer;
-    beta1 = o.beta1;
-    beta2 = o.beta2;
-    eps = o.eps;
-    weightDecay = o.weightDecay;
-    momentum = o.momentum;
-    clipNorm = o.clipNorm;
-  }
-
-  StringRef getArgument() const final { return "loom-train-step"; }
-  StringRef getDescription() const final {
-    return "Builds @train_step from @loss_grad: forward, backward, global-norm "
-           "gradient clipping and the optimizer update (adamw or sgd with "
-           "momentum) in one function. Takes the optimizer state (loom.state "
-           "arguments, zero-initialized by the runtime) and the scalar inputs "
-           "optim.lr and optim.step; returns the loss, optim.grad_norm and "
-           "the new parameters and state, each marked with loom.update.";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<LoomDialect, func::FuncDialect>();
-  }
-
-  Option<std::string> optimizer{*this, "optimizer",
-                                llvm::cl::desc("adamw or sgd"),
-                                llvm::cl::init("adamw")};
-  Option<double> beta1{*this, "beta1", llvm::cl::desc("AdamW beta1"),
-                       llvm::cl::init(0.9)};
-  Option<double> beta2{*this, "beta2", llvm::cl::desc("AdamW beta2"),
-                       llvm::cl::init(0.999)};
-  Option<double> eps{*this, "eps", llvm::cl::desc("AdamW epsilon"),
-                     llvm::cl::init(1e-8)};
-  Option<double> weightDecay{
-      *this, "weight-decay",
-      llvm::cl::desc("Weight decay of the rank >= 2 parameters"),
-      llvm::cl::init(0.0)};
-  Option<double> momentum{*this, "momentum", llvm::cl::desc("SGD momentum"),
-                          llvm::cl::init(0.0)};
-  Option<double> clipNorm{
-      *this, "clip-norm",
-      llvm::cl::desc("Global gradient-norm bound (0: no clipping)"),
-      llvm::cl::init(0.0)};
-
-  void runOnOperation() override;
+/// A trained parameter: where @loss_grad takes it and returns its gradient.
+struct Param {
+  unsigned arg;     // argument of @loss_grad
+  unsigned gradRes; // result of @loss_grad
+  std::string name;
+  RankedTensorType type;
 };
 
-void TrainStepPass::runOnOperation() {
-  ModuleOp module = getOperation();
-  MLIRContext *ctx = module.getContext();
-  bool adam = optimizer == "adamw";
-  if (!adam && optimizer != "sgd") {
-    module.emitError("loom-train-step: optimizer must be 'adamw' or 'sgd', "
-                     "got '")
-        << optimizer << "'";
-    return signalPassFailure();
+/// The hyperparameters with the optimizer's defaults filled in.
+struct Hyper {
+  bool adam;
+  double beta1, beta2, eps, weightDecay, momentum, clipNorm;
+};
+
+/// The parameters whose gradients @loss_grad returns, in result order.
+FailureOr<SmallVector<Param>> trainedParams(func::FuncOp grad) {
+  SmallVector<Param> params;
+  llvm::StringMap<unsigned> paramArg;
+  for (unsigned i = 0; i < grad.getNumArguments(); ++i)
+    if (auto p = grad.getArgAttrOfType<StringAttr>(i, LoomDialect::kParamAttrName))
+      paramArg[p.getValue()] = i;
+  for (unsigned r = 1; r < grad.getNumResults(); ++r) {
+    auto n = grad.getResultAttrOfType<StringAttr>(r, LoomDialect::kOutputAttrName);
+    if (!n || !n.getValue().starts_with("grad."))
+      continue;
+    auto it = paramArg.find(n.getValue().drop_front(5));
+    if (it == paramArg.end())
+      continue; // the gradient of an input
+    auto type = cast<RankedTensorType>(grad.getArgument(it->second).getType());
+    if (!type.getElementType().isF32())
+      return grad.emitError("loom-train-step: parameter '")
+             << it->first() << "' is " << type
+             << "; training needs f32 parameters";
+    params.push_back({it->second, r, it->first().str(), type});
   }
+  if (params.empty())
+    return grad.emitError("loom-train-step: @loss_grad returns no parameter "
+                          "gradients");
+  return params;
+}
+
+/// Builds the step's body after the cloned forward and backward: the global
+/// gradient norm, clipping, and the update of every parameter and state
+/// tensor. Returns the results in signature order.
+class UpdateBuilder {
+public:
+  UpdateBuilder(OpBuilder &b, Location loc, const Hyper &h)
+      : b(b), e(b, loc), h(h) {}
+
+  /// sqrt(sum over all gradients of g^2).
+  Value globalNorm(ArrayRef<Value> grads) {
+    Value sumSq;
+    for (Value g : grads) {
+      Value s = sumAll(e.mul(g, g));
+      sumSq = sumSq ? e.add(sumSq, s) : s;
+    }
+    return SqrtOp::create(b, e.loc, sumSq);
+  }
+
+  /// g * min(1, clip / (norm + 1e-6)), written as
+  /// g / max(1, (norm + 1e-6) / clip).
+  void clip(MutableArrayRef<Value> grads, Value norm) {
+    if (h.clipNorm <= 0)
+      return;
+    Value ratio = e.div(e.add(norm, c(1e-6)), c(h.clipNorm));
+    Value scale = e.div(c(1.0), MaximumOp::create(b, e.loc, c(1.0), ratio));
+    for (Value &g : grads)
+      g = e.mul(g, scale);
+  }
+
+  /// AdamW with bias corrections 1 - beta^t; returns (p', m', v').
+  std::tuple<Value, Value, Value> adamw(Value w, Value g, Value m, Value v,
+                                        Value lr, Value bc1, Value bc2,
+                                        bool decay) {
+    Value m2 = e.add(e.mul(c(h.beta1), m), e.mul(c(1.0 - h.beta1), g));
+    Value v2 = e.add(e.mul(c(h.beta2), v), e.mul(c(1.0 - h.beta2), e.mul(g, g)));
+    Value mhat = e.div(m2, bc1);
+    Value vhat = e.div(v2, bc2);
+    Value upd = e.div(mhat, e.add(SqrtOp::create(b, e.loc, vhat), c(h.eps)));
+    if (decay)
+      upd = e.add(upd, e.mul(c(h.weightDecay), w));
+    return {e.sub(w, e.mul(lr, upd)), m2, v2};
+  }
+
+  /// 1 - beta^t.
+  Value biasCorrection(double beta, Value t) {
+    return e.sub(c(1.0), PowOp::create(b, e.loc, c(beta), t));
+  }
+
+  /// SGD (L2 decay, optional momentum buffer `buf`); returns (p', buf').
+  std::pair<Value, Value> sgd(Value w, Value g, Value buf, Value lr,
+                              bool decay) {
+    Value d = decay ? e.add(g, e.mul(c(h.weightDecay), w)) : g;
+    Value newBuf;
+    if (buf) {
+      d = e.add(e.mul(c(h.momentum), buf), d);
+      newBuf = d;
+    }
+    return {e.sub(w, e.mul(lr, d)), newBuf};
+  }
+
+private:
+  Value c(double v) { return e.scalar(b.getF32Type(), v); }
+  Value sumAll(Value x) {
+    auto t = cast<RankedTensorType>(x.getType());
+    if (t.getRank() == 0)
+      return x;
+    SmallVector<int64_t> axes;
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      axes.push_back(i);
+    return ReduceSumOp::create(b, e.loc, x, axes, false);
+  }
+
+  OpBuilder &b;
+  LoomBuilder e;
+  const Hyper &h;
+};
+
+struct TrainStepPass : public mlir::loom::impl::LoomTrainStepBase<TrainStepPass> {
+  using LoomTrainStepBase::LoomTrainStepBase;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult resolveOptions(ModuleOp module, Hyper &h);
+  void recordHyperparameters(func::FuncOp step, const Hyper &h);
+  void appendOptimizerInputs(ModuleOp module);
+};
+
+LogicalResult TrainStepPass::resolveOptions(ModuleOp module, Hyper &h) {
+  h.adam = optimizer == "adamw";
+  if (!h.adam && optimizer != "sgd")
+    return module.emitError("loom-train-step: optimizer must be 'adamw' or "
+                            "'sgd', got '")
+           << optimizer << "'";
+  h.beta1 = beta1;
+  h.beta2 = beta2;
+  h.eps = eps;
+  h.clipNorm = clipNorm;
+  // Negative: the optimizer's default (PyTorch's AdamW and SGD-with-momentum).
+  h.weightDecay = weightDecay >= 0 ? double(weightDecay) : (h.adam ? 0.01 : 0.0);
+  h.momentum = momentum >= 0 ? double(momentum) : (h.adam ? 0.0 : 0.9);
   auto check = [&](bool ok, const char *what) {
     if (!ok)
       module.emitError("loom-train-step: ") << what;
     return ok;
   };
-  if (!check(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1)") ||
-      !check(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1)") ||
-      !check(eps > 0, "eps must be positive") ||
-      !check(weightDecay >= 0, "weight-decay must be >= 0") ||
-      !check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)") ||
-      !check(clipNorm >= 0, "clip-norm must be >= 0"))
-    return signalPassFailure();
+  if (!check(h.beta1 >= 0 && h.beta1 < 1, "beta1 must be in [0, 1)") ||
+      !check(h.beta2 >= 0 && h.beta2 < 1, "beta2 must be in [0, 1)") ||
+      !check(h.eps > 0, "eps must be positive") ||
+      !check(h.momentum < 1, "momentum must be in [0, 1)") ||
+      !check(h.clipNorm >= 0, "clip-norm must be >= 0"))
+    return failure();
+  return success();
+}
 
+void TrainStepPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  Hyper h;
+  if (failed(resolveOptions(module, h)))
+    return signalPassFailure();
   auto grad = module.lookupSymbol<func::FuncOp>("loss_grad");
   if (!grad) {
     module.emitError("loom-train-step: no function @loss_grad (run "
@@ -126,178 +217,109 @@ void TrainStepPass::runOnOperation() {
     grad.emitError("loom-train-step: @train_step exists already");
     return signalPassFailure();
   }
-
-  // Which result is the gradient of which parameter argument.
-  struct Param {
-    unsigned arg;      // argument of @loss_grad
-    unsigned gradRes;  // result of @loss_grad
-    std::string name;
-    RankedTensorType type;
-  };
-  SmallVector<Param> params;
-  llvm::StringMap<unsigned> paramArg;
-  for (unsigned i = 0; i < grad.getNumArguments(); ++i)
-    if (auto p = grad.getArgAttrOfType<StringAttr>(i, "loom.param"))
-      paramArg[p.getValue()] = i;
-  for (unsigned r = 1; r < grad.getNumResults(); ++r) {
-    auto n = grad.getResultAttrOfType<StringAttr>(r, "loom.output");
-    if (!n || !n.getValue().starts_with("grad."))
-      continue;
-    auto it = paramArg.find(n.getValue().drop_front(5));
-    if (it == paramArg.end())
-      continue; // the gradient of an input
-    auto type = cast<RankedTensorType>(grad.getArgument(it->second).getType());
-    if (!type.getElementType().isF32()) {
-      grad.emitError("loom-train-step: parameter '")
-          << it->first() << "' is " << type
-          << "; training needs f32 parameters";
-      return signalPassFailure();
-    }
-    params.push_back({it->second, r, it->first().str(), type});
-  }
-  if (params.empty()) {
-    grad.emitError("loom-train-step: @loss_grad returns no parameter "
-                   "gradients");
+  auto params = trainedParams(grad);
+  if (failed(params))
     return signalPassFailure();
-  }
+  size_t n = params->size();
 
   // The state of each parameter, in parameter order.
   SmallVector<std::string> stateKinds;
-  if (adam)
+  if (h.adam)
     stateKinds = {"m", "v"};
-  else if (momentum > 0)
+  else if (h.momentum > 0)
     stateKinds = {"momentum"};
 
   // Signature: @loss_grad's arguments, then the state, then lr and step.
-  OpBuilder mb(ctx);
+  OpBuilder mb(module.getContext());
   auto scalarType = RankedTensorType::get({}, mb.getF32Type());
+  auto attrs = [&](std::initializer_list<std::pair<StringRef, std::string>> kv) {
+    SmallVector<NamedAttribute> list;
+    for (const auto &[k, v] : kv)
+      list.push_back(mb.getNamedAttr(k, mb.getStringAttr(v)));
+    return mb.getDictionaryAttr(list);
+  };
   SmallVector<Type> argTypes(grad.getArgumentTypes());
   SmallVector<DictionaryAttr> argAttrs;
   for (unsigned i = 0; i < grad.getNumArguments(); ++i)
     argAttrs.push_back(grad.getArgAttrDict(i) ? grad.getArgAttrDict(i)
                                               : mb.getDictionaryAttr({}));
-  auto attr = [&](StringRef key, StringRef value) {
-    return mb.getDictionaryAttr(
-        mb.getNamedAttr(key, mb.getStringAttr(value)));
-  };
-  auto attr2 = [&](StringRef key, StringRef value, StringRef key2,
-                   StringRef value2) {
-    return mb.getDictionaryAttr(
-        {mb.getNamedAttr(key, mb.getStringAttr(value)),
-         mb.getNamedAttr(key2, mb.getStringAttr(value2))});
-  };
   unsigned stateBase = argTypes.size();
   for (const std::string &kind : stateKinds)
-    for (const Param &p : params) {
+    for (const Param &p : *params) {
       argTypes.push_back(p.type);
-      argAttrs.push_back(attr("loom.state", "optim." + kind + "." + p.name));
+      argAttrs.push_back(attrs({{LoomDialect::kStateAttrName,
+                                 "optim." + kind + "." + p.name}}));
     }
   unsigned lrArg = argTypes.size();
-  argTypes.push_back(scalarType);
-  argAttrs.push_back(attr("loom.input", "optim.lr"));
-  unsigned stepArg = argTypes.size();
-  argTypes.push_back(scalarType);
-  argAttrs.push_back(attr("loom.input", "optim.step"));
+  for (const char *input : {"optim.lr", "optim.step"}) {
+    argTypes.push_back(scalarType);
+    argAttrs.push_back(attrs({{LoomDialect::kInputAttrName, input}}));
+  }
 
   mb.setInsertionPointAfter(grad);
   auto step = func::FuncOp::create(mb, grad.getLoc(), "train_step",
                                    mb.getFunctionType(argTypes, {}));
   Block *body = step.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockEnd(body);
+  auto arg = [&](unsigned i) -> Value { return body->getArgument(i); };
 
   // Forward and backward: @loss_grad's body.
   IRMapping map;
   Block &gradBody = grad.getBody().front();
   for (unsigned i = 0; i < grad.getNumArguments(); ++i)
-    map.map(gradBody.getArgument(i), body->getArgument(i));
+    map.map(gradBody.getArgument(i), arg(i));
   for (Operation &op : gradBody.without_terminator())
     b.clone(op, map);
   auto gradRet = cast<func::ReturnOp>(gradBody.getTerminator());
   Value loss = map.lookup(gradRet.getOperand(0));
 
-  LoomBuilder e(b, grad.getLoc());
-  Type f32 = b.getF32Type();
-  auto c = [&](double v) { return e.scalar(f32, v); };
-  auto sumAll = [&](Value x) {
-    auto t = cast<RankedTensorType>(x.getType());
-    if (t.getRank() == 0)
-      return x;
-    SmallVector<int64_t> axes;
-    for (int64_t i = 0; i < t.getRank(); ++i)
-      axes.push_back(i);
-    return Value(ReduceSumOp::create(b, e.loc, x, axes, false));
-  };
-
-  // Global gradient norm, and the clipping factor.
+  UpdateBuilder u(b, grad.getLoc(), h);
   SmallVector<Value> grads;
-  Value sumSq;
-  for (const Param &p : params) {
-    Value g = map.lookup(gradRet.getOperand(p.gradRes));
-    grads.push_back(g);
-    Value s = sumAll(e.mul(g, g));
-    sumSq = sumSq ? e.add(sumSq, s) : s;
-  }
-  Value norm = SqrtOp::create(b, e.loc, sumSq);
-  if (clipNorm > 0) {
-    // min(1, clip / (norm + 1e-6)) = 1 / max(1, (norm + 1e-6) / clip)
-    Value ratio = e.div(e.add(norm, c(1e-6)), c(clipNorm));
-    Value scale = e.div(c(1.0), MaximumOp::create(b, e.loc, c(1.0), ratio));
-    for (Value &g : grads)
-      g = e.mul(g, scale);
-  }
+  for (const Param &p : *params)
+    grads.push_back(map.lookup(gradRet.getOperand(p.gradRes)));
+  Value norm = u.globalNorm(grads);
+  u.clip(grads, norm);
 
-  Value lr = body->getArgument(lrArg);
-  Value t = body->getArgument(stepArg);
-  // Bias corrections 1 - beta^t (AdamW).
+  Value lr = arg(lrArg), t = arg(lrArg + 1);
   Value bc1, bc2;
-  if (adam) {
-    bc1 = e.sub(c(1.0), PowOp::create(b, e.loc, c(beta1), t));
-    bc2 = e.sub(c(1.0), PowOp::create(b, e.loc, c(beta2), t));
+  if (h.adam) {
+    bc1 = u.biasCorrection(h.beta1, t);
+    bc2 = u.biasCorrection(h.beta2, t);
   }
-
-  SmallVector<Value> newParams, newState(stateKinds.size() * params.size());
-  for (auto [i, p] : llvm::enumerate(params)) {
-    Value w = body->getArgument(p.arg);
-    Value g = grads[i];
-    bool decay = weightDecay > 0 && p.type.getRank() >= 2;
-    if (adam) {
-      Value m = body->getArgument(stateBase + i);
-      Value v = body->getArgument(stateBase + params.size() + i);
-      Value m2 = e.add(e.mul(c(beta1), m), e.mul(c(1.0 - beta1), g));
-      Value v2 = e.add(e.mul(c(beta2), v), e.mul(c(1.0 - beta2), e.mul(g, g)));
-      Value mhat = e.div(m2, bc1);
-      Value vhat = e.div(v2, bc2);
-      Value upd = e.div(mhat, e.add(SqrtOp::create(b, e.loc, vhat), c(eps)));
-      if (decay)
-        upd = e.add(upd, e.mul(c(weightDecay), w));
-      newParams.push_back(e.sub(w, e.mul(lr, upd)));
+  SmallVector<Value> newParams, newState(stateKinds.size() * n);
+  for (auto [i, p] : llvm::enumerate(*params)) {
+    Value w = arg(p.arg);
+    bool decay = h.weightDecay > 0 && p.type.getRank() >= 2;
+    if (h.adam) {
+      auto [w2, m2, v2] = u.adamw(w, grads[i], arg(stateBase + i),
+                                  arg(stateBase + n + i), lr, bc1, bc2, decay);
+      newParams.push_back(w2);
       newState[i] = m2;
-      newState[params.size() + i] = v2;
+      newState[n + i] = v2;
     } else {
-      Value d = decay ? e.add(g, e.mul(c(weightDecay), w)) : g;
-      if (momentum > 0) {
-        Value buf = body->getArgument(stateBase + i);
-        d = e.add(e.mul(c(momentum), buf), d);
-        newState[i] = d;
-      }
-      newParams.push_back(e.sub(w, e.mul(lr, d)));
+      Value buf = stateKinds.empty() ? Value() : arg(stateBase + i);
+      auto [w2, buf2] = u.sgd(w, grads[i], buf, lr, decay);
+      newParams.push_back(w2);
+      if (buf)
+        newState[i] = buf2;
     }
   }
 
   SmallVector<Value> results{loss, norm};
-  SmallVector<Attribute> resAttrs{attr("loom.output", "loss"),
-                                  attr("loom.output", "optim.grad_norm")};
-  for (auto [i, p] : llvm::enumerate(params)) {
+  SmallVector<Attribute> resAttrs{
+      attrs({{LoomDialect::kOutputAttrName, "loss"}}),
+      attrs({{LoomDialect::kOutputAttrName, "optim.grad_norm"}})};
+  for (auto [i, p] : llvm::enumerate(*params)) {
     results.push_back(newParams[i]);
-    resAttrs.push_back(attr2("loom.output", "new." + p.name, "loom.update",
-                             "param:" + p.name));
+    resAttrs.push_back(attrs({{LoomDialect::kOutputAttrName, "new." + p.name},
+                              {LoomDialect::kUpdateAttrName, "param:" + p.name}}));
   }
   for (auto [k, kind] : llvm::enumerate(stateKinds))
-    for (auto [i, p] : llvm::enumerate(params)) {
+    for (auto [i, p] : llvm::enumerate(*params)) {
       std::string name = "optim." + kind + "." + p.name;
-      results.push_back(newState[k * params.size() + i]);
-      resAttrs.push_back(
-          attr2("loom.output", "new." + name, "loom.update", "state:" + name));
+      results.push_back(newState[k * n + i]);
+      resAttrs.push_back(attrs({{LoomDialect::kOutputAttrName, "new." + name},
+                                {LoomDialect::kUpdateAttrName, "state:" + name}}));
     }
   func::ReturnOp::create(b, grad.getLoc(), results);
   SmallVector<Type> resultTypes;
@@ -306,27 +328,44 @@ void TrainStepPass::runOnOperation() {
   step.setFunctionType(mb.getFunctionType(argTypes, resultTypes));
   step.setAllArgAttrs(argAttrs);
   step.setAllResultAttrs(resAttrs);
+  recordHyperparameters(step, h);
+  appendOptimizerInputs(module);
+  // The step holds @loss_grad's body: compiling both would double the code.
+  if (!keepGrad)
+    grad.erase();
+}
 
-  // Record the hyperparameters baked into the code (the manifest shows them).
+/// The hyperparameters baked into the code (the manifest shows them).
+void TrainStepPass::recordHyperparameters(func::FuncOp step, const Hyper &h) {
+  Builder mb(step.getContext());
   SmallVector<NamedAttribute> hp{
       mb.getNamedAttr("optimizer", mb.getStringAttr(optimizer)),
-      mb.getNamedAttr("clip_norm", mb.getF64FloatAttr(clipNorm)),
-      mb.getNamedAttr("weight_decay", mb.getF64FloatAttr(weightDecay))};
-  if (adam) {
-    hp.push_back(mb.getNamedAttr("beta1", mb.getF64FloatAttr(beta1)));
-    hp.push_back(mb.getNamedAttr("beta2", mb.getF64FloatAttr(beta2)));
-    hp.push_back(mb.getNamedAttr("eps", mb.getF64FloatAttr(eps)));
+      mb.getNamedAttr("clip_norm", mb.getF64FloatAttr(h.clipNorm)),
+      mb.getNamedAttr("weight_decay", mb.getF64FloatAttr(h.weightDecay))};
+  if (h.adam) {
+    hp.push_back(mb.getNamedAttr("beta1", mb.getF64FloatAttr(h.beta1)));
+    hp.push_back(mb.getNamedAttr("beta2", mb.getF64FloatAttr(h.beta2)));
+    hp.push_back(mb.getNamedAttr("eps", mb.getF64FloatAttr(h.eps)));
   } else {
-    hp.push_back(mb.getNamedAttr("momentum", mb.getF64FloatAttr(momentum)));
+    hp.push_back(mb.getNamedAttr("momentum", mb.getF64FloatAttr(h.momentum)));
   }
-  step->setAttr("loom.optimizer", mb.getDictionaryAttr(hp));
+  step->setAttr(LoomDialect::kOptimizerAttrName, mb.getDictionaryAttr(hp));
+}
+
+/// optim.lr and optim.step are inputs of the model now: the module's input
+/// list (loom.inputs, read by the manifest writer) gains them.
+void TrainStepPass::appendOptimizerInputs(ModuleOp module) {
+  auto list = module->getAttrOfType<ArrayAttr>(LoomDialect::kInputsAttrName);
+  if (!list)
+    return; // not a module made from a spec (a hand-written test)
+  Builder mb(module.getContext());
+  SmallVector<Attribute> inputs(list.begin(), list.end());
+  for (const char *name : {"optim.lr", "optim.step"})
+    inputs.push_back(mb.getDictionaryAttr(
+        {mb.getNamedAttr("name", mb.getStringAttr(name)),
+         mb.getNamedAttr("dtype", mb.getStringAttr("f32")),
+         mb.getNamedAttr("shape", mb.getDenseI64ArrayAttr({}))}));
+  module->setAttr(LoomDialect::kInputsAttrName, mb.getArrayAttr(inputs));
 }
 
 } // namespace
-
-std::unique_ptr<Pass>
-mlir::loom::createTrainStepPass(const TrainStepOptions &options) {
-  return std::make_unique<TrainStepPass>(options);
-}
-
-void mlir::loom::registerTrainStepPass() { PassRegistration<TrainStepPass>(); }

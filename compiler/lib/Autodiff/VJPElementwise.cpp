@@ -33,9 +33,9 @@ struct E : LoomBuilder {
   }
 };
 
-template <typename F>
-void unary(VJPTable &t, StringRef name, F f) {
-  t[name] = [f](VJPContext &c) -> LogicalResult {
+template <typename OpT, typename F>
+void unary(VJPTable &t, F f) {
+  t[TypeID::get<OpT>()] = [f](VJPContext &c) -> LogicalResult {
     E e(c);
     e.set(0, f(e, c.operand(0), c.result(), c.cotangent));
     return success();
@@ -45,20 +45,20 @@ void unary(VJPTable &t, StringRef name, F f) {
 } // namespace
 
 void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
-  t["loom.add"] = [](VJPContext &c) {
+  t[TypeID::get<AddOp>()] = [](VJPContext &c) {
     E e(c);
     e.set(0, c.cotangent);
     e.set(1, c.cotangent);
     return success();
   };
-  t["loom.sub"] = [](VJPContext &c) {
+  t[TypeID::get<SubOp>()] = [](VJPContext &c) {
     E e(c);
     e.set(0, c.cotangent);
     if (c.need(1))
       e.set(1, e.neg(c.cotangent));
     return success();
   };
-  t["loom.mul"] = [](VJPContext &c) {
+  t[TypeID::get<MulOp>()] = [](VJPContext &c) {
     E e(c);
     if (c.need(0))
       e.set(0, e.mul(c.cotangent, c.operand(1)));
@@ -66,7 +66,7 @@ void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
       e.set(1, e.mul(c.cotangent, c.operand(0)));
     return success();
   };
-  t["loom.div"] = [](VJPContext &c) {
+  t[TypeID::get<DivOp>()] = [](VJPContext &c) {
     // d/da = g / b; d/db = -g * a / b^2 = -g * y / b.
     E e(c);
     if (c.need(0))
@@ -75,7 +75,7 @@ void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
       e.set(1, e.neg(e.div(e.mul(c.cotangent, c.result()), c.operand(1))));
     return success();
   };
-  t["loom.maximum"] = [](VJPContext &c) {
+  t[TypeID::get<MaximumOp>()] = [](VJPContext &c) {
     // Ties send the cotangent to the lhs.
     E e(c);
     Value geq = CompareOp::create(e.b, e.loc, ComparePredicate::ge,
@@ -87,7 +87,7 @@ void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
       e.set(1, SelectOp::create(e.b, e.loc, geq, zero, c.cotangent));
     return success();
   };
-  t["loom.pow"] = [](VJPContext &c) {
+  t[TypeID::get<PowOp>()] = [](VJPContext &c) {
     // d/da = g * b * a^(b-1); d/db = g * y * log(a).
     E e(c);
     Value a = c.operand(0), p = c.operand(1);
@@ -100,7 +100,7 @@ void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
                      e.mul(c.result(), LogOp::create(e.b, e.loc, a))));
     return success();
   };
-  t["loom.select"] = [](VJPContext &c) {
+  t[TypeID::get<SelectOp>()] = [](VJPContext &c) {
     E e(c);
     Value cond = c.operand(0), zero = e.k(0.0);
     if (c.need(1))
@@ -110,43 +110,44 @@ void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
     return success();
   };
   // Non-differentiable: no cotangent for any operand.
-  for (StringRef name : {"loom.compare", "loom.constant", "loom.positions",
-                         "loom.causal_mask", "loom.sinusoidal_encoding"})
-    t[name] = [](VJPContext &) { return success(); };
+  for (TypeID id : {TypeID::get<CompareOp>(), TypeID::get<ConstantOp>(),
+                    TypeID::get<PositionsOp>(), TypeID::get<CausalMaskOp>(),
+                    TypeID::get<SinusoidalEncodingOp>()})
+    t[id] = [](VJPContext &) { return success(); };
 
-  unary(t, "loom.neg", [](E &e, Value, Value, Value g) { return e.neg(g); });
-  unary(t, "loom.exp",
+  unary<NegOp>(t, [](E &e, Value, Value, Value g) { return e.neg(g); });
+  unary<ExpOp>(t,
         [](E &e, Value, Value y, Value g) { return e.mul(g, y); });
-  unary(t, "loom.log",
+  unary<LogOp>(t,
         [](E &e, Value x, Value, Value g) { return e.div(g, x); });
-  unary(t, "loom.sqrt", [](E &e, Value, Value y, Value g) {
+  unary<SqrtOp>(t, [](E &e, Value, Value y, Value g) {
     return e.div(e.mul(g, e.k(0.5)), y);
   });
-  unary(t, "loom.rsqrt", [](E &e, Value, Value y, Value g) {
+  unary<RsqrtOp>(t, [](E &e, Value, Value y, Value g) {
     // d rsqrt = -0.5 x^-1.5 = -0.5 y^3
     return e.mul(g, e.mul(e.k(-0.5), e.mul(y, e.mul(y, y))));
   });
-  unary(t, "loom.erf", [](E &e, Value x, Value, Value g) {
+  unary<ErfOp>(t, [](E &e, Value x, Value, Value g) {
     Value ex = ExpOp::create(e.b, e.loc, e.neg(e.mul(x, x)));
     return e.mul(g, e.mul(ex, e.k(2.0 / std::sqrt(M_PI))));
   });
-  unary(t, "loom.tanh", [](E &e, Value, Value y, Value g) {
+  unary<TanhOp>(t, [](E &e, Value, Value y, Value g) {
     return e.mul(g, e.sub(e.k(1.0), e.mul(y, y)));
   });
-  unary(t, "loom.sigmoid", [](E &e, Value, Value y, Value g) {
+  unary<SigmoidOp>(t, [](E &e, Value, Value y, Value g) {
     return e.mul(g, e.mul(y, e.sub(e.k(1.0), y)));
   });
-  unary(t, "loom.relu", [](E &e, Value x, Value, Value g) {
+  unary<ReluOp>(t, [](E &e, Value x, Value, Value g) {
     Value pos = CompareOp::create(e.b, e.loc, ComparePredicate::gt, x, e.k(0.0));
     return SelectOp::create(e.b, e.loc, pos, g, e.k(0.0)).getResult();
   });
-  unary(t, "loom.silu", [](E &e, Value x, Value, Value g) {
+  unary<SiluOp>(t, [](E &e, Value x, Value, Value g) {
     // d = s (1 + x (1 - s)), s = sigmoid(x)
     Value s = SigmoidOp::create(e.b, e.loc, x);
     Value d = e.mul(s, e.add(e.k(1.0), e.mul(x, e.sub(e.k(1.0), s))));
     return e.mul(g, d);
   });
-  t["loom.gelu"] = [](VJPContext &c) {
+  t[TypeID::get<GeluOp>()] = [](VJPContext &c) {
     E e(c);
     auto op = cast<GeluOp>(c.op);
     Value x = op.getInput();
@@ -175,14 +176,14 @@ void mlir::loom::autodiff::addElementwiseRules(VJPTable &t) {
     e.set(0, e.mul(c.cotangent, d));
     return success();
   };
-  t["loom.cast"] = [](VJPContext &c) {
+  t[TypeID::get<CastOp>()] = [](VJPContext &c) {
     Type from = getElementTypeOrSelf(c.operand(0).getType());
     if (c.need(0) && isa<FloatType>(from))
       c.grads[0] = CastOp::create(c.b, c.loc(), c.cotangent,
                                   TypeAttr::get(from));
     return success();
   };
-  t["loom.dropout"] = [](VJPContext &c) {
+  t[TypeID::get<DropoutOp>()] = [](VJPContext &c) {
     // The same mask (same seed operand and stream) and scale: apply the op to
     // the cotangent. Without `training` (or at rate 0) it is the identity.
     if (!c.need(0))

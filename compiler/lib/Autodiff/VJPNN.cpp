@@ -43,7 +43,7 @@ Value zeroHidden(OpBuilder &b, Location loc, Value dx, Value input, Value mask,
 } // namespace
 
 void mlir::loom::autodiff::addNNRules(VJPTable &t) {
-  t["loom.matmul"] = [](VJPContext &c) {
+  t[TypeID::get<MatmulOp>()] = [](VJPContext &c) {
     // dA = g B^T, dB = A^T g
     Location loc = c.loc();
     if (c.need(0))
@@ -55,7 +55,7 @@ void mlir::loom::autodiff::addNNRules(VJPTable &t) {
                                     c.cotangent);
     return success();
   };
-  t["loom.batch_matmul"] = [](VJPContext &c) {
+  t[TypeID::get<BatchMatmulOp>()] = [](VJPContext &c) {
     // y = A B:   dA = g B^T, dB = A^T g
     // y = A B^T: dA = g B,   dB = g^T A
     // then summed back over broadcast batch dims.
@@ -76,7 +76,7 @@ void mlir::loom::autodiff::addNNRules(VJPTable &t) {
     }
     return success();
   };
-  t["loom.softmax"] = [](VJPContext &c) {
+  t[TypeID::get<SoftmaxOp>()] = [](VJPContext &c) {
     // dx = y * (g - sum(g * y)); masked entries have y = 0, so dx = 0.
     if (!c.need(0))
       return success();
@@ -89,7 +89,7 @@ void mlir::loom::autodiff::addNNRules(VJPTable &t) {
                                SubOp::create(c.b, loc, c.cotangent, s));
     return success();
   };
-  t["loom.log_softmax"] = [](VJPContext &c) {
+  t[TypeID::get<LogSoftmaxOp>()] = [](VJPContext &c) {
     // dx = g - softmax(x) * sum(g), softmax(x) = exp(y); zero where masked.
     if (!c.need(0))
       return success();
@@ -105,7 +105,7 @@ void mlir::loom::autodiff::addNNRules(VJPTable &t) {
     c.grads[0] = dx;
     return success();
   };
-  t["loom.cross_entropy"] = [](VJPContext &c) -> LogicalResult {
+  t[TypeID::get<CrossEntropyOp>()] = [](VJPContext &c) -> LogicalResult {
     // dlogits = g * (softmax(logits) - onehot(targets)) * valid / count
     if (!c.need(0))
       return success();

@@ -28,7 +28,7 @@ struct N : LoomBuilder {
 } // namespace
 
 void mlir::loom::autodiff::addNormRules(VJPTable &t) {
-  t["loom.layer_norm"] = [](VJPContext &c) {
+  t[TypeID::get<LayerNormOp>()] = [](VJPContext &c) {
     // xhat = (x - mean) r, r = rsqrt(var + eps); y = xhat gamma + beta.
     // dx = r (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = g gamma.
     auto op = cast<LayerNormOp>(c.op);
@@ -53,7 +53,7 @@ void mlir::loom::autodiff::addNormRules(VJPTable &t) {
       c.grads[2] = unbroadcast(c.b, n.loc, g, op.getBeta().getType());
     return success();
   };
-  t["loom.rms_norm"] = [](VJPContext &c) {
+  t[TypeID::get<RmsNormOp>()] = [](VJPContext &c) {
     // xhat = x r, r = rsqrt(mean(x^2) + eps); y = xhat gamma.
     // dx = r (dxhat - xhat mean(dxhat xhat)), dxhat = g gamma.
     auto op = cast<RmsNormOp>(c.op);
@@ -74,7 +74,7 @@ void mlir::loom::autodiff::addNormRules(VJPTable &t) {
                                op.getGamma().getType());
     return success();
   };
-  t["loom.l2_normalize"] = [](VJPContext &c) {
+  t[TypeID::get<L2NormalizeOp>()] = [](VJPContext &c) {
     // y = x / d, d = max(||x||, eps):
     // dx = (g - [||x|| >= eps] y sum(g y)) / d.
     if (!c.need(0))
@@ -92,7 +92,7 @@ void mlir::loom::autodiff::addNormRules(VJPTable &t) {
     c.grads[0] = n.div(n.sub(g, proj), d);
     return success();
   };
-  t["loom.linear"] = [](VJPContext &c) {
+  t[TypeID::get<LinearOp>()] = [](VJPContext &c) {
     // y = x W (+ b), W [in, out]; with transpose_weight W is [out, in].
     auto op = cast<LinearOp>(c.op);
     bool tw = op.getTransposeWeight();

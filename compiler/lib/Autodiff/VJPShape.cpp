@@ -59,13 +59,13 @@ Value padAlong(OpBuilder &b, Location loc, Value g, int64_t axis, int64_t start,
 } // namespace
 
 void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
-  t["loom.reshape"] = [](VJPContext &c) {
+  t[TypeID::get<ReshapeOp>()] = [](VJPContext &c) {
     if (c.need(0))
       c.grads[0] = reshapeTo(c.b, c.loc(), c.cotangent,
                              rtt(c.operand(0)).getShape());
     return success();
   };
-  t["loom.transpose"] = [](VJPContext &c) {
+  t[TypeID::get<TransposeOp>()] = [](VJPContext &c) {
     if (!c.need(0))
       return success();
     auto perm = cast<TransposeOp>(c.op).getPermutation();
@@ -76,7 +76,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
                                      c.b.getDenseI64ArrayAttr(inv));
     return success();
   };
-  t["loom.concat"] = [](VJPContext &c) {
+  t[TypeID::get<ConcatOp>()] = [](VJPContext &c) {
     auto op = cast<ConcatOp>(c.op);
     int64_t axis = norm(op.getAxis(), rtt(c.result()).getRank());
     int64_t start = 0;
@@ -89,7 +89,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     }
     return success();
   };
-  t["loom.slice"] = [](VJPContext &c) {
+  t[TypeID::get<SliceOp>()] = [](VJPContext &c) {
     if (!c.need(0))
       return success();
     auto op = cast<SliceOp>(c.op);
@@ -103,19 +103,19 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     c.grads[0] = padAlong(c.b, c.loc(), c.cotangent, axis, start, dim);
     return success();
   };
-  t["loom.split_heads"] = [](VJPContext &c) {
+  t[TypeID::get<SplitHeadsOp>()] = [](VJPContext &c) {
     if (c.need(0))
       c.grads[0] = MergeHeadsOp::create(c.b, c.loc(), c.cotangent);
     return success();
   };
-  t["loom.merge_heads"] = [](VJPContext &c) {
+  t[TypeID::get<MergeHeadsOp>()] = [](VJPContext &c) {
     if (c.need(0)) {
       int64_t heads = rtt(c.operand(0)).getDimSize(rtt(c.operand(0)).getRank() - 3);
       c.grads[0] = SplitHeadsOp::create(c.b, c.loc(), c.cotangent, heads);
     }
     return success();
   };
-  t["loom.prepend_token"] = [](VJPContext &c) {
+  t[TypeID::get<PrependTokenOp>()] = [](VJPContext &c) {
     int64_t n = rtt(c.result()).getDimSize(1);
     if (c.need(0))
       c.grads[0] = SliceOp::create(c.b, c.loc(), c.cotangent, 1, 1, n);
@@ -126,7 +126,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     }
     return success();
   };
-  t["loom.patchify"] = [](VJPContext &c) {
+  t[TypeID::get<PatchifyOp>()] = [](VJPContext &c) {
     // forward: [B,C,H,W] -> [B,C,H/p,p,W/p,p] -> (0,2,4,1,3,5) -> [B,N,C*p*p]
     if (!c.need(0))
       return success();
@@ -144,7 +144,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
 
   // Reductions: the cotangent, with the reduced dims restored as 1,
   // broadcast back over them.
-  t["loom.reduce_sum"] = [](VJPContext &c) {
+  t[TypeID::get<ReduceSumOp>()] = [](VJPContext &c) {
     if (!c.need(0))
       return success();
     RankedTensorType in = rtt(c.operand(0));
@@ -153,7 +153,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     c.grads[0] = broadcastTo(c.b, c.loc(), g, in);
     return success();
   };
-  t["loom.reduce_mean"] = [](VJPContext &c) {
+  t[TypeID::get<ReduceMeanOp>()] = [](VJPContext &c) {
     if (!c.need(0))
       return success();
     RankedTensorType in = rtt(c.operand(0));
@@ -167,7 +167,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     c.grads[0] = broadcastTo(c.b, c.loc(), g, in);
     return success();
   };
-  t["loom.reduce_max"] = [](VJPContext &c) {
+  t[TypeID::get<ReduceMaxOp>()] = [](VJPContext &c) {
     // The cotangent is shared equally among the maximal elements.
     if (!c.need(0))
       return success();
@@ -186,7 +186,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     return success();
   };
 
-  t["loom.gather"] = [](VJPContext &c) {
+  t[TypeID::get<GatherOp>()] = [](VJPContext &c) {
     // d input[..., k] = g[...] * (indices[...] == k)
     if (!c.need(0))
       return success();
@@ -199,7 +199,7 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
                                reshapeTo(c.b, c.loc(), c.cotangent, s));
     return success();
   };
-  t["loom.embedding"] = [](VJPContext &c) {
+  t[TypeID::get<EmbeddingOp>()] = [](VJPContext &c) {
     // Scatter-add of the rows of g into the table, as onehot(ids)^T g:
     // [V, n] x [n, D]. Dense (n x V) for now.
     if (!c.need(0))

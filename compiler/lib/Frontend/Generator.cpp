@@ -491,7 +491,54 @@ OwningOpRef<ModuleOp> Generator::run() {
   if (loss)
     derive(graph, "loss", {{"loss", *loss}}, {"loss"});
   graph.erase();
+  recordModuleAttrs();
   if (failed || mlir::failed(mlir::verify(*module)))
     return nullptr;
   return std::move(module);
+}
+
+/// What the artifact's manifest needs beyond the functions, as module
+/// attributes (LoomBase.td): the manifest is then written from the lowered
+/// module alone, whatever passes ran in between. The spec file is the
+/// module's location (so IR printed without locations does not depend on
+/// which file, text or JSON, it came from).
+void Generator::recordModuleAttrs() {
+  using mlir::loom::LoomDialect;
+  auto str = [&](llvm::StringRef s) { return b.getStringAttr(s); };
+  auto named = [&](llvm::StringRef k, Attribute v) {
+    return b.getNamedAttr(k, v);
+  };
+  auto tensor = [&](const std::string &name, const std::string &dtype,
+                    llvm::ArrayRef<int64_t> shape) {
+    // An unbound dim is -1 (code generation needs every dim bound).
+    SmallVector<int64_t> dims;
+    for (int64_t d : shape)
+      dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    return SmallVector<NamedAttribute>{named("name", str(name)),
+                                       named("dtype", str(dtype)),
+                                       named("shape", b.getDenseI64ArrayAttr(dims))};
+  };
+  SmallVector<NamedAttribute> dims;
+  for (const auto &[name, value] : options.dims)
+    dims.push_back(named(name, b.getI64IntegerAttr(value)));
+  SmallVector<Attribute> params;
+  for (const ParamInfo &p : info.params) {
+    SmallVector<NamedAttribute> init{named("kind", str(p.initKind))};
+    for (const auto &[k, v] : p.initArgs)
+      init.push_back(named(k, b.getF64FloatAttr(v)));
+    SmallVector<Attribute> aliases;
+    for (const std::string &a : p.aliases)
+      aliases.push_back(str(a));
+    SmallVector<NamedAttribute> entry = tensor(p.name, p.dtype, p.shape);
+    entry.push_back(named("init", b.getDictionaryAttr(init)));
+    entry.push_back(named("aliases", b.getArrayAttr(aliases)));
+    params.push_back(b.getDictionaryAttr(entry));
+  }
+  SmallVector<Attribute> inputs;
+  for (const TensorInfo &t : info.inputs)
+    inputs.push_back(b.getDictionaryAttr(tensor(t.name, t.dtype, t.shape)));
+  ModuleOp m = *module;
+  m->setAttr(LoomDialect::kDimsAttrName, b.getDictionaryAttr(dims));
+  m->setAttr(LoomDialect::kParamsAttrName, b.getArrayAttr(params));
+  m->setAttr(LoomDialect::kInputsAttrName, b.getArrayAttr(inputs));
 }

@@ -5,6 +5,7 @@
 #include "OpTable.h"
 #include "loom/Frontend/MLIRGen.h"
 
+#include "Loom/IR/LoomDialect.h"
 #include "Loom/IR/LoomOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -63,6 +64,7 @@ private:
                      const std::string &blockName,
                      std::optional<spec::Pos> callPos = std::nullopt);
   bool declareTies(Scope &scope);
+  void recordModuleAttrs();
   bool genStmts(const std::vector<spec::Stmt> &stmts, Scope &scope);
   void derive(mlir::func::FuncOp graph, const std::string &name,
               const std::vector<std::pair<std::string, mlir::Value>> &results,

@@ -5,7 +5,7 @@
 
 using namespace mlir;
 
-const std::vector<loom::pipelines::Stage> &loom::pipelines::cpuStages() {
+const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
   static const std::vector<Stage> stages = {
       {"loom-to-linalg", "linalg",
        "composites decomposed, loom lowered to linalg/tensor/arith/math on "
@@ -45,7 +45,7 @@ const std::vector<loom::pipelines::Stage> &loom::pipelines::cpuStages() {
   return stages;
 }
 
-LogicalResult loom::pipelines::runStagesUpTo(
+LogicalResult(::loom::pipelines::runStagesUpTo)(
     ModuleOp module, const std::string &emitKind,
     void (*configure)(PassManager &, void *), void *configureData,
     const std::string &after) {
@@ -69,7 +69,64 @@ LogicalResult loom::pipelines::runStagesUpTo(
   return success();
 }
 
-void loom::pipelines::registerPipelines() {
+void(::loom::pipelines::buildTrainingPipeline)(
+    OpPassManager &pm, const mlir::loom::LoomTrainStepOptions &step) {
+  // Gradients of the parameters only: inputs are data.
+  pm.addPass(mlir::loom::createLoomAutodiff());
+  // Forward + backward + clipping + the optimizer, in one function.
+  pm.addPass(mlir::loom::createLoomTrainStep(step));
+}
+
+void(::loom::pipelines::buildGradientPipeline)(OpPassManager &pm) {
+  pm.addPass(mlir::loom::createLoomAutodiff());
+}
+
+namespace {
+
+/// loom-training's options: the loom-train-step options, with the defaults
+/// of the generated LoomTrainStepOptions (Passes.td) so they exist once.
+struct TrainingOptions : public PassPipelineOptions<TrainingOptions> {
+  mlir::loom::LoomTrainStepOptions d;
+  Option<std::string> optimizer{*this, "optimizer",
+                                llvm::cl::desc("adamw or sgd"),
+                                llvm::cl::init(d.optimizer)};
+  Option<double> beta1{*this, "beta1", llvm::cl::desc("AdamW beta1"),
+                       llvm::cl::init(d.beta1)};
+  Option<double> beta2{*this, "beta2", llvm::cl::desc("AdamW beta2"),
+                       llvm::cl::init(d.beta2)};
+  Option<double> eps{*this, "eps", llvm::cl::desc("AdamW epsilon"),
+                     llvm::cl::init(d.eps)};
+  Option<double> weightDecay{
+      *this, "weight-decay",
+      llvm::cl::desc("weight decay (negative: the optimizer's default)"),
+      llvm::cl::init(d.weightDecay)};
+  Option<double> momentum{
+      *this, "momentum", llvm::cl::desc("SGD momentum (negative: 0.9)"),
+      llvm::cl::init(d.momentum)};
+  Option<double> clipNorm{*this, "clip-norm",
+                          llvm::cl::desc("global gradient-norm bound (0: off)"),
+                          llvm::cl::init(d.clipNorm)};
+  Option<bool> keepGrad{*this, "keep-grad",
+                        llvm::cl::desc("keep @loss_grad as an entry point"),
+                        llvm::cl::init(d.keepGrad)};
+
+  mlir::loom::LoomTrainStepOptions step() const {
+    mlir::loom::LoomTrainStepOptions s;
+    s.optimizer = optimizer;
+    s.beta1 = beta1;
+    s.beta2 = beta2;
+    s.eps = eps;
+    s.weightDecay = weightDecay;
+    s.momentum = momentum;
+    s.clipNorm = clipNorm;
+    s.keepGrad = keepGrad;
+    return s;
+  }
+};
+
+} // namespace
+
+void(::loom::pipelines::registerPipelines)() {
   for (const Stage &stage : cpuStages()) {
     std::string pipeline = stage.pipeline;
     PassPipelineRegistration<>(
@@ -78,4 +135,16 @@ void loom::pipelines::registerPipelines() {
             llvm::report_fatal_error("bad built-in pipeline");
         });
   }
+  PassPipelineRegistration<TrainingOptions>(
+      "loom-training",
+      "loom-autodiff then loom-train-step: @train_step (forward, backward, "
+      "clipping, optimizer) from @loss, as loomc --train builds it",
+      [](OpPassManager &pm, const TrainingOptions &o) {
+        buildTrainingPipeline(pm, o.step());
+      });
+  PassPipelineRegistration<>(
+      "loom-gradients",
+      "loom-autodiff: @loss_grad (the loss and the parameter gradients) "
+      "from @loss, as loomc --grad builds it",
+      [](OpPassManager &pm) { buildGradientPipeline(pm); });
 }

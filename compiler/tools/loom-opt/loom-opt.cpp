@@ -1,6 +1,7 @@
 //===- loom-opt.cpp - runs loom and upstream passes on .mlir files --------===//
 #include "Loom/IR/LoomDialect.h"
 #include "loom/Autodiff/Passes.h"
+#include "loom/Codegen/Passes.h"
 #include "loom/Conversion/Passes.h"
 #include "loom/Pipelines/Pipelines.h"
 #include "loom/Transforms/Passes.h"
@@ -15,7 +16,8 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::loom::registerLoomPasses();
   mlir::loom::registerLoomConversionPasses();
-  mlir::loom::registerAutodiffPasses();
+  mlir::loom::registerLoomCodegenPasses();
+  mlir::loom::registerLoomAutodiffPasses();
   loom::pipelines::registerPipelines();
 
   mlir::DialectRegistry registry;

@@ -10,11 +10,12 @@
 
 #include "loom/Interpreter/Interpreter.h"
 
-// The runtime's internal readers (runtime/src; no MLIR there).
-#include "npy.h"
-#include "rng.h"
-#include "safetensors.h"
-#include "io.h"
+// The runtime's file formats (loom_formats; no MLIR there).
+#include "loom/formats/dtype.h"
+#include "loom/formats/npy.h"
+#include "loom/formats/rng.h"
+#include "loom/formats/safetensors.h"
+#include "loom/formats/io.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/APFloat.h"
@@ -50,7 +51,7 @@ std::optional<interp::DType> dtypeFromName(const std::string &s) {
 }
 
 std::optional<interp::DType> dtypeFromRuntime(loom_dtype d) {
-  return dtypeFromName(loom_dtype_name(d));
+  return dtypeFromName(rt::dtypeName(d));
 }
 
 /// Decodes `bytes` (little-endian, `dtype` layout of the artifact ABI).
@@ -148,7 +149,7 @@ bool loadParams(const fe::ModelInfo &info, const InterpretOptions &o,
       }
       loom_dtype rtType = LOOM_DTYPE_F32;
       for (int d = 0; d <= LOOM_DTYPE_I1; ++d)
-        if (p.dtype == loom_dtype_name(static_cast<loom_dtype>(d)))
+        if (p.dtype == rt::dtypeName(static_cast<loom_dtype>(d)))
           rtType = static_cast<loom_dtype>(d);
       rt::fillInit(init, o.seed, p.name, rtType, n, bytes.data());
     } else {
@@ -223,7 +224,7 @@ int loomc::interpret(mlir::ModuleOp module, const fe::ModelInfo &info,
     auto expected = mlir::cast<mlir::RankedTensorType>(fn.getArgument(a).getType());
     if (!dtype || *dtype != *interp::dtypeOf(expected.getElementType()))
       return fail(file->second + ": input '" + in.str() + "' has dtype " +
-                  loom_dtype_name(array.dtype) + ", the model expects " +
+                  rt::dtypeName(array.dtype) + ", the model expects " +
                   interp::dtypeName(*interp::dtypeOf(expected.getElementType())));
     args.push_back(decode(*dtype, array.shape,
                           reinterpret_cast<const uint8_t *>(array.data.data())));

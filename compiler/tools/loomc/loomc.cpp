@@ -12,12 +12,13 @@
 #include "Interpret.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
-#include "loom/Frontend/ModelStats.h"
-#include "loom/Frontend/Spec.h"
-#include "loom/Pipelines/Emit.h"
-#include "loom/Pipelines/Manifest.h"
-#include "loom/Pipelines/Pipelines.h"
+#include "loom/Analysis/ModelStats.h"
+#include "loom/Spec/Spec.h"
+#include "loom/Artifact/Manifest.h"
+#include "loom/Codegen/Passes.h"
 #include "loom/Conversion/Passes.h"
+#include "loom/Pipelines/Pipelines.h"
+#include "loom/Target/Emit.h"
 #include "loom/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,7 +35,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +47,9 @@ namespace {
 namespace spec = ::loom::spec;
 namespace fe = ::loom::frontend;
 namespace lp = ::loom::pipelines;
+namespace la = ::loom::artifact;
+namespace lt = ::loom::target;
+using mlir::loom::LoomTrainStepOptions;
 
 /// Dims are 32-bit-sized: sizes and FLOP counts stay far from overflow.
 constexpr long long kMaxDim = 2147483647;
@@ -53,7 +60,8 @@ const char *kUsage = R"(usage:
       DIR/manifest.json (docs/artifact.md); every dim must be bound
   loomc MODEL --emit=KIND [-o FILE] [--dim NAME=N]... [--no-locs]
       stop at one stage and print it: loom (default), linalg, memref,
-      llvm-dialect, llvm-ir, asm, obj, so, header (obj and so need -o)
+      llvm-dialect, llvm-ir, asm, obj, so, header, manifest (obj and so
+      need -o)
   loomc MODEL --interpret [--dim NAME=N]... [--weights FILE | --seed N]
         --input NAME=FILE.npy... [--function F] [--output NAME=FILE.npy]...
       run F (default forward) in the reference interpreter with the
@@ -80,7 +88,13 @@ training (adds @train_step to the artifact; `loom train` runs it):
   --beta1=X --beta2=X --eps=X   AdamW (default 0.9, 0.999, 1e-8)
   --momentum=X          SGD momentum (default 0.9)
   --clip-norm=X         clip the global gradient norm to X (default 1; 0 off)
-  the learning rate and its schedule are chosen at run time (`loom train`)
+  the learning rate and its schedule are chosen at run time (`loom train`);
+  loom-opt --loom-training='...' builds the same step from the same options
+gradients:
+  --grad                add @loss_grad (the loss and grad.<param> for every
+                        parameter) as an entry point: `loom run --function
+                        loss_grad --print` prints the gradients (with --train,
+                        the artifact has both)
 )";
 
 int usageError(const std::string &message) {
@@ -105,9 +119,168 @@ struct Options {
   bool locs = true;
   fe::GenOptions gen;
   bool train = false;
-  mlir::loom::TrainStepOptions trainOptions;
-  bool weightDecayGiven = false, momentumGiven = false, hyperGiven = false;
+  bool grad = false;
+  /// Unset hyperparameters keep Passes.td's defaults (the pass resolves the
+  /// optimizer-dependent ones), so loomc and loom-opt build the same step.
+  LoomTrainStepOptions trainOptions;
+  std::set<std::string> hyperGiven;
 };
+
+/// Parses "--seed"'s or a hyperparameter's number; "" on success.
+std::string parseNonNegative(const std::string &flag, const std::string &v,
+                             double &out) {
+  char *end = nullptr;
+  errno = 0;
+  out = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(out) ||
+      out < 0)
+    return flag + " expects a non-negative number, got '" + v + "'";
+  return "";
+}
+
+/// "--input NAME=FILE.npy" and "--output NAME=FILE.npy".
+std::string parseBinding(const std::string &flag, const std::string &v,
+                         std::vector<std::pair<std::string, std::string>> &out) {
+  size_t eq = v.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+    return flag + " expects NAME=FILE.npy, got '" + v + "'";
+  out.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+  return "";
+}
+
+std::string parseDim(const std::string &v, fe::GenOptions &gen) {
+  size_t eq = v.find('=');
+  std::string name = v.substr(0, eq);
+  std::string num = eq == std::string::npos ? "" : v.substr(eq + 1);
+  char *end = nullptr;
+  errno = 0;
+  long long n = num.empty() ? 0 : std::strtoll(num.c_str(), &end, 10);
+  if (name.empty() || num.empty() || *end != '\0' || n <= 0)
+    return "--dim expects NAME=N with N > 0, got '" + v + "'";
+  if (errno == ERANGE || n > kMaxDim)
+    return "--dim " + name + ": " + num + " is too large (at most " +
+           std::to_string(kMaxDim) + ")";
+  gen.dims[name] = n;
+  return "";
+}
+
+/// One command-line flag: whether it takes a value (`--f V` or `--f=V`;
+/// Optional: only `--f=V`) and what it does. `apply` returns "" or the
+/// usage error.
+struct Flag {
+  enum Value { None, Required, Optional } value;
+  std::function<std::string(Options &, const std::string &)> apply;
+};
+
+const std::map<std::string, Flag> &flagTable() {
+  using F = Flag;
+  auto hyper = [](double LoomTrainStepOptions::*field, const char *flag) {
+    return F{F::Required, [field, flag](Options &o, const std::string &v) {
+               double x;
+               std::string err = parseNonNegative(flag, v, x);
+               o.trainOptions.*field = x;
+               o.hyperGiven.insert(flag);
+               return err;
+             }};
+  };
+  static const std::map<std::string, Flag> table = {
+      {"--no-locs", {F::None, [](Options &o, auto &) { o.locs = false; return std::string(); }}},
+      {"--interpret", {F::None, [](Options &o, auto &) { o.interpret = true; return std::string(); }}},
+      {"--print-pipeline", {F::None, [](Options &o, auto &) { o.printPipeline = true; return std::string(); }}},
+      {"--print-ir-after-all", {F::None, [](Options &o, auto &) { o.printIRAfterAll = true; return std::string(); }}},
+      {"--mlir-print-ir-after-all", {F::None, [](Options &o, auto &) { o.printIRAfterAll = true; return std::string(); }}},
+      {"--grad", {F::None, [](Options &o, auto &) { o.grad = true; return std::string(); }}},
+      {"--mcpu", {F::Optional, [](Options &o, const std::string &v) { o.mcpu = v; return std::string(); }}},
+      {"--jobs", {F::Optional, [](Options &o, const std::string &n) {
+         char *end = nullptr;
+         long j = std::strtol(n.c_str(), &end, 10);
+         if (n.empty() || *end != '\0' || j < 1 || j > 256)
+           return "--jobs expects a thread count from 1 to 256, got '" + n + "'";
+         o.jobs = static_cast<unsigned>(j);
+         return std::string();
+       }}},
+      {"--train", {F::Optional, [](Options &o, const std::string &v) {
+         o.train = true;
+         if (!v.empty())
+           o.trainOptions.optimizer = v;
+         if (o.trainOptions.optimizer != "adamw" && o.trainOptions.optimizer != "sgd")
+           return "--train takes adamw or sgd, got '" + o.trainOptions.optimizer + "'";
+         return std::string();
+       }}},
+      {"--weight-decay", hyper(&LoomTrainStepOptions::weightDecay, "--weight-decay")},
+      {"--beta1", hyper(&LoomTrainStepOptions::beta1, "--beta1")},
+      {"--beta2", hyper(&LoomTrainStepOptions::beta2, "--beta2")},
+      {"--eps", hyper(&LoomTrainStepOptions::eps, "--eps")},
+      {"--momentum", hyper(&LoomTrainStepOptions::momentum, "--momentum")},
+      {"--clip-norm", hyper(&LoomTrainStepOptions::clipNorm, "--clip-norm")},
+      {"--emit", {F::Required, [](Options &o, const std::string &v) { o.emit = v; return std::string(); }}},
+      {"--to", {F::Required, [](Options &o, const std::string &v) { o.to = v; return std::string(); }}},
+      {"-o", {F::Required, [](Options &o, const std::string &v) { o.output = v; return std::string(); }}},
+      {"--dim", {F::Required, [](Options &o, const std::string &v) { return parseDim(v, o.gen); }}},
+      {"--input", {F::Required, [](Options &o, const std::string &v) { return parseBinding("--input", v, o.interp.inputs); }}},
+      {"--output", {F::Required, [](Options &o, const std::string &v) { return parseBinding("--output", v, o.interp.outputs); }}},
+      {"--weights", {F::Required, [](Options &o, const std::string &v) { o.interp.weights = v; return std::string(); }}},
+      {"--function", {F::Required, [](Options &o, const std::string &v) { o.interp.function = v; return std::string(); }}},
+      {"--seed", {F::Required, [](Options &o, const std::string &v) {
+         char *end = nullptr;
+         errno = 0;
+         unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+         if (v.empty() || *end != '\0' || errno == ERANGE || v[0] == '-')
+           return "--seed expects a non-negative integer, got '" + v + "'";
+         o.interp.seed = n;
+         o.seedGiven = true;
+         return std::string();
+       }}},
+  };
+  return table;
+}
+
+/// The checks between flags, once all are read; "" or the usage error.
+std::string checkCombinations(Options &o) {
+  if (o.model.empty())
+    return "no model spec given";
+  if (o.command == "fmt" && o.to != "text" && o.to != "json")
+    return "fmt needs --to=text or --to=json";
+  bool interpretFlags = !o.interp.inputs.empty() || !o.interp.outputs.empty() ||
+                        !o.interp.weights.empty() || o.seedGiven ||
+                        o.interp.function != "forward";
+  if (interpretFlags && !o.interpret)
+    return "--input, --output, --weights, --seed and --function go with "
+           "--interpret";
+  if (o.interpret && (o.command != "compile" || !o.emit.empty() ||
+                      !o.output.empty()))
+    return "--interpret runs the model; it does not combine with fmt, info, "
+           "--emit or -o";
+  if (!o.hyperGiven.empty() && !o.train)
+    return "--weight-decay, --beta1, --beta2, --eps, --momentum and "
+           "--clip-norm go with --train";
+  if ((o.train || o.grad) && (o.command != "compile" || o.interpret))
+    return std::string(o.train ? "--train" : "--grad") +
+           " goes with compiling (-o DIR or --emit)";
+  const LoomTrainStepOptions &t = o.trainOptions;
+  bool adam = t.optimizer == "adamw";
+  if (t.beta1 >= 1 || t.beta2 >= 1 || t.momentum >= 1)
+    return "--beta1, --beta2 and --momentum must be below 1";
+  if (t.eps <= 0)
+    return "--eps must be positive";
+  if (adam && o.hyperGiven.count("--momentum"))
+    return "--momentum is for --train=sgd (AdamW has --beta1)";
+  if (!o.interp.weights.empty() && o.seedGiven)
+    return "--weights and --seed exclude each other";
+  if (o.command != "fmt" && !o.to.empty())
+    return "--to is only for 'loomc fmt'";
+  static const char *kinds[] = {"loom", "linalg", "memref", "llvm-dialect",
+                                "llvm-ir", "asm", "obj", "so", "header",
+                                "manifest"};
+  if (o.command == "compile" && !o.emit.empty() &&
+      std::find(std::begin(kinds), std::end(kinds), o.emit) == std::end(kinds))
+    return "unknown --emit kind '" + o.emit +
+           "' (available: loom, linalg, memref, llvm-dialect, llvm-ir, asm, "
+           "obj, so, header, manifest)";
+  if ((o.emit == "obj" || o.emit == "so") && o.output.empty())
+    return "--emit=" + o.emit + " writes a binary file: give -o FILE";
+  return "";
+}
 
 /// Parses argv; returns an exit code on error or --help.
 std::optional<int> parseArgs(int argc, char **argv, Options &o) {
@@ -117,207 +290,45 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
     o.command = args[0];
     ++i;
   }
-  auto value = [&](const std::string &arg, const std::string &flag,
-                   std::string &out) -> std::optional<bool> {
-    if (arg.rfind(flag + "=", 0) == 0) {
-      out = arg.substr(flag.size() + 1);
-      return true;
-    }
-    if (arg == flag) {
-      if (i + 1 >= args.size())
-        return false;
-      out = args[++i];
-      return true;
-    }
-    return std::nullopt;
-  };
+  const auto &flags = flagTable();
   for (; i < args.size(); ++i) {
     const std::string &a = args[i];
-    std::string v;
     if (a == "-h" || a == "--help") {
       llvm::outs() << kUsage;
       return 0;
     }
-    if (a == "--no-locs") {
-      o.locs = false;
+    size_t eq = a.find('=');
+    std::string name = a.substr(0, eq);
+    auto flag = flags.find(name);
+    if (flag == flags.end() || (eq != std::string::npos &&
+                                flag->second.value == Flag::None)) {
+      if (a.size() > 1 && a[0] == '-')
+        return usageError("unknown option '" + a + "'");
+      if (!o.model.empty())
+        return usageError("more than one model given ('" + o.model +
+                          "' and '" + a + "')");
+      o.model = a;
       continue;
     }
-    if (a == "--interpret") {
-      o.interpret = true;
-      continue;
+    std::string value;
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+    } else if (flag->second.value == Flag::Required) {
+      if (i + 1 >= args.size())
+        return usageError(name + " needs a value");
+      value = args[++i];
+    } else if (flag->second.value == Flag::Optional && name != "--train") {
+      return usageError(name + " needs a value (" + name + "=...)");
     }
-    if (a == "--print-pipeline") {
-      o.printPipeline = true;
-      continue;
-    }
-    if (a == "--print-ir-after-all" || a == "--mlir-print-ir-after-all") {
-      o.printIRAfterAll = true;
-      continue;
-    }
-    if (a.rfind("--mcpu=", 0) == 0) {
-      o.mcpu = a.substr(7);
-      continue;
-    }
-    if (a.rfind("--jobs=", 0) == 0) {
-      std::string n = a.substr(7);
-      char *end = nullptr;
-      long j = std::strtol(n.c_str(), &end, 10);
-      if (n.empty() || *end != '\0' || j < 1 || j > 256)
-        return usageError("--jobs expects a thread count from 1 to 256, got '" +
-                          n + "'");
-      o.jobs = static_cast<unsigned>(j);
-      continue;
-    }
-    if (a == "--train" || a.rfind("--train=", 0) == 0) {
-      o.train = true;
-      if (a.size() > 7)
-        o.trainOptions.optimizer = a.substr(8);
-      if (o.trainOptions.optimizer != "adamw" && o.trainOptions.optimizer != "sgd")
-        return usageError("--train takes adamw or sgd, got '" +
-                          o.trainOptions.optimizer + "'");
-      continue;
-    }
-    for (const char *flag : {"--weight-decay", "--beta1", "--beta2", "--eps",
-                             "--momentum", "--clip-norm"}) {
-      auto r = value(a, flag, v);
-      if (!r)
-        continue;
-      if (!*r)
-        return usageError(std::string(flag) + " needs a value");
-      char *end = nullptr;
-      errno = 0;
-      double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(x) ||
-          x < 0)
-        return usageError(std::string(flag) +
-                          " expects a non-negative number, got '" + v + "'");
-      std::string f = flag;
-      mlir::loom::TrainStepOptions &t = o.trainOptions;
-      if (f == "--weight-decay") {
-        t.weightDecay = x;
-        o.weightDecayGiven = true;
-      } else if (f == "--beta1")
-        t.beta1 = x;
-      else if (f == "--beta2")
-        t.beta2 = x;
-      else if (f == "--eps")
-        t.eps = x;
-      else if (f == "--momentum") {
-        t.momentum = x;
-        o.momentumGiven = true;
-      } else
-        t.clipNorm = x;
-      o.hyperGiven = true;
-      goto next;
-    }
-    for (const char *flag : {"--emit", "--to", "-o", "--dim", "--input",
-                             "--output", "--weights", "--seed", "--function"}) {
-      auto r = value(a, flag, v);
-      if (!r)
-        continue;
-      if (!*r)
-        return usageError(std::string(flag) + " needs a value");
-      std::string f = flag;
-      if (f == "--emit")
-        o.emit = v;
-      else if (f == "--to")
-        o.to = v;
-      else if (f == "-o")
-        o.output = v;
-      else if (f == "--input" || f == "--output") {
-        size_t eq = v.find('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
-          return usageError(f + " expects NAME=FILE.npy, got '" + v + "'");
-        (f == "--input" ? o.interp.inputs : o.interp.outputs)
-            .emplace_back(v.substr(0, eq), v.substr(eq + 1));
-      } else if (f == "--weights")
-        o.interp.weights = v;
-      else if (f == "--function")
-        o.interp.function = v;
-      else if (f == "--seed") {
-        char *end = nullptr;
-        errno = 0;
-        unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || errno == ERANGE || v[0] == '-')
-          return usageError("--seed expects a non-negative integer, got '" +
-                            v + "'");
-        o.interp.seed = n;
-        o.seedGiven = true;
-      }
-      else {
-        size_t eq = v.find('=');
-        std::string name = v.substr(0, eq);
-        std::string num = eq == std::string::npos ? "" : v.substr(eq + 1);
-        char *end = nullptr;
-        errno = 0;
-        long long n = num.empty() ? 0 : std::strtoll(num.c_str(), &end, 10);
-        if (name.empty() || num.empty() || *end != '\0' || n <= 0)
-          return usageError("--dim expects NAME=N with N > 0, got '" + v + "'");
-        if (errno == ERANGE || n > kMaxDim)
-          return usageError("--dim " + name + ": " + num +
-                            " is too large (at most " +
-                            std::to_string(kMaxDim) + ")");
-        o.gen.dims[name] = n;
-      }
-      goto next;
-    }
-    if (a.size() > 1 && a[0] == '-')
-      return usageError("unknown option '" + a + "'");
-    if (!o.model.empty())
-      return usageError("more than one model given ('" + o.model + "' and '" +
-                        a + "')");
-    o.model = a;
-  next:;
+    std::string err = flag->second.apply(o, value);
+    if (!err.empty())
+      return usageError(err);
   }
   if (o.printPipeline)
     return std::nullopt;
-  if (o.model.empty())
-    return usageError("no model spec given");
-  if (o.command == "fmt" && o.to != "text" && o.to != "json")
-    return usageError("fmt needs --to=text or --to=json");
-  bool interpretFlags = !o.interp.inputs.empty() || !o.interp.outputs.empty() ||
-                        !o.interp.weights.empty() || o.seedGiven ||
-                        o.interp.function != "forward";
-  if (interpretFlags && !o.interpret)
-    return usageError("--input, --output, --weights, --seed and --function "
-                      "go with --interpret");
-  if (o.interpret && (o.command != "compile" || !o.emit.empty() ||
-                      !o.output.empty()))
-    return usageError("--interpret runs the model; it does not combine with "
-                      "fmt, info, --emit or -o");
-  if (o.hyperGiven && !o.train)
-    return usageError("--weight-decay, --beta1, --beta2, --eps, --momentum "
-                      "and --clip-norm go with --train");
-  if (o.train && (o.command != "compile" || o.interpret))
-    return usageError("--train goes with compiling (-o DIR or --emit)");
-  {
-    mlir::loom::TrainStepOptions &t = o.trainOptions;
-    bool adam = t.optimizer == "adamw";
-    if (!o.weightDecayGiven)
-      t.weightDecay = adam ? 0.01 : 0.0;
-    if (!o.momentumGiven)
-      t.momentum = adam ? 0.0 : 0.9;
-    if (t.beta1 >= 1 || t.beta2 >= 1 || t.momentum >= 1)
-      return usageError("--beta1, --beta2 and --momentum must be below 1");
-    if (t.eps <= 0)
-      return usageError("--eps must be positive");
-    if (adam && o.momentumGiven)
-      return usageError("--momentum is for --train=sgd (AdamW has --beta1)");
-  }
-  if (!o.interp.weights.empty() && o.seedGiven)
-    return usageError("--weights and --seed exclude each other");
-  if (o.command != "fmt" && !o.to.empty())
-    return usageError("--to is only for 'loomc fmt'");
-  static const char *kinds[] = {"loom",     "linalg", "memref", "llvm-dialect",
-                                "llvm-ir",  "asm",    "obj",    "so",
-                                "header"};
-  if (o.command == "compile" && !o.emit.empty() &&
-      std::find(std::begin(kinds), std::end(kinds), o.emit) == std::end(kinds))
-    return usageError("unknown --emit kind '" + o.emit +
-                      "' (available: loom, linalg, memref, llvm-dialect, "
-                      "llvm-ir, asm, obj, so, header)");
-  if ((o.emit == "obj" || o.emit == "so") && o.output.empty())
-    return usageError("--emit=" + o.emit + " writes a binary file: give -o FILE");
+  std::string err = checkCombinations(o);
+  if (!err.empty())
+    return usageError(err);
   return std::nullopt;
 }
 
@@ -370,11 +381,11 @@ bool writeFile(const std::string &path, const std::string &bytes) {
 }
 
 /// Runs the stages, then emits `kind`: an IR stage, LLVM IR, assembly, an
-/// object, a shared library, a header, or the artifact directory.
+/// object, a shared library, a header, a manifest, or the artifact directory.
 int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
-            const fe::ModelInfo &info, spec::Diagnostics &diags) {
+            spec::Diagnostics &diags) {
   auto dumps = o.printIRAfterAll ? enableDumps : nullptr;
-  lp::EmitOptions emit;
+  lt::EmitOptions emit;
   emit.cpu = o.mcpu;
   emit.jobs = o.jobs;
   std::string error;
@@ -387,9 +398,9 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
                      << ec.message() << "\n";
         return 1;
       }
-    std::vector<lp::FunctionSlots> slots;
+    la::Artifact artifact;
     std::string so = dir.empty() ? o.output : dir + "/model.so";
-    if (!lp::compileToSharedLibrary(module, so, emit, slots, error, dumps)) {
+    if (!lp::compileToSharedLibrary(module, so, emit, artifact, error, dumps)) {
       if (!diags.empty())
         return reportErrors(diags);
       llvm::errs() << "loomc: error: " << error << "\n";
@@ -397,45 +408,65 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
     }
     if (dir.empty())
       return 0;
-    if (!writeFile(dir + "/manifest.json",
-                   lp::writeManifest(info, o.gen, o.model, "model.so", slots)))
+    if (!writeFile(dir + "/manifest.json", la::writeManifest(artifact, "model.so")))
       return 1;
-    int64_t arena = 0;
-    for (const lp::FunctionSlots &f : slots)
-      arena = std::max(arena, f.arenaBytes);
     llvm::outs() << "loomc: wrote " << dir << "/model.so and " << dir
-                 << "/manifest.json (" << slots.size()
-                 << " functions, largest arena " << arena << " bytes)\n";
+                 << "/manifest.json (" << artifact.functions.size()
+                 << " functions, largest arena " << artifact.largestArena()
+                 << " bytes)\n";
     return 0;
   }
 
-  auto outputs = lp::collectFunctionInfo(module);
   std::string stopAt = kind == "linalg" || kind == "memref" ? kind
-                       : kind == "header"                   ? "memref"
-                                                            : "llvm-dialect";
+                       : kind == "header" || kind == "manifest" ? "memref"
+                                                                : "llvm-dialect";
   if (mlir::failed(lp::runStagesUpTo(module, stopAt, dumps, nullptr)))
     return reportErrors(diags);
   if (kind == "linalg" || kind == "memref" || kind == "llvm-dialect")
     return writeOutput(o, printModule(module, o.locs));
-  if (kind == "header") {
-    std::vector<lp::FunctionSlots> slots;
-    if (!lp::collectSlots(module, outputs, slots, error)) {
+  if (kind == "header" || kind == "manifest") {
+    la::Artifact artifact;
+    if (!la::describeArtifact(module, artifact, error)) {
       llvm::errs() << "loomc: internal error: " << error << "\n";
       return 1;
     }
-    return writeOutput(o, lp::writeHeader(info, slots));
+    return writeOutput(o, kind == "header"
+                              ? la::writeHeader(artifact)
+                              : la::writeManifest(artifact, "model.so"));
   }
   std::string bytes;
-  lp::Artifact what = kind == "llvm-ir" ? lp::Artifact::LLVMIR
-                      : kind == "asm"   ? lp::Artifact::Assembly
-                                        : lp::Artifact::Object;
-  if (!lp::emitLLVM(module, what, emit, bytes, error)) {
+  lt::FileKind what = kind == "llvm-ir" ? lt::FileKind::LLVMIR
+                      : kind == "asm"   ? lt::FileKind::Assembly
+                                        : lt::FileKind::Object;
+  if (!lt::emitLLVM(module, what, emit, bytes, error)) {
     llvm::errs() << "loomc: error: " << error << "\n";
     return 1;
   }
   if (kind == "obj")
     return writeFile(o.output, bytes) ? 0 : 1;
   return writeOutput(o, bytes);
+}
+
+/// --train / --grad: the training or gradient pipeline on the module.
+int buildTraining(const Options &o, const spec::Model &model,
+                  mlir::ModuleOp module, spec::Diagnostics &diags) {
+  if (!module.lookupSymbol("loss")) {
+    llvm::errs() << o.model << ": error: " << (o.train ? "--train" : "--grad")
+                 << " needs a loss: model '" << model.name
+                 << "' declares none (add `loss = NAME`)\n";
+    return 1;
+  }
+  mlir::PassManager pm(module.getContext());
+  if (o.train) {
+    LoomTrainStepOptions step = o.trainOptions;
+    step.keepGrad = o.grad;
+    lp::buildTrainingPipeline(pm, step);
+  } else {
+    lp::buildGradientPipeline(pm);
+  }
+  if (mlir::failed(pm.run(module)))
+    return reportErrors(diags);
+  return 0;
 }
 
 } // namespace
@@ -481,6 +512,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::loom::registerLoomPasses();
   mlir::loom::registerLoomConversionPasses();
+  mlir::loom::registerLoomCodegenPasses();
   mlir::MLIRContext context(registry);
   // Errors from any pass print at their spec position.
   fe::DiagnosticBridge bridge(context, diags, model->file);
@@ -489,31 +521,14 @@ int main(int argc, char **argv) {
   if (!module)
     return reportErrors(diags);
 
-  if (o.train) {
-    // The forward stays; @loss_grad and @train_step join it.
-    mlir::PassManager pm(&context);
-    mlir::loom::AutodiffOptions ad;
-    pm.addPass(mlir::loom::createAutodiffPass(ad));
-    pm.addPass(mlir::loom::createTrainStepPass(o.trainOptions));
-    if (!module->lookupSymbol("loss")) {
-      llvm::errs() << o.model << ": error: --train needs a loss: model '"
-                   << model->name << "' declares none (add `loss = NAME`)\n";
-      return 1;
-    }
-    if (mlir::failed(pm.run(*module)))
-      return reportErrors(diags);
-    // @train_step holds a copy of @loss_grad's body; compiling both would
-    // double the code (loom-opt --loom-autodiff shows the gradient IR; the
-    // unit tests compile @loss_grad against the interpreter).
-    if (auto grad = module->lookupSymbol<mlir::func::FuncOp>("loss_grad"))
-      grad.erase();
-    info.inputs.push_back({"optim.lr", "f32", {}, {}});
-    info.inputs.push_back({"optim.step", "f32", {}, {}});
-  }
+  if (o.train || o.grad)
+    if (int rc = buildTraining(o, *model, *module, diags))
+      return rc;
 
   if (o.command == "info")
-    return writeOutput(
-        o, fe::formatInfo(info, fe::computeStats(*module, info), o.gen));
+    return writeOutput(o, ::loom::analysis::formatInfo(
+                              info, ::loom::analysis::computeStats(*module, info),
+                              o.gen));
 
   if (o.interpret)
     return loomc::interpret(*module, info, o.interp);
@@ -531,5 +546,5 @@ int main(int argc, char **argv) {
   if (!unbound.empty())
     return usageError("compiling '" + model->name + "' needs static shapes: "
                       "bind " + unbound + " with --dim NAME=N");
-  return compile(o, kind, *module, info, diags);
+  return compile(o, kind, *module, diags);
 }

@@ -38,6 +38,15 @@ def Loom_Dialect : Dialect {
     `loom.state = "optim.m.wte"`, and marks each result that replaces a
     parameter or a state tensor with `loom.update = "param:wte"` /
     `"state:optim.m.wte"` (the runtime swaps the buffers after the call).
+
+    The module carries what the artifact's manifest needs beyond the
+    functions, so the manifest is a function of the IR alone (the spec file
+    is the module's location): `loom.dims` (the bound dims, `{B = 4 : i64}`),
+    `loom.params` (every parameter in declaration order: name, dtype, shape,
+    init and tied aliases) and `loom.inputs` (every model input; the training
+    step appends `optim.lr` and `optim.step`). A training step records its
+    hyperparameters in the function attribute `loom.optimizer`, and
+    loom-plan-arena the arena size in `loom.arena_bytes`.
   }];
   let hasConstantMaterializer = 1;
   let hasRegionArgAttrVerify = 1;
@@ -49,6 +58,12 @@ def Loom_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kArenaAttrName = "loom.arena";
     static constexpr ::llvm::StringLiteral kStateAttrName = "loom.state";
     static constexpr ::llvm::StringLiteral kUpdateAttrName = "loom.update";
+    // Module attributes (see the description) and function attributes.
+    static constexpr ::llvm::StringLiteral kDimsAttrName = "loom.dims";
+    static constexpr ::llvm::StringLiteral kParamsAttrName = "loom.params";
+    static constexpr ::llvm::StringLiteral kInputsAttrName = "loom.inputs";
+    static constexpr ::llvm::StringLiteral kOptimizerAttrName = "loom.optimizer";
+    static constexpr ::llvm::StringLiteral kArenaBytesAttrName = "loom.arena_bytes";
   }];
 }
 

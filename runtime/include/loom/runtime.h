@@ -204,8 +204,9 @@ LOOM_RT_API loom_status loom_set_input(loom_session *session, const char *name,
  * calling it if parameters or an input the function takes were never set.
  * Outputs that the manifest marks `"updates": "param:NAME"` or
  * `"state:NAME"` (a training step's new weights and optimizer state) then
- * replace what they update: the buffers are swapped, so the parameter holds
- * the new values and that output holds the previous ones. */
+ * replace what they update: the buffers are swapped (no copy), so the
+ * parameter holds the new values; loom_get_output of such an output returns
+ * them too (it reads the parameter's or state tensor's buffer). */
 LOOM_RT_API loom_status loom_run(loom_session *session, const char *function);
 /* An output of the latest successful loom_run of `function`. The data stays
  * valid (and is overwritten by later runs) until the session is destroyed. */

@@ -2,7 +2,7 @@
 //
 // A VJP rule per loom op: given the op and the cotangent of its result, it
 // emits loom ops computing the cotangent of each differentiable operand.
-// Rules live in a table keyed by op name, filled per op family
+// Rules live in a table keyed by op type (TypeID), filled per op family
 // (VJPElementwise.cpp, VJPShape.cpp, VJPNN.cpp, VJPNorm.cpp). Shapes must be static.
 //
 //===----------------------------------------------------------------------===//
@@ -12,7 +12,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 
-#include "llvm/ADT/StringMap.h"
+#include "mlir/Support/TypeID.h"
+
+#include "llvm/ADT/DenseMap.h"
 
 #include <functional>
 
@@ -36,8 +38,9 @@ struct VJPContext {
 
 using VJPRule = std::function<LogicalResult(VJPContext &)>;
 
-/// Rules by op name ("loom.add").
-using VJPTable = llvm::StringMap<VJPRule>;
+/// Rules by op type: `t[TypeID::get<AddOp>()] = ...` (a renamed op stays
+/// covered; a misspelt name cannot silently miss).
+using VJPTable = llvm::DenseMap<TypeID, VJPRule>;
 
 void addElementwiseRules(VJPTable &table);
 void addShapeRules(VJPTable &table);

@@ -1,4 +1,10 @@
-//===- Passes.td - lowering passes of loom -*- tablegen -*-===//
+//===- Passes.td - lowering of the loom dialect -*- tablegen -*-===//
+//
+// Conversions out of the loom dialect. The code-generation passes that work on
+// upstream dialects (fusion, arena planning, kernel outlining, entry points)
+// are in loom/Codegen/Passes.td.
+//
+//===----------------------------------------------------------------------===//
 
 #ifndef LOOM_CONVERSION_PASSES_TD
 #define LOOM_CONVERSION_PASSES_TD
@@ -27,84 +33,6 @@ def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg"> {
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"
   ];
-}
-
-def LoomFuseElementwise : Pass<"loom-fuse-elementwise"> {
-  let summary = "Fuses elementwise linalg producers into consumers that read each element once";
-  let description = [{
-    `linalg-fuse-elementwise-ops` with a control: a producer is fused into its
-    consumer only when the consumer's indexing map for it is a permutation of
-    the consumer's loops, so every produced element is computed exactly once.
-    Upstream's default also fuses, e.g., a layer-norm producer into the
-    matmul that reads it, recomputing the normalization for every output
-    column.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
-def LoomDistinctResults : Pass<"loom-distinct-results"> {
-  let summary = "Gives a tensor returned more than once a copy per extra result";
-  let description = [{
-    A value returned twice (`return %x, %x`, e.g. two outputs that CSE merged)
-    becomes `return %x, %copy` with `%copy = bufferization.alloc_tensor()
-    copy(%x)`, so every result bufferizes to its own buffer.
-    `buffer-results-to-out-params{hoist-static-allocs}` replaces a returned
-    allocation by the out-parameter and erases it, and crashes on a second
-    return of the same allocation.
-  }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
-}
-
-def LoomPlanArena : Pass<"loom-plan-arena", "::mlir::ModuleOp"> {
-  let summary = "Places every intermediate buffer of the entry functions in one arena";
-  let description = [{
-    After bufferization, every `memref.alloc` of a public function is replaced
-    by a `memref.view` into a new last argument `%arena: memref<Nxi8>`, at an
-    offset planned from the buffers' live ranges (first definition to last
-    use, following view-like aliases), best fit by decreasing size, 64-byte
-    aligned. Deallocations are dropped. The function gets the attribute
-    `loom.arena_bytes = N`. Allocations must be static and outside loops.
-  }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
-}
-
-def LoomLowerCopies : Pass<"loom-lower-copies"> {
-  let summary = "Rewrites memref.copy as linalg.copy";
-  let description = [{
-    Copies between buffers with non-identity layouts (a result that is a
-    slice of another buffer) lower to a call of MLIR's `memrefCopy` runtime
-    helper, which the artifact would have to ship. As `linalg.copy` they
-    become plain loops.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
-def LoomOutlineKernels : Pass<"loom-outline-kernels", "::mlir::ModuleOp"> {
-  let summary = "Moves every top-level loop nest into a function of its own";
-  let description = [{
-    After `convert-linalg-to-loops`, a training step is one function with
-    thousands of loop nests; LLVM's optimizer is superlinear in function size
-    (tiny_gpt's step: 50 s at -O1 as one function). Each top-level `scf.for`
-    of a public function becomes a private `func.func @F__kN` called in its
-    place, marked `noinline`. The kernel takes the function's arguments it
-    uses (buffers stay bare pointers) and the scalars computed outside it;
-    constants and view-like ops (`memref.view` into the arena, subviews,
-    reshapes) are cloned into the kernel, so every memref argument keeps an
-    identity layout. The call carries the loop's location, so each kernel
-    traces back to its spec line.
-  }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
-}
-
-def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp"> {
-  let summary = "Adds `void loom_F(void **slots)` wrappers for LLVM functions";
-  let description = [{
-    For every public `llvm.func @F` whose arguments are all pointers (the
-    bare-pointer calling convention), adds `llvm.func @loom_F(%slots:
-    !llvm.ptr)` that loads `slots[i]` and calls `@F`. One signature for every
-    model: the runtime needs no per-model C prototype.
-  }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // LOOM_CONVERSION_PASSES_TD

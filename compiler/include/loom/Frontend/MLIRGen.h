@@ -2,7 +2,7 @@
 #ifndef LOOM_FRONTEND_MLIRGEN_H
 #define LOOM_FRONTEND_MLIRGEN_H
 
-#include "loom/Frontend/Spec.h"
+#include "loom/Spec/Spec.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"

@@ -8,6 +8,10 @@
 #ifndef LOOM_PIPELINES_PIPELINES_H
 #define LOOM_PIPELINES_PIPELINES_H
 
+#include "loom/Artifact/Manifest.h"
+#include "loom/Autodiff/Passes.h"
+#include "loom/Target/Emit.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -36,8 +40,30 @@ mlir::LogicalResult runStagesUpTo(mlir::ModuleOp module,
                                   void *configureData,
                                   const std::string &after = "");
 
-/// Registers each stage with the pass pipeline registry (for loom-opt).
+/// loom-training: loom-autodiff (gradients of the parameters), then
+/// loom-train-step with `step` (defaults: Passes.td). @loss_grad is dropped
+/// unless step.keepGrad. loomc --train, loom-opt --loom-training and the
+/// tests build the step through here.
+void buildTrainingPipeline(mlir::OpPassManager &pm,
+                           const mlir::loom::LoomTrainStepOptions &step = {});
+
+/// loom-gradients: loom-autodiff alone; @loss_grad(params, inputs) ->
+/// (loss, grad.<param>...) becomes an entry point (loomc --grad).
+void buildGradientPipeline(mlir::OpPassManager &pm);
+
+/// Registers each stage and the training and gradient pipelines with the
+/// pass pipeline registry (for loom-opt).
 void registerPipelines();
+
+/// Runs every stage on `module` (loom dialect, static shapes), describes the
+/// artifact from the bufferized module (`artifact`, for the manifest) and
+/// writes the shared library `soPath`. Errors go to the context's
+/// diagnostics (stages) or to `error` (emission, linking).
+bool compileToSharedLibrary(mlir::ModuleOp module, const std::string &soPath,
+                            const target::EmitOptions &options,
+                            artifact::Artifact &artifact, std::string &error,
+                            void (*configure)(mlir::PassManager &,
+                                              void *) = nullptr);
 
 } // namespace loom::pipelines
 

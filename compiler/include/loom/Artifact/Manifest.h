@@ -1,0 +1,81 @@
+//===- Manifest.h - the artifact's manifest.json (docs/artifact.md) -------===//
+//
+// The manifest is a function of the bufferized module alone: the functions'
+// slots come from their arguments (loom.param / loom.input / loom.state /
+// loom.output / loom.update / loom.arena), everything else from the module
+// attributes the front end and the passes record (loom.dims, loom.params,
+// loom.inputs, loom.optimizer, loom.arena_bytes; LoomBase.td) and the spec
+// file from the module's location.
+// So `loomc`, `loom-opt` and the tests produce the same manifest from the
+// same IR, whatever ran before.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_ARTIFACT_MANIFEST_H
+#define LOOM_ARTIFACT_MANIFEST_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace loom::artifact {
+
+struct Slot {
+  std::string kind; // param | input | state | output | arena
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+  std::string update; // outputs: "param:NAME" / "state:NAME" it replaces
+};
+
+/// One entry point `void loom_<name>(void **slots)`.
+struct Function {
+  std::string name;
+  std::vector<Slot> slots;
+  int64_t arenaBytes = 0;
+  std::string optimizer; // "" unless a training step
+  std::vector<std::pair<std::string, double>> hyperparameters;
+};
+
+struct Tensor {
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+};
+
+struct Param : Tensor {
+  std::string initKind; // normal, uniform, zeros, ones, constant
+  std::vector<std::pair<std::string, double>> initArgs;
+  std::vector<std::string> aliases;
+};
+
+/// Everything manifest.json and the C header say.
+struct Artifact {
+  std::string model, spec;
+  std::vector<std::pair<std::string, int64_t>> dims;
+  std::vector<Param> params;
+  std::vector<Tensor> inputs;
+  std::vector<Function> functions; // the public functions, in module order
+
+  int64_t largestArena() const;
+};
+
+/// Reads the artifact from a bufferized module (the loom-bufferize stage's
+/// output): every public function must take static buffers only, the arena
+/// last. Returns false with `error` set when the module is not one.
+bool describeArtifact(mlir::ModuleOp module, Artifact &out, std::string &error);
+
+/// manifest.json text; `library` is the shared library's file name.
+std::string writeManifest(const Artifact &artifact, const std::string &library);
+
+/// A C header declaring the entry points and documenting their slots.
+std::string writeHeader(const Artifact &artifact);
+
+/// "f32", "bf16", "i32", ... for an MLIR element type ("" if unsupported).
+std::string dtypeName(mlir::Type type);
+
+} // namespace loom::artifact
+
+#endif // LOOM_ARTIFACT_MANIFEST_H

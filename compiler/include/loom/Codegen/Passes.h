@@ -1,0 +1,23 @@
+//===- Passes.h - loom's code-generation passes -----------------*- C++ -*-===//
+#ifndef LOOM_CODEGEN_PASSES_H
+#define LOOM_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::loom {
+
+#define GEN_PASS_DECL
+#include "loom/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "loom/Codegen/Passes.h.inc"
+
+} // namespace mlir::loom
+
+#endif // LOOM_CODEGEN_PASSES_H

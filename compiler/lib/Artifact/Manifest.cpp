@@ -1,0 +1,267 @@
+//===- Manifest.cpp - the artifact's manifest.json ------------------------===//
+#include "loom/Artifact/Manifest.h"
+#include "Loom/IR/LoomDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+using namespace mlir;
+using mlir::loom::LoomDialect;
+using json = nlohmann::ordered_json;
+using namespace ::loom::artifact;
+
+std::string (::loom::artifact::dtypeName)(Type t) {
+  if (t.isF32())
+    return "f32";
+  if (t.isF16())
+    return "f16";
+  if (t.isBF16())
+    return "bf16";
+  if (t.isSignlessInteger(32))
+    return "i32";
+  if (t.isSignlessInteger(64))
+    return "i64";
+  if (t.isSignlessInteger(1))
+    return "i1";
+  return "";
+}
+
+int64_t Artifact::largestArena() const {
+  int64_t arena = 0;
+  for (const Function &f : functions)
+    arena = std::max(arena, f.arenaBytes);
+  return arena;
+}
+
+namespace {
+
+/// Reads {name, dtype, shape} (the loom.params / loom.inputs entries).
+bool readTensor(Attribute a, Tensor &t, const char *list, std::string &error) {
+  auto d = dyn_cast<DictionaryAttr>(a);
+  auto name = d ? d.getAs<StringAttr>("name") : nullptr;
+  auto dtype = d ? d.getAs<StringAttr>("dtype") : nullptr;
+  auto shape = d ? d.getAs<DenseI64ArrayAttr>("shape") : nullptr;
+  if (!name || !dtype || !shape) {
+    error = std::string("module attribute ") + list +
+            ": every entry needs name, dtype and shape";
+    return false;
+  }
+  t.name = name.str();
+  t.dtype = dtype.str();
+  t.shape.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
+  return true;
+}
+
+bool readParam(Attribute a, Param &p, std::string &error) {
+  if (!readTensor(a, p, "loom.params", error))
+    return false;
+  auto d = cast<DictionaryAttr>(a);
+  auto init = d.getAs<DictionaryAttr>("init");
+  auto kind = init ? init.getAs<StringAttr>("kind") : nullptr;
+  auto aliases = d.getAs<ArrayAttr>("aliases");
+  if (!kind || !aliases) {
+    error = "module attribute loom.params: parameter '" + p.name +
+            "' needs init {kind, ...} and aliases";
+    return false;
+  }
+  p.initKind = kind.str();
+  for (NamedAttribute arg : init)
+    if (auto f = dyn_cast<FloatAttr>(arg.getValue()))
+      p.initArgs.emplace_back(arg.getName().str(), f.getValueAsDouble());
+  for (Attribute alias : aliases)
+    if (auto s = dyn_cast<StringAttr>(alias))
+      p.aliases.push_back(s.str());
+  return true;
+}
+
+/// The slots of one public function of a bufferized module.
+bool readFunction(func::FuncOp fn, Function &f, std::string &error) {
+  f.name = fn.getSymName().str();
+  auto fail = [&](const std::string &what) {
+    error = "function @" + f.name + ": " + what;
+    return false;
+  };
+  if (auto opt = fn->getAttrOfType<DictionaryAttr>(LoomDialect::kOptimizerAttrName))
+    for (NamedAttribute a : opt) {
+      if (auto s = dyn_cast<StringAttr>(a.getValue()))
+        f.optimizer = s.str();
+      else if (auto x = dyn_cast<FloatAttr>(a.getValue()))
+        f.hyperparameters.emplace_back(a.getName().str(), x.getValueAsDouble());
+    }
+  unsigned outputs = 0;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto type = dyn_cast<MemRefType>(fn.getArgument(i).getType());
+    if (!type || !type.hasStaticShape())
+      return fail("argument " + std::to_string(i) + " is not a static buffer");
+    Slot s;
+    s.shape.assign(type.getShape().begin(), type.getShape().end());
+    s.dtype = dtypeName(type.getElementType());
+    auto named = [&](StringRef key) {
+      return fn.getArgAttrOfType<StringAttr>(i, key);
+    };
+    if (auto p = named(LoomDialect::kParamAttrName)) {
+      s.kind = "param";
+      s.name = p.str();
+    } else if (auto in = named(LoomDialect::kInputAttrName)) {
+      s.kind = "input";
+      s.name = in.str();
+    } else if (auto st = named(LoomDialect::kStateAttrName)) {
+      s.kind = "state";
+      s.name = st.str();
+    } else if (fn.getArgAttr(i, LoomDialect::kArenaAttrName)) {
+      s.kind = "arena";
+      s.shape.clear();
+      s.dtype.clear();
+    } else {
+      // An out-parameter: buffer-results-to-out-params moves the result's
+      // loom.output / loom.update here. A result nobody named (IR written
+      // by hand) is "result<k>", k counting the outputs.
+      s.kind = "output";
+      auto out = named(LoomDialect::kOutputAttrName);
+      s.name = out ? out.str() : "result" + std::to_string(outputs);
+      if (auto u = named(LoomDialect::kUpdateAttrName))
+        s.update = u.str();
+      ++outputs;
+    }
+    f.slots.push_back(s);
+  }
+  if (auto bytes = fn->getAttrOfType<IntegerAttr>(LoomDialect::kArenaBytesAttrName))
+    f.arenaBytes = bytes.getInt();
+  if (f.slots.empty() || f.slots.back().kind != "arena")
+    return fail("no arena argument (run loom-plan-arena)");
+  return true;
+}
+
+} // namespace
+
+bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
+                                      std::string &error) {
+  out = Artifact();
+  out.model = module.getSymName() ? module.getSymName()->str() : "";
+  if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
+    out.spec = file.getFilename().str();
+  if (auto dims = module->getAttrOfType<DictionaryAttr>(LoomDialect::kDimsAttrName))
+    for (NamedAttribute d : dims)
+      if (auto v = dyn_cast<IntegerAttr>(d.getValue()))
+        out.dims.emplace_back(d.getName().str(), v.getInt());
+  if (auto params = module->getAttrOfType<ArrayAttr>(LoomDialect::kParamsAttrName))
+    for (Attribute a : params) {
+      out.params.emplace_back();
+      if (!readParam(a, out.params.back(), error))
+        return false;
+    }
+  if (auto inputs = module->getAttrOfType<ArrayAttr>(LoomDialect::kInputsAttrName))
+    for (Attribute a : inputs) {
+      out.inputs.emplace_back();
+      if (!readTensor(a, out.inputs.back(), "loom.inputs", error))
+        return false;
+    }
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isPrivate() || fn.isExternal())
+      continue;
+    out.functions.emplace_back();
+    if (!readFunction(fn, out.functions.back(), error))
+      return false;
+  }
+  return true;
+}
+
+std::string (::loom::artifact::writeManifest)(const Artifact &artifact,
+                                          const std::string &library) {
+  const std::vector<Function> &functions = artifact.functions;
+  json m;
+  m["format"] = "loom-artifact";
+  m["version"] = 1;
+  m["model"] = artifact.model;
+  m["spec"] = artifact.spec;
+  m["library"] = library;
+  json dims = json::object();
+  for (const auto &[name, value] : artifact.dims)
+    dims[name] = value;
+  m["dims"] = dims;
+  json params = json::array();
+  for (const Param &p : artifact.params) {
+    json init = {{"kind", p.initKind}};
+    for (const auto &[k, v] : p.initArgs)
+      init[k] = v;
+    json entry = {{"name", p.name}, {"dtype", p.dtype},
+                  {"shape", p.shape}, {"init", init}};
+    entry["aliases"] = p.aliases;
+    params.push_back(entry);
+  }
+  m["params"] = params;
+  json inputs = json::array();
+  for (const Tensor &t : artifact.inputs)
+    inputs.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
+  m["inputs"] = inputs;
+  // Optimizer state: the loom.state arguments of the training step, in
+  // order; the runtime zero-initializes them and saves them in checkpoints.
+  json state = json::array();
+  std::set<std::string> seenState;
+  for (const Function &f : functions)
+    for (const Slot &s : f.slots)
+      if (s.kind == "state" && seenState.insert(s.name).second)
+        state.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+  if (!state.empty())
+    m["state"] = state;
+  json fns = json::object();
+  for (const Function &f : functions) {
+    json slots = json::array();
+    for (const Slot &s : f.slots) {
+      json j = {{"kind", s.kind}};
+      if (!s.name.empty())
+        j["name"] = s.name;
+      if (s.kind == "output") {
+        j["dtype"] = s.dtype;
+        j["shape"] = s.shape;
+        if (!s.update.empty())
+          j["updates"] = s.update;
+      }
+      slots.push_back(j);
+    }
+    fns[f.name] = {{"symbol", "loom_" + f.name},
+                   {"arena_bytes", f.arenaBytes},
+                   {"slots", slots}};
+    if (!f.optimizer.empty()) {
+      json opt = {{"kind", f.optimizer}};
+      for (const auto &[k, v] : f.hyperparameters)
+        opt[k] = v;
+      fns[f.name]["optimizer"] = opt;
+    }
+  }
+  m["functions"] = fns;
+  return m.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string (::loom::artifact::writeHeader)(const Artifact &artifact) {
+  const std::vector<Function> &functions = artifact.functions;
+  const std::string &model = artifact.model;
+  std::string h = "/* Generated by loomc for model '" + model +
+                  "'. Entry points of model.so (docs/artifact.md). */\n"
+                  "#ifndef LOOM_MODEL_" + model + "_H\n#define LOOM_MODEL_" +
+                  model + "_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  for (const Function &f : functions) {
+    h += "/* loom_" + f.name + ": slots[i] points to, in order:\n";
+    for (size_t i = 0; i < f.slots.size(); ++i) {
+      const Slot &s = f.slots[i];
+      std::string shape;
+      for (int64_t d : s.shape)
+        shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+      h += " *   [" + std::to_string(i) + "] " + s.kind + " " +
+           (s.kind == "arena" ? std::to_string(f.arenaBytes) + " bytes, 64-byte aligned"
+                              : s.name + " " + s.dtype + "[" + shape + "]") +
+           (s.update.empty() ? "" : " (replaces " + s.update + ")") +
+           "\n";
+    }
+    h += " */\nvoid loom_" + f.name + "(void **slots);\n";
+    h += "enum { loom_" + f.name + "_arena_bytes = " +
+         std::to_string(f.arenaBytes) + " };\n\n";
+  }
+  h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  return h;
+}

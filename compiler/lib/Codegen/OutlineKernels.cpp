@@ -1,0 +1,141 @@
+//===- OutlineKernels.cpp - one function per top-level loop nest ----------===//
+#include "loom/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMOUTLINEKERNELS
+#include "loom/Codegen/Passes.h.inc"
+} // namespace mlir::loom
+
+using namespace mlir;
+
+namespace {
+
+/// Ops recomputed inside a kernel instead of passed to it: constants and
+/// views (whose results may have layouts the bare-pointer ABI cannot pass).
+bool isRematerializable(Operation *op) {
+  if (op->getNumRegions() != 0 || op->getNumResults() != 1)
+    return false;
+  if (op->hasTrait<OpTrait::ConstantLike>())
+    return true;
+  return isa<ViewLikeOpInterface, memref::ExpandShapeOp,
+             memref::CollapseShapeOp, memref::ReinterpretCastOp,
+             memref::CastOp>(op);
+}
+
+struct LoomOutlineKernelsPass
+    : public mlir::loom::impl::LoomOutlineKernelsBase<LoomOutlineKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> entries;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn.isPublic() && !fn.isExternal())
+        entries.push_back(fn);
+    for (func::FuncOp fn : entries)
+      if (failed(outline(fn, symbols)))
+        return signalPassFailure();
+  }
+
+  LogicalResult outline(func::FuncOp fn, SymbolTable &symbols) {
+    SmallVector<scf::ForOp> loops;
+    for (Operation &op : fn.getBody().getOps())
+      if (auto loop = dyn_cast<scf::ForOp>(op))
+        loops.push_back(loop);
+    MLIRContext *ctx = fn.getContext();
+    unsigned n = 0;
+    for (scf::ForOp loop : loops) {
+      if (loop.getNumResults() != 0)
+        continue; // loops carrying values stay (none are expected)
+
+      // What the loop reads from above: rematerialize chains of constants
+      // and views (in def order), pass everything else.
+      llvm::SetVector<Value> above;
+      getUsedValuesDefinedAbove(loop->getRegions(), above);
+      for (Value v : loop->getOperands())
+        above.insert(v);
+      llvm::SetVector<Operation *> cloned;
+      llvm::SetVector<Value> args;
+      SmallVector<Value> worklist(above.begin(), above.end());
+      while (!worklist.empty()) {
+        Value v = worklist.pop_back_val();
+        Operation *def = v.getDefiningOp();
+        if (def && isRematerializable(def)) {
+          if (cloned.insert(def))
+            for (Value operand : def->getOperands())
+              worklist.push_back(operand);
+          continue;
+        }
+        args.insert(v);
+      }
+      // A stable signature: the function's arguments in order, then values
+      // computed outside the loop in program order.
+      SmallVector<Value> sorted(args.begin(), args.end());
+      llvm::stable_sort(sorted, [](Value x, Value y) {
+        auto bx = dyn_cast<BlockArgument>(x), by = dyn_cast<BlockArgument>(y);
+        if (bx && by)
+          return bx.getArgNumber() < by.getArgNumber();
+        if (bx || by)
+          return static_cast<bool>(bx);
+        return x.getDefiningOp()->isBeforeInBlock(y.getDefiningOp());
+      });
+      args = llvm::SetVector<Value>(sorted.begin(), sorted.end());
+      for (Value a : args) {
+        auto m = dyn_cast<MemRefType>(a.getType());
+        if (m && !m.getLayout().isIdentity())
+          return loop.emitOpError("loom-outline-kernels: cannot pass ")
+                 << a.getType() << " (non-identity layout) to a kernel";
+      }
+
+      SmallVector<Type> argTypes;
+      for (Value a : args)
+        argTypes.push_back(a.getType());
+      OpBuilder mb(ctx);
+      mb.setInsertionPoint(fn);
+      std::string name = (fn.getSymName() + "__k" + Twine(n++)).str();
+      auto kernel = func::FuncOp::create(mb, loop.getLoc(), name,
+                                         mb.getFunctionType(argTypes, {}));
+      kernel.setPrivate();
+      kernel->setAttr("passthrough", mb.getArrayAttr({mb.getStringAttr("noinline")}));
+      Block *body = kernel.addEntryBlock();
+      OpBuilder b = OpBuilder::atBlockEnd(body);
+      IRMapping map;
+      for (auto [a, barg] : llvm::zip(args, body->getArguments()))
+        map.map(a, barg);
+      // Clone the rematerialized ops in their original order.
+      SmallVector<Operation *> order(cloned.begin(), cloned.end());
+      llvm::sort(order, [](Operation *x, Operation *y) {
+        if (x->getBlock() == y->getBlock())
+          return x->isBeforeInBlock(y);
+        return x->getBlock() < y->getBlock();
+      });
+      for (Operation *op : order)
+        b.clone(*op, map);
+      b.clone(*loop, map);
+      func::ReturnOp::create(b, loop.getLoc());
+      symbols.insert(kernel);
+
+      OpBuilder cb(loop);
+      func::CallOp::create(cb, loop.getLoc(), kernel, args.getArrayRef());
+      loop.erase();
+    }
+    // Views and constants only the kernels used are dead now.
+    // (Reverse order: a view's users come after it.)
+    for (Operation &op :
+         llvm::make_early_inc_range(llvm::reverse(fn.getBody().front())))
+      if (isRematerializable(&op) && op.use_empty())
+        op.erase();
+    return success();
+  }
+};
+
+} // namespace

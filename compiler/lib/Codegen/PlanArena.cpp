@@ -1,0 +1,159 @@
+//===- PlanArena.cpp - one arena for every intermediate buffer ------------===//
+//
+// The runtime hands each entry function one scratch buffer; this pass decides
+// where every intermediate lives in it. A buffer is live from its allocation
+// to the last use of it or of any view of it (in block order: allocations
+// are planned before loops exist). Buffers are placed by decreasing size at
+// the lowest 64-byte aligned offset that no time-overlapping buffer occupies
+// (greedy by size, as in TFLite's arena planner).
+//
+//===----------------------------------------------------------------------===//
+#include "loom/Codegen/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMPLANARENA
+#include "loom/Codegen/Passes.h.inc"
+} // namespace mlir::loom
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t bytes = 0;
+  int64_t first = 0, last = 0; // op indices in the block
+  int64_t offset = -1;
+};
+
+int64_t alignUp(int64_t v) { return (v + kAlignment - 1) / kAlignment * kAlignment; }
+
+/// Index (in `block`) of the op holding `op`, following parents.
+int64_t positionIn(Block &block, Operation *op,
+                   const DenseMap<Operation *, int64_t> &index) {
+  while (op && op->getBlock() != &block)
+    op = op->getParentOp();
+  auto it = op ? index.find(op) : index.end();
+  return it == index.end() ? -1 : it->second;
+}
+
+/// The last use of `v` or of any view derived from it.
+int64_t lastUse(Value v, Block &block,
+                const DenseMap<Operation *, int64_t> &index) {
+  int64_t last = -1;
+  for (Operation *user : v.getUsers()) {
+    // A deallocation ends the buffer's life, it does not read it (and the
+    // pass drops it): counting it would keep every deallocated buffer live
+    // to its dealloc, usually the end of the function.
+    if (isa<memref::DeallocOp>(user))
+      continue;
+    last = std::max(last, positionIn(block, user, index));
+    if (isa<ViewLikeOpInterface>(user) || isa<memref::ReshapeOp>(user) ||
+        isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user))
+      for (Value r : user->getResults())
+        last = std::max(last, lastUse(r, block, index));
+  }
+  return last;
+}
+
+struct LoomPlanArenaPass
+    : public mlir::loom::impl::LoomPlanArenaBase<LoomPlanArenaPass> {
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      if (fn.isExternal() || fn.isPrivate())
+        continue;
+      if (failed(plan(fn)))
+        return signalPassFailure();
+    }
+  }
+
+  LogicalResult plan(func::FuncOp fn) {
+    if (!fn.getBody().hasOneBlock())
+      return fn.emitError("loom-plan-arena: expected a single-block function");
+    Block &block = fn.getBody().front();
+    DenseMap<Operation *, int64_t> index;
+    for (auto [i, op] : llvm::enumerate(block))
+      index[&op] = i;
+
+    std::vector<Buffer> buffers;
+    WalkResult walk = fn.walk([&](memref::AllocOp alloc) {
+      if (alloc->getBlock() != &block) {
+        alloc.emitError("loom-plan-arena: allocation inside a region");
+        return WalkResult::interrupt();
+      }
+      MemRefType t = alloc.getType();
+      if (!t.hasStaticShape() || !t.getLayout().isIdentity()) {
+        alloc.emitError("loom-plan-arena: allocation must be static with an "
+                        "identity layout");
+        return WalkResult::interrupt();
+      }
+      Buffer b;
+      b.alloc = alloc;
+      int64_t width = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+      b.bytes = alignUp(std::max<int64_t>(1, t.getNumElements() * width));
+      b.first = index[alloc];
+      b.last = std::max(b.first, lastUse(alloc.getResult(), block, index));
+      buffers.push_back(b);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+
+    // Greedy by size: biggest first, lowest offset that fits among buffers
+    // whose live ranges overlap.
+    std::vector<Buffer *> order;
+    for (Buffer &b : buffers)
+      order.push_back(&b);
+    std::stable_sort(order.begin(), order.end(),
+                     [](Buffer *a, Buffer *b) { return a->bytes > b->bytes; });
+    int64_t total = 0;
+    std::vector<Buffer *> placed;
+    for (Buffer *b : order) {
+      std::vector<std::pair<int64_t, int64_t>> busy;
+      for (Buffer *p : placed)
+        if (p->first <= b->last && b->first <= p->last)
+          busy.push_back({p->offset, p->offset + p->bytes});
+      std::sort(busy.begin(), busy.end());
+      int64_t offset = 0;
+      for (auto [lo, hi] : busy) {
+        if (offset + b->bytes <= lo)
+          break;
+        offset = std::max(offset, hi);
+      }
+      b->offset = offset;
+      total = std::max(total, offset + b->bytes);
+      placed.push_back(b);
+    }
+
+    OpBuilder builder(fn.getContext());
+    auto arenaType = MemRefType::get({total}, builder.getI8Type());
+    if (failed(fn.insertArgument(fn.getNumArguments(), arenaType,
+                                 builder.getDictionaryAttr(builder.getNamedAttr(
+                                     "loom.arena", builder.getUnitAttr())),
+                                 fn.getLoc())))
+      return failure();
+    Value arena = block.getArguments().back();
+    for (Buffer &b : buffers) {
+      builder.setInsertionPoint(b.alloc);
+      Value offset = arith::ConstantIndexOp::create(builder, b.alloc.getLoc(),
+                                                    b.offset);
+      Value view = memref::ViewOp::create(builder, b.alloc.getLoc(),
+                                          b.alloc.getType(), arena, offset,
+                                          ValueRange{});
+      for (Operation *user : llvm::make_early_inc_range(b.alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      b.alloc.replaceAllUsesWith(view);
+      b.alloc.erase();
+    }
+    fn->setAttr("loom.arena_bytes", builder.getI64IntegerAttr(total));
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,57 @@
+//===- Compile.cpp - a loom module to a shared library --------------------===//
+#include "loom/Pipelines/Pipelines.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace ::loom;
+
+bool (::loom::pipelines::compileToSharedLibrary)(
+    ModuleOp module, const std::string &soPath,
+    const target::EmitOptions &options, artifact::Artifact &artifact,
+    std::string &error, void (*configure)(PassManager &, void *)) {
+  if (failed(runStagesUpTo(module, "memref", configure, nullptr))) {
+    error = "lowering failed (see the diagnostics)";
+    return false;
+  }
+  // The slots are fixed once buffers are: the manifest is read here.
+  if (!artifact::describeArtifact(module, artifact, error))
+    return false;
+  if (failed(runStagesUpTo(module, "llvm-dialect", configure, nullptr,
+                           /*after=*/"memref"))) {
+    error = "lowering to LLVM failed (see the diagnostics)";
+    return false;
+  }
+  std::vector<std::string> objects;
+  if (!target::emitObjects(module, options, objects, error))
+    return false;
+  std::vector<std::string> objectPaths;
+  auto removeObjects = [&] {
+    for (const std::string &p : objectPaths)
+      llvm::sys::fs::remove(p);
+  };
+  for (size_t i = 0; i < objects.size(); ++i) {
+    objectPaths.push_back(soPath + "." + std::to_string(i) + ".o");
+    std::error_code ec;
+    llvm::raw_fd_ostream out(objectPaths.back(), ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = objectPaths.back() + ": cannot write: " + ec.message();
+      removeObjects();
+      return false;
+    }
+    out << objects[i];
+  }
+  // Link to a temporary name and rename: a process that has the old library
+  // mapped keeps it intact (overwriting a mapped .so in place crashes it).
+  std::string tmp = soPath + ".tmp";
+  bool ok = target::linkSharedLibrary(objectPaths, tmp, error);
+  removeObjects();
+  if (ok)
+    if (std::error_code ec = llvm::sys::fs::rename(tmp, soPath)) {
+      error = soPath + ": cannot write: " + ec.message();
+      llvm::sys::fs::remove(tmp);
+      return false;
+    }
+  return ok;
+}

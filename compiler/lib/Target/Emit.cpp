@@ -1,0 +1,201 @@
+//===- Emit.cpp - LLVM IR, assembly, objects and shared libraries ---------===//
+#include "loom/Target/Emit.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+using namespace mlir;
+
+namespace {
+
+/// The target machine for the host (or options.cpu).
+std::unique_ptr<llvm::TargetMachine>
+makeTargetMachine(const loom::target::EmitOptions &options,
+                  std::string &error) {
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.cpu, features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &f : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(f.second ? "+" : "-") + f.first().str();
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                            : llvm::CodeGenOptLevel::Default));
+  if (!machine)
+    error = "no target machine for " + triple.str() + " / " + cpu;
+  return machine;
+}
+
+/// Optimizes `llvmModule` and emits it as KIND into OUT.
+bool optimizeAndEmit(llvm::Module &llvmModule, llvm::TargetMachine &machine,
+                     loom::target::FileKind kind, unsigned optLevel,
+                     std::string &out, std::string &error) {
+  using loom::target::FileKind;
+  llvmModule.setDataLayout(machine.createDataLayout());
+  llvmModule.setTargetTriple(machine.getTargetTriple());
+  auto optimize = makeOptimizingTransformer(optLevel, 0, &machine);
+  if (llvm::Error e = optimize(&llvmModule)) {
+    error = "LLVM optimization failed: " + llvm::toString(std::move(e));
+    return false;
+  }
+  llvm::raw_string_ostream os(out);
+  if (kind == FileKind::LLVMIR) {
+    llvmModule.print(os, nullptr);
+    return true;
+  }
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream stream(buffer);
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, stream, nullptr,
+                                  kind == FileKind::Assembly
+                                      ? llvm::CodeGenFileType::AssemblyFile
+                                      : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(llvmModule);
+  out.assign(buffer.begin(), buffer.end());
+  return true;
+}
+
+std::unique_ptr<llvm::Module> translate(ModuleOp module,
+                                        llvm::LLVMContext &llvmContext,
+                                        std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    error = "translation to LLVM IR failed";
+  return llvmModule;
+}
+
+} // namespace
+
+bool loom::target::emitLLVM(ModuleOp module, FileKind kind,
+                               const EmitOptions &options, std::string &out,
+                               std::string &error) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translate(module, llvmContext, error);
+  if (!llvmModule)
+    return false;
+  std::unique_ptr<llvm::TargetMachine> machine = makeTargetMachine(options, error);
+  if (!machine)
+    return false;
+  return optimizeAndEmit(*llvmModule, *machine, kind, options.optLevel, out,
+                         error);
+}
+
+bool loom::target::emitObjects(ModuleOp module, const EmitOptions &options,
+                                  std::vector<std::string> &objects,
+                                  std::string &error) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translate(module, llvmContext, error);
+  if (!llvmModule)
+    return false;
+  // Kernels are separate functions (loom-outline-kernels), so the module
+  // splits into balanced parts; each is optimized and compiled on its own
+  // thread in its own LLVMContext (contexts are not thread-safe), reached
+  // through bitcode. Local symbols become hidden externals across parts.
+  unsigned defined = 0;
+  for (const llvm::Function &f : *llvmModule)
+    defined += !f.isDeclaration();
+  unsigned jobs = options.jobs ? options.jobs
+                               : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min(jobs, std::max(1u, defined / 16));
+  objects.assign(jobs, std::string());
+  if (jobs <= 1) {
+    std::unique_ptr<llvm::TargetMachine> machine = makeTargetMachine(options, error);
+    return machine && optimizeAndEmit(*llvmModule, *machine, FileKind::Object,
+                                      options.optLevel, objects[0], error);
+  }
+  std::vector<llvm::SmallString<0>> bitcode;
+  llvm::SplitModule(
+      *llvmModule, jobs,
+      [&](std::unique_ptr<llvm::Module> part) {
+        bitcode.emplace_back();
+        llvm::raw_svector_ostream os(bitcode.back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false);
+  objects.assign(bitcode.size(), std::string());
+  std::vector<std::string> errors(bitcode.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext context;
+      auto part = llvm::parseBitcodeFile(
+          llvm::MemoryBufferRef(llvm::StringRef(bitcode[i].data(), bitcode[i].size()),
+                                "part"),
+          context);
+      if (!part) {
+        errors[i] = "reading a module part: " + llvm::toString(part.takeError());
+        return;
+      }
+      std::unique_ptr<llvm::TargetMachine> machine =
+          makeTargetMachine(options, errors[i]);
+      if (machine)
+        optimizeAndEmit(**part, *machine, FileKind::Object, options.optLevel,
+                        objects[i], errors[i]);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return false;
+    }
+  return true;
+}
+
+bool loom::target::linkSharedLibrary(
+    const std::vector<std::string> &objectPaths, const std::string &soPath,
+    std::string &error) {
+  auto cc = llvm::sys::findProgramByName("cc");
+  if (!cc) {
+    error = "no C compiler driver 'cc' on PATH to link the shared library";
+    return false;
+  }
+  llvm::SmallVector<llvm::StringRef> args = {*cc, "-shared", "-o", soPath};
+  for (const std::string &o : objectPaths)
+    args.push_back(o);
+  args.push_back("-lm");
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = "linking " + soPath + " failed" +
+            (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,96 @@
+//===- loom/formats/manifest.h - an artifact's manifest.json --------------===//
+//
+// Part of loom_formats. The contract is docs/artifact.md (format
+// "loom-artifact", version 1). The parser checks every field's type and
+// every cross-reference (a slot's parameter, input or state exists; indices
+// and dims are non-negative and fit int64; shapes do not overflow; the
+// library path stays inside the artifact), and refuses duplicate keys and
+// fields it does not know: a field added by a newer compiler (a packed
+// weight layout, say) must not be silently ignored by an older runtime.
+// Fuzzed by test/fuzz/fuzz_manifest.cpp.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_FORMATS_MANIFEST_H
+#define LOOM_FORMATS_MANIFEST_H
+
+#include "loom/formats/rng.h"
+#include "loom/formats/status.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace loom::rt {
+
+struct TensorSpec {
+  std::string name;
+  loom_dtype dtype = LOOM_DTYPE_F32;
+  std::vector<int64_t> shape;
+  int64_t numel = 1;
+  uint64_t nbytes = 0;
+};
+
+struct ParamSpec : TensorSpec {
+  InitSpec init;
+  std::vector<std::string> aliases;
+};
+
+struct SlotSpec {
+  enum class Kind { Param, Input, State, Output, Arena };
+  Kind kind = Kind::Arena;
+  size_t index = 0; // into Manifest::params / inputs / state, FunctionSpec::outputs
+};
+
+/// An output that replaces a parameter or a state tensor after the call
+/// (a training step's new weights): the runtime swaps the two buffers.
+struct UpdateSpec {
+  size_t output = 0; // index into FunctionSpec::outputs
+  bool isParam = true;
+  size_t target = 0; // index into Manifest::params or Manifest::state
+};
+
+struct FunctionSpec {
+  std::string name;   // "forward"
+  std::string symbol; // "loom_forward"
+  uint64_t arenaBytes = 0;
+  std::vector<SlotSpec> slots; // the order of slots[]; the arena is last
+  std::vector<TensorSpec> outputs;
+  std::vector<UpdateSpec> updates;
+  /// A training step's optimizer: "kind" ("adamw", "sgd") and its
+  /// hyperparameters; empty otherwise.
+  std::string optimizer;
+  std::vector<std::pair<std::string, double>> hyperparameters;
+  int findOutput(std::string_view name) const;
+};
+
+struct Manifest {
+  std::string model, spec, library;
+  std::vector<std::pair<std::string, int64_t>> dims;
+  std::vector<ParamSpec> params;
+  std::vector<TensorSpec> inputs;
+  /// Optimizer state (zero-initialized, saved in checkpoints).
+  std::vector<TensorSpec> state;
+  std::vector<FunctionSpec> functions; // sorted by name
+
+  /// Index of the parameter NAME names, directly or as an alias; -1 if none.
+  /// The finders take string_views and allocate nothing: loom_run and
+  /// loom_set_input use them on every step.
+  int findParam(std::string_view name) const;
+  int findInput(std::string_view name) const;
+  int findState(std::string_view name) const;
+  int findFunction(std::string_view name) const;
+
+  std::map<std::string, size_t, std::less<>> paramIndex; // names and aliases
+};
+
+/// Parses and validates manifest TEXT; FILENAME names it in messages. Errors
+/// are LOOM_ERR_MANIFEST.
+Status parseManifest(const std::string &text, const std::string &fileName,
+                     Manifest &out);
+
+} // namespace loom::rt
+
+#endif // LOOM_FORMATS_MANIFEST_H

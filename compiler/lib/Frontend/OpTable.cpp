@@ -17,7 +17,7 @@ std::vector<OpSpec> buildTable() {
     unary(m);
   // A rank-0 constant; the only op without tensor operands.
   t.push_back({"constant", {}, -1,
-               {{"value", K::Float, true}, {"dtype", K::DType, false}}});
+               {{"value", K::Float, true}, {"dtype", K::DType, false, "", /*dslOnly=*/true}}});
   t.push_back({"compare", {"lhs", "rhs"}, -1,
                {{"predicate", K::Predicate, true}}});
   t.push_back({"select", {"condition", "on_true", "on_false"}, -1, {}});

@@ -2,8 +2,10 @@
 //
 // For every loom op: its tensor operands in ODS order (the last may be
 // optional) and its attributes with the kind the DSL converts a keyword
-// argument to, plus DSL-level defaults. A unit test checks that every
-// registered loom op has an entry, so a new op cannot silently miss the DSL.
+// argument to, plus DSL-level defaults. test/unit/OpTableTest.cpp checks
+// the table against the ODS: every registered loom op has an entry and every
+// entry's attributes are the op's, so a new or renamed op cannot silently
+// miss the DSL.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_FRONTEND_OPTABLE_H
@@ -32,6 +34,9 @@ struct AttrSpec {
   /// DSL default (as text of the kind) used when the call omits it; empty
   /// means the op's own default (or none).
   const char *dslDefault = "";
+  /// A keyword of the DSL only, not an attribute of the op (constant's
+  /// dtype becomes its result type).
+  bool dslOnly = false;
 };
 
 struct OpSpec {

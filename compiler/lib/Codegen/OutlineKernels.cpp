@@ -20,13 +20,31 @@ using namespace mlir;
 
 namespace {
 
+/// A `memref.view` of the arena argument with an identity layout: one
+/// planned buffer.
+bool isArenaBuffer(Operation *op) {
+  auto view = dyn_cast<memref::ViewOp>(op);
+  if (!view || !view.getType().getLayout().isIdentity())
+    return false;
+  auto arg = dyn_cast<BlockArgument>(view.getSource());
+  if (!arg)
+    return false;
+  auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  return fn && fn.getArgAttr(arg.getArgNumber(), "loom.arena");
+}
+
 /// Ops recomputed inside a kernel instead of passed to it: constants and
 /// views (whose results may have layouts the bare-pointer ABI cannot pass).
+/// An arena buffer (the `memref.view` loom-plan-arena made of an
+/// allocation) is passed instead: as an argument of its own it can be
+/// marked noalias, which a pointer computed inside from the arena cannot.
 bool isRematerializable(Operation *op) {
   if (op->getNumRegions() != 0 || op->getNumResults() != 1)
     return false;
   if (op->hasTrait<OpTrait::ConstantLike>())
     return true;
+  if (isArenaBuffer(op))
+    return false;
   return isa<ViewLikeOpInterface, memref::ExpandShapeOp,
              memref::CollapseShapeOp, memref::ReinterpretCastOp,
              memref::CastOp>(op);
@@ -106,6 +124,16 @@ struct LoomOutlineKernelsPass
                                          mb.getFunctionType(argTypes, {}));
       kernel.setPrivate();
       kernel->setAttr("passthrough", mb.getArrayAttr({mb.getStringAttr("noinline")}));
+      // Every buffer argument is disjoint from the others: entry-function
+      // arguments are separate allocations of the runtime, the arena is one
+      // more, and two arena buffers a kernel uses are both live at the
+      // kernel, which loom-plan-arena never overlaps (closed live ranges).
+      // Said to LLVM, this lets it keep values in registers and vectorize
+      // (otherwise every store may clobber every load).
+      for (auto [i, a] : llvm::enumerate(args))
+        if (isa<MemRefType>(a.getType()))
+          kernel.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                            mb.getUnitAttr());
       Block *body = kernel.addEntryBlock();
       OpBuilder b = OpBuilder::atBlockEnd(body);
       IRMapping map;

@@ -30,10 +30,17 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        "modify-public-functions},"
        "canonicalize,loom-plan-arena,loom-lower-copies,canonicalize"},
       {"loom-to-llvm", "llvm-dialect",
+       "contractions as register-blocked vector micro-kernels, the rest as "
        "loops, then the LLVM dialect with bare-pointer arguments and "
        "void loom_F(void **slots) entry points",
-       "convert-linalg-to-loops,loom-outline-kernels,lower-affine,"
-       "convert-scf-to-cf,"
+       // Contractions first (tiles, peeled remainders, vector FMAs), then
+       // every other linalg op as loops; each top-level loop nest becomes a
+       // noalias kernel, identical kernels merge. Vector transfers unroll
+       // fully (a non-unrolled lowering allocas inside loops).
+       "loom-tile-contractions,"
+       "convert-linalg-to-loops,loom-outline-kernels,loom-dedup-kernels,"
+       "convert-vector-to-scf{full-unroll=true},lower-affine,"
+       "convert-scf-to-cf,convert-vector-to-llvm,"
        "expand-strided-metadata,lower-affine,"
        "convert-math-to-libm,convert-math-to-llvm,"
        "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"

@@ -61,6 +61,53 @@ def LoomLowerCopies : Pass<"loom-lower-copies"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomTileContractions : Pass<"loom-tile-contractions", "::mlir::ModuleOp"> {
+  let summary = "Tiles, peels and vectorizes every f32 contraction into a register-blocked micro-kernel";
+  let description = [{
+    Runs on bufferized IR (memrefs, static shapes), before
+    `convert-linalg-to-loops`. Every `linalg.generic` that is a contraction
+    (`C[b.., m, n] += A[b.., m, k] * B[b.., k, n]`, B possibly stored
+    `[n, k]`) with one m, n and k dimension and f32 operands goes through one
+    tiling strategy, generated as a transform-dialect script and run by the
+    transform interpreter:
+
+    1. cache tiles `[mc, nc, kc]` over (m, n, k), loop order n, k, m (batch
+       dims tiled by 1, outermost);
+    2. a register tile `[mr, nr]` (loop order n, m) and k by 1;
+    3. every m/n/k loop peeled (innermost first), so full tiles have static
+       sizes and every remainder (M = 1, 7; N = 50257; K = 17) is a smaller
+       static tile, never a scalar loop or a mask;
+    4. vectorization of every tile, then C hoisted out of the k loop
+       (`fold_memref_alias_ops` + CSE + `hoist_redundant_vector_transfers`),
+       and the contraction lowered to outer products = one broadcast-FMA
+       per row of the tile per k.
+
+    The full tile keeps its `mr x nr` accumulators in vector registers across
+    k: 8 x 32 (16 zmm) for B stored `[k, n]`; B stored `[n, k]` reads B
+    columns with scalar loads, which a taller 24 x 16 tile amortizes. See
+    ../shared/research/mlir-matmul-recipe.md for the measurements.
+  }];
+  let options = [
+    Option<"mc", "mc", "int64_t", /*default=*/"256", "Cache tile along m">,
+    Option<"nc", "nc", "int64_t", /*default=*/"384", "Cache tile along n">,
+    Option<"kc", "kc", "int64_t", /*default=*/"768", "Cache tile along k">,
+    Option<"mr", "mr", "int64_t", /*default=*/"8",
+           "Register tile along m (B stored [k, n])">,
+    Option<"nr", "nr", "int64_t", /*default=*/"32",
+           "Register tile along n (B stored [k, n]): a multiple of 16">,
+    Option<"mrTransposed", "mr-transposed", "int64_t", /*default=*/"24",
+           "Register tile along m when B is stored [n, k]">,
+    Option<"nrTransposed", "nr-transposed", "int64_t", /*default=*/"16",
+           "Register tile along n when B is stored [n, k]">,
+  ];
+  let dependentDialects = [
+    "::mlir::transform::TransformDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 def LoomOutlineKernels : Pass<"loom-outline-kernels", "::mlir::ModuleOp"> {
   let summary = "Moves every top-level loop nest into a function of its own";
   let description = [{
@@ -74,6 +121,28 @@ def LoomOutlineKernels : Pass<"loom-outline-kernels", "::mlir::ModuleOp"> {
     reshapes) are cloned into the kernel, so every memref argument keeps an
     identity layout. The call carries the loop's location, so each kernel
     traces back to its spec line.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def LoomDedupKernels : Pass<"loom-dedup-kernels", "::mlir::ModuleOp"> {
+  let summary = "Keeps one copy of structurally identical kernels";
+  let description = [{
+    After `loom-outline-kernels`, the repeated blocks of a model (GPT-2's 12
+    layers, their backward) produce kernels that differ only in their names
+    and locations. Kernels are keyed by their signature and body printed in
+    generic form without locations; every call of a duplicate is redirected
+    to the first kernel with that key and the duplicates are erased, so LLVM
+    optimizes and compiles each distinct kernel once. The kept kernel keeps
+    the first instance's location (the spec line is the same for every
+    instance of a block).
+
+    ```mlir
+    func.func private @f__k0(%a: memref<4xf32>) { ... }
+    func.func private @f__k7(%a: memref<4xf32>) { ... same ... }
+    call @f__k7(%x)
+    ```
+    becomes `call @f__k0(%x)` with `@f__k7` erased.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }

@@ -126,7 +126,7 @@ struct Options {
   std::set<std::string> hyperGiven;
 };
 
-/// Parses "--seed"'s or a hyperparameter's number; "" on success.
+/// Parses a hyperparameter's value; "" on success.
 std::string parseNonNegative(const std::string &flag, const std::string &v,
                              double &out) {
   char *end = nullptr;
@@ -183,14 +183,27 @@ const std::map<std::string, Flag> &flagTable() {
                return err;
              }};
   };
+  // A flag without a value that sets a bool; a flag whose value is stored.
+  auto sets = [](bool Options::*field, bool value) {
+    return F{F::None, [field, value](Options &o, const std::string &) {
+               o.*field = value;
+               return std::string();
+             }};
+  };
+  auto stores = [](F::Value kind, std::string Options::*field) {
+    return F{kind, [field](Options &o, const std::string &v) {
+               o.*field = v;
+               return std::string();
+             }};
+  };
   static const std::map<std::string, Flag> table = {
-      {"--no-locs", {F::None, [](Options &o, auto &) { o.locs = false; return std::string(); }}},
-      {"--interpret", {F::None, [](Options &o, auto &) { o.interpret = true; return std::string(); }}},
-      {"--print-pipeline", {F::None, [](Options &o, auto &) { o.printPipeline = true; return std::string(); }}},
-      {"--print-ir-after-all", {F::None, [](Options &o, auto &) { o.printIRAfterAll = true; return std::string(); }}},
-      {"--mlir-print-ir-after-all", {F::None, [](Options &o, auto &) { o.printIRAfterAll = true; return std::string(); }}},
-      {"--grad", {F::None, [](Options &o, auto &) { o.grad = true; return std::string(); }}},
-      {"--mcpu", {F::Optional, [](Options &o, const std::string &v) { o.mcpu = v; return std::string(); }}},
+      {"--no-locs", sets(&Options::locs, false)},
+      {"--interpret", sets(&Options::interpret, true)},
+      {"--print-pipeline", sets(&Options::printPipeline, true)},
+      {"--print-ir-after-all", sets(&Options::printIRAfterAll, true)},
+      {"--mlir-print-ir-after-all", sets(&Options::printIRAfterAll, true)},
+      {"--grad", sets(&Options::grad, true)},
+      {"--mcpu", stores(F::Optional, &Options::mcpu)},
       {"--jobs", {F::Optional, [](Options &o, const std::string &n) {
          char *end = nullptr;
          long j = std::strtol(n.c_str(), &end, 10);
@@ -213,14 +226,26 @@ const std::map<std::string, Flag> &flagTable() {
       {"--eps", hyper(&LoomTrainStepOptions::eps, "--eps")},
       {"--momentum", hyper(&LoomTrainStepOptions::momentum, "--momentum")},
       {"--clip-norm", hyper(&LoomTrainStepOptions::clipNorm, "--clip-norm")},
-      {"--emit", {F::Required, [](Options &o, const std::string &v) { o.emit = v; return std::string(); }}},
-      {"--to", {F::Required, [](Options &o, const std::string &v) { o.to = v; return std::string(); }}},
-      {"-o", {F::Required, [](Options &o, const std::string &v) { o.output = v; return std::string(); }}},
-      {"--dim", {F::Required, [](Options &o, const std::string &v) { return parseDim(v, o.gen); }}},
-      {"--input", {F::Required, [](Options &o, const std::string &v) { return parseBinding("--input", v, o.interp.inputs); }}},
-      {"--output", {F::Required, [](Options &o, const std::string &v) { return parseBinding("--output", v, o.interp.outputs); }}},
-      {"--weights", {F::Required, [](Options &o, const std::string &v) { o.interp.weights = v; return std::string(); }}},
-      {"--function", {F::Required, [](Options &o, const std::string &v) { o.interp.function = v; return std::string(); }}},
+      {"--emit", stores(F::Required, &Options::emit)},
+      {"--to", stores(F::Required, &Options::to)},
+      {"-o", stores(F::Required, &Options::output)},
+      {"--dim", {F::Required, [](Options &o, const std::string &v) {
+         return parseDim(v, o.gen);
+       }}},
+      {"--input", {F::Required, [](Options &o, const std::string &v) {
+         return parseBinding("--input", v, o.interp.inputs);
+       }}},
+      {"--output", {F::Required, [](Options &o, const std::string &v) {
+         return parseBinding("--output", v, o.interp.outputs);
+       }}},
+      {"--weights", {F::Required, [](Options &o, const std::string &v) {
+         o.interp.weights = v;
+         return std::string();
+       }}},
+      {"--function", {F::Required, [](Options &o, const std::string &v) {
+         o.interp.function = v;
+         return std::string();
+       }}},
       {"--seed", {F::Required, [](Options &o, const std::string &v) {
          char *end = nullptr;
          errno = 0;

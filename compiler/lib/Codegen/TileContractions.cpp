@@ -104,9 +104,11 @@ std::string list(ArrayRef<int64_t> v) {
          "]";
 }
 
-std::string anyOps(size_t n) {
+/// The result types of a tile_using_for that makes `loops` loops: the tiled
+/// op, then one handle per loop.
+std::string tiledAndLoops(size_t loops) {
   std::string s = "!transform.any_op";
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < loops; ++i)
     s += ", !transform.any_op";
   return s;
 }
@@ -153,13 +155,13 @@ struct LoomTileContractionsPass
     os << "    " << p << "t0, " << p << "cl:" << nb + 3
        << " = transform.structured.tile_using_for " << p << " tile_sizes "
        << list(cache) << " interchange = " << list(cacheOrder)
-       << " : (!transform.any_op) -> (" << anyOps(nb + 3) << ")\n";
+       << " : (!transform.any_op) -> (" << tiledAndLoops(nb + 3) << ")\n";
     os << "    " << p << "t1, " << p << "rl:2 = transform.structured.tile_using_for "
        << p << "t0 tile_sizes " << list(reg) << " interchange = "
-       << list(regOrder) << " : (!transform.any_op) -> (" << anyOps(2) << ")\n";
+       << list(regOrder) << " : (!transform.any_op) -> (" << tiledAndLoops(2) << ")\n";
     os << "    " << p << "t2, " << p << "kl = transform.structured.tile_using_for "
        << p << "t1 tile_sizes " << list(kOne)
-       << " : (!transform.any_op) -> (" << anyOps(1) << ")\n";
+       << " : (!transform.any_op) -> (" << tiledAndLoops(1) << ")\n";
     // Innermost first: each outer peel clones the peeled inner loops, so
     // every remainder combination gets static trip counts. A loop that
     // divides evenly cannot be peeled (a silenceable failure): suppressed.

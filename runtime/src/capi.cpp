@@ -217,6 +217,16 @@ loom_status loom_session_create(const loom_artifact *a, loom_session **out) {
 
 void loom_session_destroy(loom_session *session) { delete session; }
 
+loom_status loom_session_set_threads(loom_session *s, int32_t threads) {
+  if (!s)
+    return nullArgument("loom_session_set_threads");
+  return guarded([&] { return report(s->impl->setThreads(threads)); });
+}
+
+int32_t loom_session_threads(const loom_session *s) {
+  return s ? s->impl->threads() : 0;
+}
+
 loom_status loom_init_params(loom_session *s, uint64_t seed) {
   if (!s)
     return nullArgument("loom_init_params");

@@ -1,5 +1,6 @@
 //===- session.cpp - an opened artifact and the sessions that run it -------===//
 #include "session.h"
+#include "threadpool.h"
 
 #include "loom/formats/dtype.h"
 #include "loom/formats/io.h"
@@ -90,6 +91,12 @@ Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out)
                                 "' of manifest.json)");
     a->entryPoints_.push_back(reinterpret_cast<EntryPoint>(sym));
   }
+  // Kernels split across threads call through this pointer (see
+  // threadpool.h); a library without parallel kernels does not define it.
+  using Hook = void (*)(int64_t, RangeFn, void *);
+  ::dlerror();
+  if (void *hook = ::dlsym(a->handle_, "loom_parallel_for_hook"))
+    *static_cast<Hook *>(hook) = &loomrtParallelFor;
   out = std::move(a);
   return Status::ok();
 }
@@ -102,6 +109,11 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
                        std::unique_ptr<Session> &out) {
   std::unique_ptr<Session> s(new Session(std::move(artifact)));
   const Manifest &m = s->manifest();
+  std::string why;
+  int threads = defaultThreadCount(&why);
+  if (threads == 0)
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT, why);
+  LOOM_RT_TRY(s->setThreads(threads));
   s->params_.resize(m.params.size());
   for (size_t i = 0; i < m.params.size(); ++i)
     LOOM_RT_TRY(s->params_[i].allocate(m.params[i].nbytes,
@@ -391,7 +403,11 @@ Status Session::run(std::string_view functionView) {
                                                "' is not set");
   }
   FunctionState &state = functions_[fi];
-  artifact_->entryPoint(fi)(state.slots.data());
+  {
+    // Kernels dispatched from this call run on this session's pool.
+    CurrentPool current(pool_.get());
+    artifact_->entryPoint(fi)(state.slots.data());
+  }
   state.ran = true;
   // A training step's new parameters and state replace the old: swap the
   // buffers (the output then holds the previous values) and re-point slots.
@@ -437,5 +453,23 @@ Status Session::output(std::string_view functionView, std::string_view nameView,
       data = (u.isParam ? params_[u.target] : state_[u.target]).data();
   return Status::ok();
 }
+
+Status Session::setThreads(int threads) {
+  if (threads < 1 || threads > 1024)
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                         "thread count " + std::to_string(threads) +
+                             " is not between 1 and 1024");
+  if (pool_ && pool_->threads() == threads)
+    return Status::ok();
+  pool_.reset(); // joins the old workers first
+  if (threads > 1)
+    pool_ = std::make_unique<ThreadPool>(threads);
+  return Status::ok();
+}
+
+int Session::threads() const { return pool_ ? pool_->threads() : 1; }
+
+Session::Session(std::shared_ptr<const Artifact> a) : artifact_(std::move(a)) {}
+Session::~Session() = default;
 
 } // namespace loom::rt

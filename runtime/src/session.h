@@ -12,6 +12,8 @@
 
 namespace loom::rt {
 
+class ThreadPool;
+
 using EntryPoint = void (*)(void **slots);
 
 /// manifest.json plus the dlopened library. Immutable once opened, so
@@ -63,11 +65,18 @@ public:
                   const int64_t *shape, int32_t rank, const void *data,
                   size_t nbytes);
   Status run(std::string_view function);
+  /// Threads the compiled kernels of run() use, this one included (created
+  /// with LOOM_NUM_THREADS or the hardware's count).
+  Status setThreads(int threads);
+  int threads() const;
   Status output(std::string_view function, std::string_view name,
                 const TensorSpec *&spec, const void *&data) const;
 
 private:
-  explicit Session(std::shared_ptr<const Artifact> a) : artifact_(std::move(a)) {}
+  explicit Session(std::shared_ptr<const Artifact> a);
+public:
+  ~Session();
+private:
 
   struct FunctionState {
     std::vector<AlignedBuffer> outputs;
@@ -85,6 +94,7 @@ private:
   bool paramsSet_ = false;
   std::vector<FunctionState> functions_;
   AlignedBuffer arena_;
+  std::unique_ptr<ThreadPool> pool_; // null: one thread
 };
 
 } // namespace loom::rt

@@ -35,6 +35,8 @@ struct Handles {
 };
 
 uint64_t parseSeed(const std::string &text);
+/// --threads N: 1 to 1024.
+int parseThreads(const std::string &text);
 
 /// `loom train ...` and `loom generate ...` (argv[1] is the command).
 int commandTrain(int argc, char **argv);

@@ -40,7 +40,7 @@ const char *kUsage =
     "  loom run ARTIFACT_DIR [--weights FILE.safetensors | --seed N]\n"
     "           --input NAME=FILE.npy ... [--function NAME]\n"
     "           [--output NAME=FILE.npy ...] [--print] [--allow-extra]\n"
-    "           [--repeat N]\n"
+    "           [--repeat N] [--threads N]\n"
     "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
     "  loom info ARTIFACT_DIR\n"
     "  loom train ARTIFACT_DIR --data SPEC --steps N [options]  (loom train --help)\n"
@@ -53,7 +53,9 @@ const char *kUsage =
     "          written as f32; a bf16 input is read from an f32 .npy).\n"
     "          --allow-extra ignores checkpoint tensors the model lacks.\n"
     "          --repeat N runs N more times after the first and prints the\n"
-    "          median and minimum wall time of one call.\n"
+    "          median and minimum wall time of one call. --threads N runs\n"
+    "          the kernels on N threads (default: LOOM_NUM_THREADS, else all\n"
+    "          hardware threads; results do not depend on it).\n"
     "init      writes the manifest's initialization for a seed as safetensors.\n"
     "info      lists the artifact's parameters, inputs and functions.\n";
 
@@ -73,6 +75,15 @@ uint64_t loom::cli::parseSeed(const std::string &text) {
   return v;
 }
 
+int loom::cli::parseThreads(const std::string &text) {
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(text) < 1 || std::stoi(text) > 1024)
+    failWith("--threads wants a thread count from 1 to 1024, got '" + text +
+             "'");
+  return std::stoi(text);
+}
+
 namespace {
 
 /// "NAME=FILE" -> (NAME, FILE).
@@ -89,6 +100,7 @@ struct Options {
   bool haveSeed = false, print = false, allowExtra = false;
   uint64_t seed = 0;
   int repeat = 0; // > 0: time that many runs after one warm-up
+  int threads = 0; // 0: the session's default
   std::vector<std::pair<std::string, std::string>> inputs, outputs;
 };
 
@@ -149,6 +161,9 @@ Options parseArgs(int argc, char **argv) {
       if (v.empty() || *end != '\0' || n < 1 || n > 1000000)
         failWith("--repeat expects a count from 1 to 1000000, got '" + v + "'");
       o.repeat = static_cast<int>(n);
+    } else if (flag == "--threads") {
+      allowedFor({"run"});
+      o.threads = parseThreads(takeValue());
     } else if (flag == "--allow-extra" && !inlineValue) {
       allowedFor({"run"});
       o.allowExtra = true;
@@ -180,6 +195,8 @@ std::string describe(const loom_tensor_info &t) {
 void openSession(const Options &o, Handles &h) {
   check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
   check(loom_session_create(h.artifact, &h.session));
+  if (o.threads > 0)
+    check(loom_session_set_threads(h.session, o.threads));
 }
 
 void setInput(loom_session *session, const loom_artifact *artifact,

@@ -62,7 +62,10 @@ const char *loom::cli::kTrainUsage =
     "  --overfit            train on the first batch only (debugging, tests)\n"
     "  --vocab N            token ids must be below N (default 256)\n"
     "  --print-every K      a progress line every K steps when stderr is not\n"
-    "                       a terminal (default: ~20 lines per run)\n";
+    "                       a terminal (default: ~20 lines per run)\n"
+    "  --threads N          kernel threads (default: LOOM_NUM_THREADS, else\n"
+    "                       all hardware threads); the losses do not depend\n"
+    "                       on it\n";
 
 const char *loom::cli::kGenerateUsage =
     "usage: loom generate ARTIFACT_DIR --weights FILE [options]\n"
@@ -73,7 +76,9 @@ const char *loom::cli::kGenerateUsage =
     "  --tokens N           bytes to generate (default 200)\n"
     "  --temperature X      softmax temperature (default 0.8; 0 = greedy)\n"
     "  --top-k K            sample among the K likeliest (default 40; 0 = all)\n"
-    "  --seed S             sampling seed (default 0)\n";
+    "  --seed S             sampling seed (default 0)\n"
+    "  --threads N          kernel threads (default: LOOM_NUM_THREADS, else\n"
+    "                       all hardware threads)\n";
 
 namespace {
 
@@ -137,6 +142,7 @@ struct TrainOptions {
   int64_t steps = 0, warmup = 0, checkpointEvery = 0, printEvery = 0;
   int64_t stopAfter = 0;
   int64_t vocab = 256;
+  int threads = 0; // 0: the session's default
   uint64_t seed = 0;
   double lr = 1e-3, minLr = -1;
   bool overfit = false;
@@ -200,6 +206,8 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.vocab = parseCount(flag, v(), 2, int64_t(1) << 31);
     else if (flag == "--print-every")
       o.printEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
+    else if (flag == "--threads")
+      o.threads = parseThreads(v());
     else if (a.isOption())
       failWith("unknown option '" + a.arg + "' (loom train --help)");
     else if (o.artifact.empty())
@@ -405,6 +413,8 @@ private:
       failWith("artifact '" + o.artifact +
                "' has no train_step: compile the model with `loomc --train`");
     check(loom_session_create(h.artifact, &h.session));
+    if (o.threads > 0)
+      check(loom_session_set_threads(h.session, o.threads));
     if (!o.resume.empty())
       check(loom_load_weights(h.session, o.resume.c_str(), 0));
     else if (!o.weights.empty())
@@ -598,6 +608,7 @@ int loom::cli::commandGenerate(int argc, char **argv) {
   int64_t tokens = 200, topK = 40;
   double temperature = 0.8;
   uint64_t seed = 0;
+  int threads = 0;
   for (int i = 2; i < argc; ++i) {
     Arg a(argc, argv, i);
     const std::string &flag = a.flag;
@@ -617,6 +628,8 @@ int loom::cli::commandGenerate(int argc, char **argv) {
       temperature = parseNumber(flag, v(), 0, 100);
     else if (flag == "--seed")
       seed = parseSeed(v());
+    else if (flag == "--threads")
+      threads = parseThreads(v());
     else if (a.isOption())
       failWith("unknown option '" + a.arg + "' (loom generate --help)");
     else if (artifact.empty())
@@ -656,6 +669,8 @@ int loom::cli::commandGenerate(int argc, char **argv) {
     failWith("artifact '" + artifact + "': forward has no logits f32[B, T, V]");
   int64_t B = tok.shape[0], T = tok.shape[1], V = logits.shape[2];
   check(loom_session_create(a, &h.session));
+  if (threads > 0)
+    check(loom_session_set_threads(h.session, threads));
   loom_session *s = h.session;
   check(loom_load_weights(s, weights.c_str(), 0));
 

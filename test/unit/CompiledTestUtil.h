@@ -6,12 +6,16 @@
 // parameters by name, outputs, then the arena. Every buffer is followed by
 // guard bytes that must survive the call, and outputs and the arena start
 // filled with 0xFF (NaN for floats), so out-of-bounds or missing writes show.
+// Kernels split across threads run on a 3-thread pool of the runtime's
+// (threadpool.h; 3 so that splits are uneven on any machine): every case
+// checks the multithreaded code, whose results must not depend on the split.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_TEST_UNIT_COMPILEDTESTUTIL_H
 #define LOOM_TEST_UNIT_COMPILEDTESTUTIL_H
 
 #include "InterpreterTestUtil.h"
+#include "threadpool.h"
 
 #include "loom/Codegen/Passes.h"
 #include "loom/Conversion/Passes.h"
@@ -118,7 +122,16 @@ public:
     handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
       return std::string("dlopen: ") + dlerror();
+    using Hook = void (*)(int64_t, loom::rt::RangeFn, void *);
+    if (void *hook = dlsym(handle, "loom_parallel_for_hook"))
+      *static_cast<Hook *>(hook) = &parallelFor;
     return "";
+  }
+
+  /// The hook of every compiled test module: a shared 3-thread pool.
+  static void parallelFor(int64_t n, loom::rt::RangeFn fn, void *slots) {
+    static loom::rt::ThreadPool pool(3);
+    pool.parallelFor(n, fn, slots);
   }
 
   const artifact::Function *function(const std::string &fn) const {

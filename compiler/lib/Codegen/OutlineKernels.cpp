@@ -65,14 +65,14 @@ struct LoomOutlineKernelsPass
   }
 
   LogicalResult outline(func::FuncOp fn, SymbolTable &symbols) {
-    SmallVector<scf::ForOp> loops;
+    SmallVector<Operation *> loops;
     for (Operation &op : fn.getBody().getOps())
-      if (auto loop = dyn_cast<scf::ForOp>(op))
-        loops.push_back(loop);
+      if (isa<scf::ForOp, scf::ParallelOp>(op))
+        loops.push_back(&op);
     MLIRContext *ctx = fn.getContext();
     unsigned n = 0;
-    for (scf::ForOp loop : loops) {
-      if (loop.getNumResults() != 0)
+    for (Operation *loop : loops) {
+      if (loop->getNumResults() != 0)
         continue; // loops carrying values stay (none are expected)
 
       // What the loop reads from above: rematerialize chains of constants
@@ -110,7 +110,7 @@ struct LoomOutlineKernelsPass
       for (Value a : args) {
         auto m = dyn_cast<MemRefType>(a.getType());
         if (m && !m.getLayout().isIdentity())
-          return loop.emitOpError("loom-outline-kernels: cannot pass ")
+          return loop->emitOpError("loom-outline-kernels: cannot pass ")
                  << a.getType() << " (non-identity layout) to a kernel";
       }
 
@@ -120,7 +120,7 @@ struct LoomOutlineKernelsPass
       OpBuilder mb(ctx);
       mb.setInsertionPoint(fn);
       std::string name = (fn.getSymName() + "__k" + Twine(n++)).str();
-      auto kernel = func::FuncOp::create(mb, loop.getLoc(), name,
+      auto kernel = func::FuncOp::create(mb, loop->getLoc(), name,
                                          mb.getFunctionType(argTypes, {}));
       kernel.setPrivate();
       kernel->setAttr("passthrough", mb.getArrayAttr({mb.getStringAttr("noinline")}));
@@ -149,12 +149,12 @@ struct LoomOutlineKernelsPass
       for (Operation *op : order)
         b.clone(*op, map);
       b.clone(*loop, map);
-      func::ReturnOp::create(b, loop.getLoc());
+      func::ReturnOp::create(b, loop->getLoc());
       symbols.insert(kernel);
 
       OpBuilder cb(loop);
-      func::CallOp::create(cb, loop.getLoc(), kernel, args.getArrayRef());
-      loop.erase();
+      func::CallOp::create(cb, loop->getLoc(), kernel, args.getArrayRef());
+      loop->erase();
     }
     // Views and constants only the kernels used are dead now.
     // (Reverse order: a view's users come after it.)

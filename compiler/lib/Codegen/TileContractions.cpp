@@ -162,6 +162,12 @@ struct LoomTileContractionsPass
     os << "    " << p << "t2, " << p << "kl = transform.structured.tile_using_for "
        << p << "t1 tile_sizes " << list(kOne)
        << " : (!transform.any_op) -> (" << tiledAndLoops(1) << ")\n";
+    // The cache loops over batch, n and m write disjoint C tiles: marked for
+    // loom-chunk-kernels (peeling copies the mark to the remainder loop).
+    for (size_t i = 0; i < nb + 3; ++i)
+      if (i != nb + 1) // the k loop accumulates
+        os << "    transform.annotate " << p << "cl#" << i
+           << " \"loom.parallel\" : !transform.any_op\n";
     // Innermost first: each outer peel clones the peeled inner loops, so
     // every remainder combination gets static trip counts. A loop that
     // divides evenly cannot be peeled (a silenceable failure): suppressed.

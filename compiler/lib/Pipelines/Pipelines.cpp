@@ -36,9 +36,12 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // Contractions first (tiles, peeled remainders, vector FMAs), then
        // every other linalg op as loops; each top-level loop nest becomes a
        // noalias kernel, identical kernels merge. Vector transfers unroll
-       // fully (a non-unrolled lowering allocas inside loops).
+       // fully (a non-unrolled lowering allocas inside loops). Kernels with
+       // enough parallel work take an iteration range and are called through
+       // the runtime's parallel-for hook.
        "loom-tile-contractions,"
-       "convert-linalg-to-loops,loom-outline-kernels,loom-dedup-kernels,"
+       "convert-linalg-to-parallel-loops,loom-outline-kernels,"
+       "loom-dedup-kernels,loom-chunk-kernels,"
        "convert-vector-to-scf{full-unroll=true},lower-affine,"
        "convert-scf-to-cf,convert-vector-to-llvm,"
        "expand-strided-metadata,lower-affine,"
@@ -47,7 +50,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        "convert-cf-to-llvm,"
        "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
        "convert-ub-to-llvm,reconcile-unrealized-casts,"
-       "loom-packed-entry-points"},
+       "loom-dispatch-kernels,loom-packed-entry-points"},
   };
   return stages;
 }

@@ -28,7 +28,9 @@
  *
  * Threads: artifacts are immutable after opening and may be shared. A session
  * is used by one thread at a time (its arena is not re-entrant); use one
- * session per thread. loom_last_error() is per thread.
+ * session per thread. Each session owns a pool of worker threads that its
+ * kernels split their work across (loom_session_set_threads).
+ * loom_last_error() is per thread.
  */
 #ifndef LOOM_RUNTIME_H
 #define LOOM_RUNTIME_H
@@ -148,6 +150,14 @@ LOOM_RT_API loom_status loom_artifact_output(const loom_artifact *artifact,
 LOOM_RT_API loom_status loom_session_create(const loom_artifact *artifact,
                                             loom_session **out);
 LOOM_RT_API void loom_session_destroy(loom_session *session);
+/* Threads the session's compiled kernels run on, the calling thread included
+ * (1 to 1024). A new session uses LOOM_NUM_THREADS if set (a value that is
+ * not a count makes loom_session_create fail), else every hardware thread.
+ * Results do not depend on it: kernels split only independent iterations.
+ * Idle workers sleep after ~100 us. */
+LOOM_RT_API loom_status loom_session_set_threads(loom_session *session,
+                                                 int32_t threads);
+LOOM_RT_API int32_t loom_session_threads(const loom_session *session);
 
 /* Initializes every parameter from its manifest `init` (normal, uniform,
  * zeros, ones, constant). Reproducible: the same seed gives the same bytes on

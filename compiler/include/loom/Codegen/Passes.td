@@ -147,6 +147,69 @@ def LoomDedupKernels : Pass<"loom-dedup-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def LoomChunkKernels : Pass<"loom-chunk-kernels", "::mlir::ModuleOp"> {
+  let summary = "Lets a kernel run any range of its outer parallel loop's iterations";
+  let description = [{
+    The first half of multithreading (`loom-dispatch-kernels` is the second).
+    A kernel of `loom-outline-kernels` whose loop nest is an `scf.parallel`
+    (from `convert-linalg-to-parallel-loops`), or an `scf.for` marked
+    `loom.parallel` (the parallel cache-tile loops of
+    `loom-tile-contractions`), and whose estimated work is at least
+    `min-work`, gets two `index` arguments `begin` and `end`: it then runs
+    iterations [begin, end) of one parallel dimension (the outermost with at
+    least 4 iterations, else the one with the most). The kernel is marked
+    `loom.parallel_trips = N` (its iteration count) and every call passes
+    [0, N), so the code is still correct run serially. Iterations of a
+    parallel dimension write disjoint elements, so any split gives the same
+    bits: results do not depend on the thread count.
+
+    ```mlir
+    func.func private @f__k0(%a: memref<64x768xf32>, %b: memref<64x768xf32>) {
+      scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c768) step (%c1, %c1) { ... }
+    ```
+    becomes
+    ```mlir
+    func.func private @f__k0(%a: ..., %b: ..., %begin: index, %end: index)
+        attributes {loom.parallel_trips = 64 : i64} {
+      %lb = (0 + %begin * 1)  %ub = min(64, 0 + %end * 1)
+      scf.parallel (%i, %j) = (%lb, %c0) to (%ub, %c768) ...
+    ```
+    Work is counted as the operations executed (a loop: its trip count times
+    its body; a vector op counts once), a proxy for time: below `min-work` a
+    dispatch costs more than it saves.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"16384",
+           "Operations a kernel must execute to be split">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
+def LoomDispatchKernels : Pass<"loom-dispatch-kernels", "::mlir::ModuleOp"> {
+  let summary = "Calls range kernels through the runtime's parallel-for hook";
+  let description = [{
+    The second half of multithreading, on the LLVM dialect. Each call of a
+    kernel marked `loom.parallel_trips = N` by `loom-chunk-kernels` becomes:
+    store the arguments in a slot buffer (one per calling function, reused
+    by its calls), then call the function pointer in the global
+    `loom_parallel_for_hook` with (N, @K__range, slots), where
+    `@K__range(slots, begin, end)` loads the arguments and calls the kernel
+    on [begin, end). The hook starts as `@__loom_serial_for`, which runs
+    the whole range on the calling thread, so a library loaded without the
+    runtime stays correct; the runtime stores its thread pool's parallel-for
+    there when it opens the library.
+
+    C view of the contract:
+    ```c
+    typedef void (*loom_range_fn)(void *slots, int64_t begin, int64_t end);
+    extern void (*loom_parallel_for_hook)(int64_t n, loom_range_fn fn, void *slots);
+    ```
+    The hook returns when fn has run on every iteration of [0, n), split in
+    any way.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp"> {
   let summary = "Adds `void loom_F(void **slots)` wrappers for LLVM functions";
   let description = [{

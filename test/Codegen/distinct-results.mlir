@@ -2,8 +2,9 @@
 
 // A tensor returned twice (two outputs that CSE merged) gets a copy for the
 // second result, so buffer-results-to-out-params sees one buffer per result.
+// Tensor arguments (the caller's parameters and inputs) become read-only.
 // CHECK-LABEL: func.func @twice
-// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32> {bufferization.writable = false})
 // CHECK: %[[Y:.*]] = arith.addf
 // CHECK-NEXT: %[[COPY:.*]] = bufferization.alloc_tensor() copy(%[[Y]]) : tensor<4xf32>
 // CHECK-NEXT: return %[[Y]], %[[COPY]]
@@ -16,7 +17,7 @@ func.func @twice(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
 
 // Three times: two copies; a distinct value between them is left alone.
 // CHECK-LABEL: func.func @thrice
-// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>, %[[Z:.*]]: tensor<4xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32> {bufferization.writable = false}, %[[Z:.*]]: tensor<4xf32> {bufferization.writable = false})
 // CHECK-DAG: %[[C1:.*]] = bufferization.alloc_tensor() copy(%[[X]])
 // CHECK-DAG: %[[C2:.*]] = bufferization.alloc_tensor() copy(%[[X]])
 // CHECK: return %[[X]], %[[Z]], %[[C1]], %[[C2]]

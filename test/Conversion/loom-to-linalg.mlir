@@ -754,6 +754,33 @@ func.func @embedding(%t: tensor<100x16xf32>, %ids: tensor<2x7xi64>) -> tensor<2x
 
 // -----
 
+// index_add: a sequential loop over the ids carrying the table; each step
+// adds one source row into the row its id names (an out-of-range id adds
+// zeros to row 0).
+// CHECK-LABEL: func.func @index_add
+// CHECK-SAME: (%[[T:.*]]: tensor<100x16xf32>, %[[IDS:.*]]: tensor<2x7xi32>, %[[S:.*]]: tensor<2x7x16xf32>)
+// CHECK: %[[FI:.*]] = tensor.collapse_shape %[[IDS]] {{\[}}[0, 1]] : tensor<2x7xi32> into tensor<14xi32>
+// CHECK: %[[FS:.*]] = tensor.collapse_shape %[[S]] {{\[}}[0, 1], [2]] : tensor<2x7x16xf32> into tensor<14x16xf32>
+// CHECK: %[[R:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[T]]) -> (tensor<100x16xf32>)
+// CHECK: %[[ID:.*]] = tensor.extract %[[FI]][%[[K]]] : tensor<14xi32>
+// CHECK: %[[IDX:.*]] = arith.index_cast %[[ID]] : i32 to index
+// CHECK: %[[OK:.*]] = arith.andi
+// CHECK: %[[ROW:.*]] = arith.select %[[OK]], %[[IDX]], %{{.*}} : index
+// CHECK: %[[DST:.*]] = tensor.extract_slice %[[ACC]][%[[ROW]], 0] [1, 16] [1, 1] : tensor<100x16xf32> to tensor<16xf32>
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[FS]][%[[K]], 0] [1, 16] [1, 1] : tensor<14x16xf32> to tensor<16xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SRC]] : tensor<16xf32>) outs(%[[DST]] : tensor<16xf32>)
+// CHECK: arith.select %[[OK]]
+// CHECK: arith.addf
+// CHECK: %[[NEXT:.*]] = tensor.insert_slice %[[SUM]] into %[[ACC]][%[[ROW]], 0] [1, 16] [1, 1]
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: return %[[R]]
+func.func @index_add(%t: tensor<100x16xf32>, %ids: tensor<2x7xi32>, %s: tensor<2x7x16xf32>) -> tensor<100x16xf32> {
+  %0 = loom.index_add %t, %ids, %s : (tensor<100x16xf32>, tensor<2x7xi32>, tensor<2x7x16xf32>) -> tensor<100x16xf32>
+  return %0 : tensor<100x16xf32>
+}
+
+// -----
+
 // [B, C, H, W] -> [B, C, H/p, p, W/p, p] -> [B, H/p, W/p, C, p, p] ->
 // [B, N, C*p*p]: each patch flattens in (c, py, px) order.
 // CHECK-LABEL: func.func @patchify

@@ -629,3 +629,27 @@ func.func @splat_dynamic_result() -> tensor<?xf32> {
   %1 = loom.mul %c, %d : (tensor<2xf32>, tensor<f32>) -> tensor<?xf32>
   return %1 : tensor<?xf32>
 }
+
+// -----
+
+// A gradient added to index_add(0, ...) (GPT-2's tied wte) becomes the
+// table index_add adds into; not when the scatter starts from something
+// else or has another use.
+// CHECK-LABEL: func.func @add_into_index_add
+// CHECK-SAME: (%[[X:.*]]: tensor<10x4xf32>, %[[I:.*]]: tensor<3xi32>, %[[G:.*]]: tensor<3x4xf32>)
+// CHECK: %[[A:.*]] = loom.index_add %[[X]], %[[I]], %[[G]]
+// CHECK: %[[B:.*]] = loom.index_add %[[X]], %[[I]], %[[G]]
+// CHECK: %[[C:.*]] = loom.add %[[X]], %[[B]]
+// CHECK: %[[Z:.*]] = loom.index_add %{{.*}}, %[[I]], %[[G]]
+// CHECK: %[[D:.*]] = loom.add %[[Z]], %[[X]]
+// CHECK: return %[[A]], %[[C]], %[[D]], %[[Z]]
+func.func @add_into_index_add(%x: tensor<10x4xf32>, %i: tensor<3xi32>, %g: tensor<3x4xf32>) -> (tensor<10x4xf32>, tensor<10x4xf32>, tensor<10x4xf32>, tensor<10x4xf32>) {
+  %z = loom.constant dense<0.0> : tensor<10x4xf32>
+  %s = loom.index_add %z, %i, %g : (tensor<10x4xf32>, tensor<3xi32>, tensor<3x4xf32>) -> tensor<10x4xf32>
+  %a = loom.add %x, %s : (tensor<10x4xf32>, tensor<10x4xf32>) -> tensor<10x4xf32>
+  %t = loom.index_add %x, %i, %g : (tensor<10x4xf32>, tensor<3xi32>, tensor<3x4xf32>) -> tensor<10x4xf32>
+  %c = loom.add %x, %t : (tensor<10x4xf32>, tensor<10x4xf32>) -> tensor<10x4xf32>
+  %u = loom.index_add %z, %i, %g : (tensor<10x4xf32>, tensor<3xi32>, tensor<3x4xf32>) -> tensor<10x4xf32>
+  %d = loom.add %u, %x : (tensor<10x4xf32>, tensor<10x4xf32>) -> tensor<10x4xf32>
+  return %a, %c, %d, %u : tensor<10x4xf32>, tensor<10x4xf32>, tensor<10x4xf32>, tensor<10x4xf32>
+}

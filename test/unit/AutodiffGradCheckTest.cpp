@@ -369,6 +369,14 @@ TEST_F(GradCheck, GatherAndEmbedding) {
              "-> tensor<2x3x4xf32>",
              "tensor<2x3x4xf32>"),
         {{"i", ArgGen{0, 0, 0, 0, {1, 3, 1, 0, 4, 3}}}});
+  // index_add (embedding's gradient) in both its float operands, with a
+  // repeated id.
+  check(wrap("%t: tensor<5x4xf32> {loom.param = \"t\"}, %s: tensor<2x3x4xf32> "
+             "{loom.param = \"s\"}, %i: tensor<2x3xi32> {loom.input = \"i\"}",
+             "  %y = loom.index_add %t, %i, %s : (tensor<5x4xf32>, "
+             "tensor<2x3xi32>, tensor<2x3x4xf32>) -> tensor<5x4xf32>",
+             "tensor<5x4xf32>"),
+        {{"i", ArgGen{0, 0, 0, 0, {1, 3, 1, 0, 4, 3}}}});
   // Positions are integers: sinusoidal_encoding has no gradient; x does.
   check(wrap("%x: tensor<3x4xf32> {loom.param = \"x\"}",
              "  %p = loom.positions %x axis = 0 : (tensor<3x4xf32>) -> "

@@ -322,6 +322,17 @@ TEST_F(CompiledVsInterpreter, IndicesAndEmbeddings) {
     %2 = loom.embedding %w, %k : (tensor<37x13xf32>, tensor<1x1xi32>) -> tensor<1x1x13xf32>
     return %0, %1, %2 : tensor<2x7x13xf32>, tensor<5x13xf32>, tensor<1x1x13xf32>
   })", Metric::Element, kExact, {{1, I(0, 37)}, {2, I(0, 37)}, {3, I(36, 37)}}});
+  // index_add: 36 ids into 11 rows repeat (sums in order, each rounded to
+  // f32 on both sides: exact), ids in [-2, 13) include out-of-range ones
+  // (they add nothing); an argument table is copied first (it is the
+  // caller's), an intermediate one is updated in place.
+  check({"index_add", R"(
+  func.func @forward(%t: tensor<11x13xf32>, %i: tensor<4x9xi32>, %s: tensor<4x9x13xf32>, %j: tensor<5xi64>, %r: tensor<5x13xf32>) -> (tensor<11x13xf32>, tensor<11x13xf32>) {
+    %0 = loom.index_add %t, %i, %s : (tensor<11x13xf32>, tensor<4x9xi32>, tensor<4x9x13xf32>) -> tensor<11x13xf32>
+    %sq = loom.mul %t, %t : (tensor<11x13xf32>, tensor<11x13xf32>) -> tensor<11x13xf32>
+    %1 = loom.index_add %sq, %j, %r : (tensor<11x13xf32>, tensor<5xi64>, tensor<5x13xf32>) -> tensor<11x13xf32>
+    return %0, %1 : tensor<11x13xf32>, tensor<11x13xf32>
+  })", Metric::Element, kExact, {{1, I(-2, 13)}, {3, I(0, 11)}}});
 }
 
 TEST_F(CompiledVsInterpreter, SinusoidalEncoding) {

@@ -435,6 +435,19 @@ TEST_F(InterpreterTest, EmbeddingAndPositions) {
   EXPECT_EQ(r[1].dtype, DType::I64);
 }
 
+TEST_F(InterpreterTest, IndexAddAccumulatesAndSkipsOutOfRange) {
+  // rows: w = iota; ids 2, 0, 2, 5 (out of range), -1 (out of range).
+  auto r = run(R"(
+    func.func @forward(%w: tensor<3x2xf32>, %ids: tensor<5xi32>, %s: tensor<5x2xf32>) -> tensor<3x2xf32> {
+      %y = loom.index_add %w, %ids, %s : (tensor<3x2xf32>, tensor<5xi32>, tensor<5x2xf32>) -> tensor<3x2xf32>
+      return %y : tensor<3x2xf32>
+    })",
+               {iota({3, 2}), i32({5}, {2, 0, 2, 5, -1}),
+                f32({5, 2}, {10, 20, 30, 40, 50, 60, 70, 80, 90, 100})});
+  ASSERT_EQ(r.size(), 1u);
+  expectValues(r[0], {0 + 30, 1 + 40, 2, 3, 4 + 10 + 50, 5 + 20 + 60});
+}
+
 TEST_F(InterpreterTest, StorageRoundingAndIntegers) {
   auto r = run(R"(
     func.func @forward(%x: tensor<3xf32>, %i: tensor<2xi32>) -> (tensor<3xf32>, tensor<3xbf16>, tensor<2xi32>, tensor<3xi32>, tensor<2xf32>) {

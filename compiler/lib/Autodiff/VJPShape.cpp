@@ -200,23 +200,24 @@ void mlir::loom::autodiff::addShapeRules(VJPTable &t) {
     return success();
   };
   t[TypeID::get<EmbeddingOp>()] = [](VJPContext &c) {
-    // Scatter-add of the rows of g into the table, as onehot(ids)^T g:
-    // [V, n] x [n, D]. Dense (n x V) for now.
+    // d table = scatter-add of the rows of g at the ids: n * D additions
+    // (a one-hot matmul would be n * V * D multiply-adds).
     if (!c.need(0))
       return success();
-    RankedTensorType table = rtt(c.operand(0));
-    RankedTensorType ids = rtt(c.operand(1));
-    int64_t n = 1;
-    for (int64_t d : ids.getShape())
-      n *= d;
-    int64_t D = table.getDimSize(1);
-    Value flatIds = reshapeTo(c.b, c.loc(), c.operand(1), {n});
-    Value oh = oneHot(c.b, c.loc(), flatIds, c.operand(0), 0,
-                      table.getElementType()); // [n, V]
-    Value ohT = TransposeOp::create(c.b, c.loc(), oh,
-                                    c.b.getDenseI64ArrayAttr({1, 0}));
-    Value g = reshapeTo(c.b, c.loc(), c.cotangent, {n, D});
-    c.grads[0] = MatmulOp::create(c.b, c.loc(), ohT, g);
+    auto table = rtt(c.operand(0));
+    Value zeros = splatConst(c.b, c.loc(), table, 0.0);
+    c.grads[0] = IndexAddOp::create(c.b, c.loc(), table, zeros, c.operand(1),
+                                    c.cotangent);
+    return success();
+  };
+  t[TypeID::get<IndexAddOp>()] = [](VJPContext &c) {
+    // d input = g; d source[k, :] = g[ids[k], :] (ids in range, as the
+    // embedding that index_add is the gradient of requires).
+    if (c.need(0))
+      c.grads[0] = c.cotangent;
+    if (c.need(2))
+      c.grads[2] =
+          EmbeddingOp::create(c.b, c.loc(), c.cotangent, c.operand(1));
     return success();
   };
 }

@@ -15,6 +15,17 @@ namespace {
 struct LoomDistinctResultsPass
     : public mlir::loom::impl::LoomDistinctResultsBase<LoomDistinctResultsPass> {
   void runOnOperation() override {
+    // The caller's parameters and inputs are read-only: an op updating a
+    // tensor in place (index_add's loop) must copy an argument first.
+    getOperation()->walk([](func::FuncOp fn) {
+      if (fn.isExternal())
+        return;
+      for (BlockArgument arg : fn.getArguments())
+        if (isa<TensorType>(arg.getType()))
+          fn.setArgAttr(arg.getArgNumber(),
+                        bufferization::BufferizationDialect::kWritableAttrName,
+                        BoolAttr::get(fn.getContext(), false));
+    });
     getOperation()->walk([](func::ReturnOp ret) {
       llvm::SmallDenseSet<Value> seen;
       for (OpOperand &operand : ret->getOpOperands()) {

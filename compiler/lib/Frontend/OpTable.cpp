@@ -44,6 +44,7 @@ std::vector<OpSpec> buildTable() {
     t.push_back({m, {"input"}, -1,
                  {{"axes", K::IntList, true}, {"keep_dims", K::Unit, false}}});
   t.push_back({"embedding", {"table", "ids"}, -1, {}});
+  t.push_back({"index_add", {"input", "ids", "source"}, -1, {}});
   t.push_back({"sinusoidal_encoding", {"positions"}, -1,
                {{"dim", K::Int, true}}});
   t.push_back({"matmul", {"lhs", "rhs"}, -1, {}});

@@ -281,6 +281,26 @@ llvm::Expected<Tensor> evalEmbedding(EmbeddingOp op, const Env &env) {
   return out;
 }
 
+llvm::Expected<Tensor> evalIndexAdd(IndexAddOp op, const Env &env) {
+  // result = input; result[ids[k], :] += source[k, :] (ids out of range add
+  // nothing), each sum rounded to the dtype as the compiled code's are.
+  const Tensor &input = env[op.getInput()], &ids = env[op.getIds()],
+               &source = env[op.getSource()];
+  if (input.rank() != 2 || source.size() != ids.size() * input.shape[1])
+    return opError(op, "shapes of input, ids and source do not agree");
+  int64_t v = input.shape[0], d = input.shape[1];
+  Tensor out = input;
+  for (int64_t k = 0; k < ids.size(); ++k) {
+    int64_t id = ids.i[k];
+    if (id < 0 || id >= v)
+      continue;
+    for (int64_t j = 0; j < d; ++j)
+      out.f[id * d + j] =
+          roundTo(out.dtype, out.f[id * d + j] + source.f[k * d + j]);
+  }
+  return out;
+}
+
 llvm::Expected<Tensor> evalSinusoidal(SinusoidalEncodingOp op, const Env &env) {
   // pe[2i] = sin(p / 10000^(2i/dim)), pe[2i+1] = cos(p / 10000^(2i/dim))
   const Tensor &pos = env[op.getPositions()];
@@ -350,6 +370,7 @@ void li::detail::registerShape(Registry &r) {
   add<CausalMaskOp>(r, evalCausalMask);
   add<GatherOp>(r, evalGather);
   add<EmbeddingOp>(r, evalEmbedding);
+  add<IndexAddOp>(r, evalIndexAdd);
   add<SinusoidalEncodingOp>(r, evalSinusoidal);
   add<PatchifyOp>(r, evalPatchify);
   add<PrependTokenOp>(r, evalPrependToken);

@@ -43,6 +43,7 @@ class Loom_ArithBinaryOp<string mnemonic, string what, string example>
 def Loom_AddOp : Loom_ArithBinaryOp<"add", "addition",
     "%y = loom.add %x, %bias : (tensor<?x128x768xf32>, tensor<768xf32>) -> tensor<?x128x768xf32>"> {
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Loom_SubOp : Loom_ArithBinaryOp<"sub", "subtraction",
     "%d = loom.sub %x, %mean : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>"> {

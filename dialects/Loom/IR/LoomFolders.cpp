@@ -137,6 +137,44 @@ OpFoldResult DropoutOp::fold(FoldAdaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// x + index_add(0, ids, s) -> index_add(x, ids, s)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A gradient accumulated onto an embedding table's gradient (GPT-2's tied
+/// wte: the LM head's dW plus the embedding's scatter) adds the rows into
+/// the other term instead of into zeros: one pass over the [V, D] table
+/// fewer, and no zero table at all.
+struct AddIntoIndexAdd : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [mine, other] : {std::pair(op.getLhs(), op.getRhs()),
+                               std::pair(op.getRhs(), op.getLhs())}) {
+      auto scatter = mine.getDefiningOp<IndexAddOp>();
+      if (!scatter || !scatter->hasOneUse() ||
+          other.getType() != op.getType() || scatter.getType() != op.getType())
+        continue;
+      Attribute init;
+      if (!matchPattern(scatter.getInput(), m_Constant(&init)) ||
+          !isSplat(init, 0.0))
+        continue;
+      rewriter.replaceOpWithNewOp<IndexAddOp>(op, op.getType(), other,
+                                              scatter.getIds(),
+                                              scatter.getSource());
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<AddIntoIndexAdd>(context);
+}
+
+//===----------------------------------------------------------------------===//
 // x / sqrt(y) -> x * rsqrt(y)
 //===----------------------------------------------------------------------===//
 

@@ -2,6 +2,8 @@
 #include "Loom/IR/LoomOps.h"
 #include "Loom/IR/ShapeUtils.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 using namespace mlir::loom;
 
@@ -51,6 +53,32 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
   Shape out(ids.getShape());
   out.push_back(table.getDimSize(1));
   types.push_back(tensorOf(out, table.getElementType()));
+  return success();
+}
+
+LogicalResult IndexAddOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  auto input = tensorType(adaptor.getInput());
+  auto ids = tensorType(adaptor.getIds());
+  auto source = tensorType(adaptor.getSource());
+  if (input.getRank() != 2)
+    return opError(loc, getOperationName(),
+                   "input must be 2-D [V, D], got " + str(input));
+  if (source.getElementType() != input.getElementType())
+    return opError(loc, getOperationName(),
+                   "source " + str(source) + " and input " + str(input) +
+                       " differ in element type");
+  Shape want(ids.getShape());
+  want.push_back(input.getDimSize(1));
+  if (source.getRank() != static_cast<int64_t>(want.size()) ||
+      failed(verifyCompatibleShape(source.getShape(), want)))
+    return opError(loc, getOperationName(),
+                   "source " + str(source) + " must be the ids' shape " +
+                       str(ids) + " followed by D = " +
+                       std::to_string(input.getDimSize(1)));
+  types.push_back(input);
   return success();
 }
 

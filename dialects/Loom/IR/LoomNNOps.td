@@ -27,6 +27,28 @@ def Loom_EmbeddingOp : Loom_Op<"embedding"> {
   }];
 }
 
+def Loom_IndexAddOp : Loom_Op<"index_add"> {
+  let summary = "adds rows of a source into a [V, D] table at integer ids";
+  let description = [{
+    `result = input`, then `result[ids[k], :] += source[k, :]` for every
+    position `k` of `ids` in order (repeated ids accumulate), as PyTorch's
+    `index_add` along dim 0. `source` has the shape of `ids` followed by
+    `D`; ids outside `[0, V)` add nothing. It is the gradient of `embedding`
+    with respect to its table: `n * D` additions where a one-hot matmul
+    takes `n * V * D` multiply-adds (GPT-2: 0.2M against 10G per step).
+
+    ```mlir
+    %g = loom.index_add %acc, %tokens, %rows : (tensor<50257x768xf32>, tensor<4x64xi32>, tensor<4x64x768xf32>) -> tensor<50257x768xf32>
+    ```
+  }];
+  let arguments = (ins Loom_FloatTensor:$input, Loom_IndexTensor:$ids,
+                       Loom_FloatTensor:$source);
+  let results = (outs Loom_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $ids `,` $source attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Loom_SinusoidalEncodingOp : Loom_Op<"sinusoidal_encoding"> {
   let summary = "fixed sine/cosine position encoding of Vaswani et al.";
   let description = [{

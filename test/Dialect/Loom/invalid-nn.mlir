@@ -16,6 +16,24 @@ func.func @embedding_table_rank(%t: tensor<2x3x4xf32>, %ids: tensor<?xi32>) -> t
 
 // -----
 
+func.func @index_add_source_shape(%t: tensor<10x4xf32>, %ids: tensor<2x3xi32>, %s: tensor<2x4xf32>) -> tensor<10x4xf32> {
+  // expected-error @+2 {{'loom.index_add' op source tensor<2x4xf32> must be the ids' shape tensor<2x3xi32> followed by D = 4}}
+  // expected-error @+1 {{'loom.index_add' op failed to infer returned types}}
+  %0 = loom.index_add %t, %ids, %s : (tensor<10x4xf32>, tensor<2x3xi32>, tensor<2x4xf32>) -> tensor<10x4xf32>
+  return %0 : tensor<10x4xf32>
+}
+
+// -----
+
+func.func @index_add_table_rank(%t: tensor<10xf32>, %ids: tensor<2xi32>, %s: tensor<2x1xf32>) -> tensor<10xf32> {
+  // expected-error @+2 {{'loom.index_add' op input must be 2-D [V, D], got tensor<10xf32>}}
+  // expected-error @+1 {{'loom.index_add' op failed to infer returned types}}
+  %0 = loom.index_add %t, %ids, %s : (tensor<10xf32>, tensor<2xi32>, tensor<2x1xf32>) -> tensor<10xf32>
+  return %0 : tensor<10xf32>
+}
+
+// -----
+
 func.func @embedding_float_ids(%t: tensor<10x4xf32>, %ids: tensor<?xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{'loom.embedding' op operand #1 must be ranked tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<?xf32>'}}
   %0 = loom.embedding %t, %ids : (tensor<10x4xf32>, tensor<?xf32>) -> tensor<?x4xf32>

@@ -19,6 +19,14 @@ func.func @embedding(%arg0: tensor<50257x768xf32>, %arg1: tensor<?x?xi32>, %arg2
   return %0, %1 : tensor<?x?x768xf32>, tensor<?x64xbf16>
 }
 
+// CHECK-LABEL: func.func @index_add(
+// CHECK-NEXT:    %0 = loom.index_add %arg0, %arg1, %arg2 : (tensor<50257x768xf32>, tensor<?x?xi32>, tensor<?x?x768xf32>) -> tensor<50257x768xf32>
+// CHECK-NEXT:    return %0 : tensor<50257x768xf32>
+func.func @index_add(%arg0: tensor<50257x768xf32>, %arg1: tensor<?x?xi32>, %arg2: tensor<?x?x768xf32>) -> tensor<50257x768xf32> {
+  %0 = loom.index_add %arg0, %arg1, %arg2 : (tensor<50257x768xf32>, tensor<?x?xi32>, tensor<?x?x768xf32>) -> tensor<50257x768xf32>
+  return %0 : tensor<50257x768xf32>
+}
+
 // CHECK-LABEL: func.func @sinusoidal_encoding(
 // CHECK-NEXT:    %0 = loom.sinusoidal_encoding %arg0 dim = 512 : (tensor<?xi64>) -> tensor<?x512xf32>
 // CHECK-NEXT:    %1 = loom.sinusoidal_encoding %arg1 dim = 4 : (tensor<2x7xi32>) -> tensor<2x7x4xf32>

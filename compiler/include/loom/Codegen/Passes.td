@@ -25,7 +25,7 @@ def LoomFuseElementwise : Pass<"loom-fuse-elementwise"> {
 }
 
 def LoomDistinctResults : Pass<"loom-distinct-results"> {
-  let summary = "Gives a tensor returned more than once a copy per extra result";
+  let summary = "Gives a tensor returned more than once a copy per extra result; arguments read-only";
   let description = [{
     A value returned twice (`return %x, %x`, e.g. two outputs that CSE merged)
     becomes `return %x, %copy` with `%copy = bufferization.alloc_tensor()
@@ -33,6 +33,12 @@ def LoomDistinctResults : Pass<"loom-distinct-results"> {
     `buffer-results-to-out-params{hoist-static-allocs}` replaces a returned
     allocation by the out-parameter and erases it, and crashes on a second
     return of the same allocation.
+
+    It also marks every tensor argument `bufferization.writable = false`:
+    parameters and inputs belong to the caller, so a value updated in place
+    (the table carried through `index_add`'s loop) starts from a copy when
+    it is an argument, and from the buffer itself when it is an
+    intermediate.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }

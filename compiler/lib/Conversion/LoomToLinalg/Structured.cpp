@@ -2,6 +2,7 @@
 #include "Common.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -490,6 +491,88 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
   }
 };
 
+/// result = input; result[ids[k], :] += source[k, :], as a loop over k
+/// carrying the table: each step adds one source row into the table row
+/// the id names (a slice at a dynamic offset, updated in place once
+/// bufferized). An id outside [0, V) reads row 0 and adds zeros, so nothing
+/// is read or written out of bounds and no branch is needed. Repeated ids
+/// accumulate in order, so the loop stays sequential (n * D additions).
+struct LowerIndexAdd : OpRewritePattern<IndexAddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(IndexAddOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    auto table = cast<RankedTensorType>(op.getType());
+    auto idsType = cast<RankedTensorType>(op.getIds().getType());
+    int64_t v = table.getDimSize(0), d = table.getDimSize(1);
+    int64_t n = idsType.getNumElements();
+    Type elt = table.getElementType();
+    // ids -> [n], source -> [n, D].
+    Value ids = op.getIds(), source = op.getSource();
+    if (idsType.getRank() != 1) {
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t i = 0; i < idsType.getRank(); ++i)
+        all[0].push_back(i);
+      ids = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({n}, idsType.getElementType()),
+          ids, all);
+      SmallVector<ReassociationIndices> rows(2);
+      for (int64_t i = 0; i < idsType.getRank(); ++i)
+        rows[0].push_back(i);
+      rows[1].push_back(idsType.getRank());
+      source = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({n, d}, elt), source, rows);
+    }
+    auto c = [&](int64_t x) {
+      return arith::ConstantIndexOp::create(rewriter, loc, x);
+    };
+    Value zero = c(0), one = c(1), count = c(n), rowsV = c(v);
+    auto rowType = RankedTensorType::get({d}, elt);
+    SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(1),
+                                       rewriter.getIndexAttr(d)};
+    SmallVector<OpFoldResult> strides = {rewriter.getIndexAttr(1),
+                                         rewriter.getIndexAttr(1)};
+    auto loop = scf::ForOp::create(
+        rewriter, loc, zero, count, one, ValueRange{op.getInput()},
+        [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
+          Value id = i64ToIndex(b, l, tensor::ExtractOp::create(b, l, ids, k));
+          Value inRange = arith::AndIOp::create(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, id, zero),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, id, rowsV));
+          Value row = arith::SelectOp::create(b, l, inRange, id, zero);
+          SmallVector<OpFoldResult> at = {row, b.getIndexAttr(0)};
+          SmallVector<OpFoldResult> src = {k, b.getIndexAttr(0)};
+          Value dst = tensor::ExtractSliceOp::create(b, l, rowType, acc[0], at,
+                                                    sizes, strides);
+          Value add = tensor::ExtractSliceOp::create(b, l, rowType, source,
+                                                    src, sizes, strides);
+          MLIRContext *ctx = b.getContext();
+          AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+          Value sum =
+              linalg::GenericOp::create(
+                  b, l, TypeRange{rowType}, ValueRange{add}, ValueRange{dst},
+                  SmallVector<AffineMap>{id1, id1}, parallel(1),
+                  [&](OpBuilder &bb, Location ll, ValueRange a) {
+                    Value zeroF = arith::ConstantOp::create(
+                        bb, ll, elt, bb.getZeroAttr(elt));
+                    Value s = arith::SelectOp::create(bb, ll, inRange, a[0],
+                                                      zeroF);
+                    linalg::YieldOp::create(
+                        bb, ll, ValueRange{arith::AddFOp::create(bb, ll, a[1], s)});
+                  })
+                  .getResult(0);
+          Value next = tensor::InsertSliceOp::create(b, l, sum, acc[0], at,
+                                                     sizes, strides);
+          scf::YieldOp::create(b, l, next);
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
 /// [B, C, H, W] -> [B, C, H/p, p, W/p, p] -> [B, H/p, W/p, C, p, p] ->
 /// [B, N, C*p*p].
 struct LowerPatchify : OpRewritePattern<PatchifyOp> {
@@ -559,6 +642,7 @@ void lowering::populateStructuredPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerReduce<ReduceSumOp>, LowerReduce<ReduceMeanOp>,
                LowerReduce<ReduceMaxOp>, LowerMatmul, LowerBatchMatmul,
                LowerTranspose, LowerReshape, LowerConcat, LowerSlice,
-               LowerGather, LowerEmbedding, LowerPatchify, LowerPrependToken>(
+               LowerGather, LowerEmbedding, LowerIndexAdd, LowerPatchify,
+               LowerPrependToken>(
       patterns.getContext());
 }

@@ -12,10 +12,11 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        "tensors, elementwise ops fused",
        // Composites become primitives (fused kernels come later), the
        // primitives become linalg on tensors, producer/consumer elementwise
-       // generics merge so fewer intermediates reach the arena.
+       // generics merge so fewer intermediates reach the arena, and siblings
+       // reading a common input merge so it is read once.
        "loom-decompose,canonicalize,cse,"
        "convert-loom-to-linalg,canonicalize,"
-       "loom-fuse-elementwise,canonicalize,cse"},
+       "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse"},
       {"loom-bufferize", "memref",
        "tensors become buffers: results written to caller buffers, every "
        "intermediate placed in one planned arena",
@@ -45,7 +46,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        "convert-vector-to-scf{full-unroll=true},lower-affine,"
        "convert-scf-to-cf,convert-vector-to-llvm,"
        "expand-strided-metadata,lower-affine,"
-       "convert-math-to-libm,convert-math-to-llvm,"
+       "loom-approximate-math,convert-math-to-libm,convert-math-to-llvm,"
        "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
        "convert-cf-to-llvm,"
        "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"

@@ -24,6 +24,24 @@ def LoomFuseElementwise : Pass<"loom-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomFuseSiblings : Pass<"loom-fuse-siblings"> {
+  let summary = "Merges elementwise generics that read a common input into one multi-output generic";
+  let description = [{
+    Producer-consumer fusion leaves siblings apart: AdamW's three updates of
+    a parameter (new m, new v, new p) are three generics that each stream the
+    gradient, and the new-p one reads m, v and the gradient again (eleven
+    passes over parameter-sized arrays per step where seven suffice). Two
+    all-parallel generics on tensors with the same static loop ranges,
+    identity-mapped outputs they do not read, and at least one common input
+    (same value, same indexing map) merge into one generic with both sets of
+    outputs, placed at the later one, when nothing between them (nor the
+    later one) uses the earlier one's results. The bodies are concatenated;
+    `cse` afterwards shares the arithmetic they repeat (the new-p body
+    recomputes m and v).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LoomDistinctResults : Pass<"loom-distinct-results"> {
   let summary = "Gives a tensor returned more than once a copy per extra result; arguments read-only";
   let description = [{
@@ -214,6 +232,36 @@ def LoomDispatchKernels : Pass<"loom-dispatch-kernels", "::mlir::ModuleOp"> {
     any way.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def LoomApproximateMath : Pass<"loom-approximate-math", "::mlir::ModuleOp"> {
+  let summary = "Replaces f32 tanh, exp and erf by MLIR's polynomial approximations";
+  let description = [{
+    `convert-math-to-libm` turns `math.tanh` and friends into calls of libm's
+    scalar `tanhf`, `expf`, ... A call inside a loop stops LLVM's vectorizer,
+    so GELU, softmax and the losses ran one element at a time (12% of GPT-2's
+    forward in `tanhf`/`expm1f`). This pass rewrites the selected f32 math ops
+    (scalar or vector) with upstream's `populateMathPolynomialApproximation
+    Patterns`: range reduction and polynomials built from arith ops, which
+    vectorize. Accuracy against the interpreter's double results stays within
+    the compiled tests' libm tolerance (1e-6 per element, see
+    `test/unit/CompiledVsInterpreterTest.cpp`), special values (inf, NaN,
+    large arguments) included. Their `math.fma` and `math.floor` become
+    `llvm.intr.fma` / `llvm.intr.floor` here (convert-math-to-libm would call
+    `fmaf` / `floorf`; every `math.floor` of the module goes that way, which
+    only changes a call into an instruction). Measured maxima: tanh 1.8e-7,
+    erf 1.3e-7,
+    exp 9.7e-8 relative. `log` is not approximated by default: upstream's
+    approximation is off by 5% on subnormal arguments (log(1e-40)), and the
+    losses take one log per row, so libm's costs nothing there. Ops not
+    selected keep their libm calls.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "math ops to approximate (without `math.`; default tanh, exp, erf)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp"> {

@@ -48,6 +48,18 @@ TEST_F(CompiledContractions, AwkwardSizesNK) {
   })", Metric::Norm, kAccum, {{0, U(-1, 1)}, {1, U(-1, 1)}, {2, U(-1, 1)}, {3, U(-1, 1)}, {4, U(-1, 1)}, {5, U(-1, 1)}, {6, U(-1, 1)}, {7, U(-1, 1)}, {8, U(-1, 1)}, {9, U(-1, 1)}, {10, U(-1, 1)}, {11, U(-1, 1)}, {12, U(-1, 1)}, {13, U(-1, 1)}}});
 }
 
+TEST_F(CompiledContractions, TransposedCopiesOfB) {
+  // loom-transpose-rhs gives these a [k, n] copy of B: 130 rows with K =
+  // 1024 (a 4 KiB stride), and 2 x 520 rows against an unbatched [n, k]
+  // weight; remainders everywhere. Relative norm error 1e-5 (K = 1024).
+  check({"B [n, k] read through a transposed copy", R"(
+  func.func @forward(%a: tensor<130x1024xf32>, %b: tensor<33x1024xf32>, %x: tensor<2x520x17xf32>, %w: tensor<7x17xf32>) -> (tensor<130x33xf32>, tensor<2x520x7xf32>) {
+    %0 = loom.batch_matmul %a, %b transpose_rhs : (tensor<130x1024xf32>, tensor<33x1024xf32>) -> tensor<130x33xf32>
+    %1 = loom.linear %x, %w transpose_weight : (tensor<2x520x17xf32>, tensor<7x17xf32>) -> tensor<2x520x7xf32>
+    return %0, %1 : tensor<130x33xf32>, tensor<2x520x7xf32>
+  })", Metric::Norm, 1e-5, {{0, U(-1, 1)}, {1, U(-1, 1)}, {2, U(-1, 1)}, {3, U(-1, 1)}}});
+}
+
 TEST_F(CompiledContractions, BatchedAndBroadcastWeights) {
   // Activations [B, T, K] times a weight [K, N] (two m dims, the weight
   // unbatched), attention-like [B, H, T, D] products in both orientations.

@@ -13,10 +13,12 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // Composites become primitives (fused kernels come later), the
        // primitives become linalg on tensors, producer/consumer elementwise
        // generics merge so fewer intermediates reach the arena, and siblings
-       // reading a common input merge so it is read once.
+       // reading a common input merge so it is read once; a B stored [n, k]
+       // that enough rows reuse is transposed once for the GEMM kernel.
        "loom-decompose,canonicalize,cse,"
        "convert-loom-to-linalg,canonicalize,"
-       "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse"},
+       "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse,"
+       "loom-transpose-rhs"},
       {"loom-bufferize", "memref",
        "tensors become buffers: results written to caller buffers, every "
        "intermediate placed in one planned arena",

@@ -325,14 +325,16 @@ TEST_F(CompiledVsInterpreter, IndicesAndEmbeddings) {
   // index_add: 36 ids into 11 rows repeat (sums in order, each rounded to
   // f32 on both sides: exact), ids in [-2, 13) include out-of-range ones
   // (they add nothing); an argument table is copied first (it is the
-  // caller's), an intermediate one is updated in place.
+  // caller's), an intermediate one is updated in place; a single (rank-0)
+  // id adds one row.
   check({"index_add", R"(
-  func.func @forward(%t: tensor<11x13xf32>, %i: tensor<4x9xi32>, %s: tensor<4x9x13xf32>, %j: tensor<5xi64>, %r: tensor<5x13xf32>) -> (tensor<11x13xf32>, tensor<11x13xf32>) {
+  func.func @forward(%t: tensor<11x13xf32>, %i: tensor<4x9xi32>, %s: tensor<4x9x13xf32>, %j: tensor<5xi64>, %r: tensor<5x13xf32>, %k: tensor<i32>, %q: tensor<13xf32>) -> (tensor<11x13xf32>, tensor<11x13xf32>, tensor<11x13xf32>) {
     %0 = loom.index_add %t, %i, %s : (tensor<11x13xf32>, tensor<4x9xi32>, tensor<4x9x13xf32>) -> tensor<11x13xf32>
     %sq = loom.mul %t, %t : (tensor<11x13xf32>, tensor<11x13xf32>) -> tensor<11x13xf32>
     %1 = loom.index_add %sq, %j, %r : (tensor<11x13xf32>, tensor<5xi64>, tensor<5x13xf32>) -> tensor<11x13xf32>
-    return %0, %1 : tensor<11x13xf32>, tensor<11x13xf32>
-  })", Metric::Element, kExact, {{1, I(-2, 13)}, {3, I(0, 11)}}});
+    %2 = loom.index_add %t, %k, %q : (tensor<11x13xf32>, tensor<i32>, tensor<13xf32>) -> tensor<11x13xf32>
+    return %0, %1, %2 : tensor<11x13xf32>, tensor<11x13xf32>, tensor<11x13xf32>
+  })", Metric::Element, kExact, {{1, I(-2, 13)}, {3, I(0, 11)}, {5, I(0, 11)}}});
 }
 
 TEST_F(CompiledVsInterpreter, SinusoidalEncoding) {

@@ -509,9 +509,10 @@ struct LowerIndexAdd : OpRewritePattern<IndexAddOp> {
     int64_t v = table.getDimSize(0), d = table.getDimSize(1);
     int64_t n = idsType.getNumElements();
     Type elt = table.getElementType();
-    // ids -> [n], source -> [n, D].
+    // ids -> [n], source -> [n, D]; a single (rank-0) id keeps its shapes.
     Value ids = op.getIds(), source = op.getSource();
-    if (idsType.getRank() != 1) {
+    bool single = idsType.getRank() == 0;
+    if (idsType.getRank() > 1) {
       SmallVector<ReassociationIndices> all(1);
       for (int64_t i = 0; i < idsType.getRank(); ++i)
         all[0].push_back(i);
@@ -537,7 +538,10 @@ struct LowerIndexAdd : OpRewritePattern<IndexAddOp> {
     auto loop = scf::ForOp::create(
         rewriter, loc, zero, count, one, ValueRange{op.getInput()},
         [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
-          Value id = i64ToIndex(b, l, tensor::ExtractOp::create(b, l, ids, k));
+          Value id = i64ToIndex(
+              b, l,
+              single ? tensor::ExtractOp::create(b, l, ids, ValueRange{})
+                     : tensor::ExtractOp::create(b, l, ids, k));
           Value inRange = arith::AndIOp::create(
               b, l,
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, id, zero),
@@ -547,8 +551,10 @@ struct LowerIndexAdd : OpRewritePattern<IndexAddOp> {
           SmallVector<OpFoldResult> src = {k, b.getIndexAttr(0)};
           Value dst = tensor::ExtractSliceOp::create(b, l, rowType, acc[0], at,
                                                     sizes, strides);
-          Value add = tensor::ExtractSliceOp::create(b, l, rowType, source,
-                                                    src, sizes, strides);
+          Value add = single ? source
+                             : tensor::ExtractSliceOp::create(
+                                   b, l, rowType, source, src, sizes, strides)
+                                   .getResult();
           MLIRContext *ctx = b.getContext();
           AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
           Value sum =

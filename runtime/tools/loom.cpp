@@ -76,12 +76,13 @@ uint64_t loom::cli::parseSeed(const std::string &text) {
 }
 
 int loom::cli::parseThreads(const std::string &text) {
-  if (text.empty() || text.size() > 4 ||
-      text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(text) < 1 || std::stoi(text) > 1024)
+  char *end = nullptr;
+  long n = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      *end != '\0' || n < 1 || n > 1024)
     failWith("--threads wants a thread count from 1 to 1024, got '" + text +
              "'");
-  return std::stoi(text);
+  return static_cast<int>(n);
 }
 
 namespace {

@@ -247,7 +247,10 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
       return error(sat, "follows the arena slot, which must be last");
     SlotSpec slot;
     if (kind == "param" || kind == "input" || kind == "state") {
-      LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name"}));
+      if (kind == "input")
+        LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name"}));
+      else
+        LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "output"}));
       std::string n;
       LOOM_RT_TRY(name(s, "name", sat, n));
       bool isParam = kind == "param", isState = kind == "state";
@@ -263,6 +266,20 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
       auto &used = isParam ? usedParams : isState ? usedState : usedInputs;
       if (!used.insert(slot.index).second)
         return error(sat, kind + " '" + n + "' has two slots");
+      if (auto o = s.find("output"); o != s.end()) {
+        // The call writes this output over the tensor (an update in place).
+        TensorSpec t = isParam ? static_cast<const TensorSpec &>(m.params[slot.index])
+                               : m.state[slot.index];
+        if (!o->is_string() || o->get_ref<const std::string &>().empty())
+          return error(sat, "'output' is not a non-empty string");
+        t.name = o->get<std::string>();
+        if (f.findOutput(t.name) >= 0)
+          return error(sat, "output '" + t.name + "' has two slots");
+        if (!updated.insert({isParam, slot.index}).second)
+          return error(sat, "'" + n + "' is updated twice");
+        f.updates.push_back({f.outputs.size(), isParam, slot.index, /*inPlace=*/true});
+        f.outputs.push_back(std::move(t));
+      }
     } else if (kind == "output") {
       LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "dtype", "shape", "updates"}));
       TensorSpec t;

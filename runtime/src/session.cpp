@@ -140,10 +140,15 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
     const FunctionSpec &f = m.functions[fi];
     FunctionState &state = s->functions_[fi];
     state.outputs.resize(f.outputs.size());
+    // An output written in place lives in its parameter or state tensor.
+    std::vector<bool> inPlace(f.outputs.size());
+    for (const UpdateSpec &u : f.updates)
+      inPlace[u.output] = u.inPlace;
     for (size_t i = 0; i < f.outputs.size(); ++i)
-      LOOM_RT_TRY(state.outputs[i].allocate(
-          f.outputs[i].nbytes,
-          "output '" + f.outputs[i].name + "' of '" + f.name + "'"));
+      if (!inPlace[i])
+        LOOM_RT_TRY(state.outputs[i].allocate(
+            f.outputs[i].nbytes,
+            "output '" + f.outputs[i].name + "' of '" + f.name + "'"));
     state.slots.resize(f.slots.size());
   }
   s->bindSlots();
@@ -409,14 +414,18 @@ Status Session::run(std::string_view functionView) {
     artifact_->entryPoint(fi)(state.slots.data());
   }
   state.ran = true;
-  // A training step's new parameters and state replace the old: swap the
-  // buffers (the output then holds the previous values) and re-point slots.
-  if (!f.updates.empty()) {
-    for (const UpdateSpec &u : f.updates)
+  // A training step's new parameters and state replace the old: written in
+  // place by the call, or in buffers of their own, swapped in here (the
+  // output then holds the previous values) with the slots re-pointed.
+  bool swapped = false;
+  for (const UpdateSpec &u : f.updates)
+    if (!u.inPlace) {
       std::swap(u.isParam ? params_[u.target] : state_[u.target],
                 state.outputs[u.output]);
+      swapped = true;
+    }
+  if (swapped)
     bindSlots();
-  }
   return Status::ok();
 }
 
@@ -446,8 +455,8 @@ Status Session::output(std::string_view functionView, std::string_view nameView,
                                              "' has not run yet");
   spec = &f.outputs[oi];
   data = functions_[fi].outputs[oi].data();
-  // An output that updated a parameter or state tensor was swapped into it
-  // after the run: the new values live there now.
+  // An output that updated a parameter or state tensor was written over it
+  // or swapped into it after the run: the new values live there now.
   for (const UpdateSpec &u : f.updates)
     if (u.output == static_cast<size_t>(oi))
       data = (u.isParam ? params_[u.target] : state_[u.target]).data();

@@ -1,10 +1,13 @@
 // RUN: loom-opt %s --loom-outline-kernels --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: loom-opt %s --loom-outline-kernels --loom-dedup-kernels --split-input-file | FileCheck %s --check-prefix=DEDUP
 
 // Each top-level loop nest of a public function becomes a private noinline
 // function called in its place. Constants and views are rematerialized in
 // the kernel (a view keeps the bare-pointer ABI: only the buffer it views is
 // passed); rank-0 work outside loops stays. Every buffer argument is
-// llvm.noalias (kernel buffers never overlap: see the pass).
+// llvm.noalias (kernel buffers never overlap: see the pass). Arguments come
+// in the order the loop first uses them, so the same loop gives the same
+// kernel wherever its buffers are (last case).
 
 // CHECK-LABEL: func.func private @f__k0(
 // CHECK-SAME: %[[X:[^:]*]]: memref<4xf32> {llvm.noalias}, %[[ARENA:[^:]*]]: memref<64xi8> {llvm.noalias})
@@ -15,12 +18,12 @@
 // CHECK: memref.load %[[X]]
 // CHECK: memref.store %{{.*}}, %[[V]]
 // CHECK-LABEL: func.func private @f__k1(
-// CHECK-SAME: memref<4xf32> {llvm.noalias}, %{{.*}}: memref<64xi8> {llvm.noalias}, %[[S:.*]]: f32)
+// CHECK-SAME: memref<64xi8> {llvm.noalias}, %[[S:[^:]*]]: f32, %{{.*}}: memref<4xf32> {llvm.noalias})
 // CHECK: arith.mulf %{{.*}}, %[[S]]
 // CHECK-LABEL: func.func @f(
 // CHECK: %[[LOADED:.*]] = memref.load
 // CHECK: call @f__k0(%{{.*}}, %{{.*}}) : (memref<4xf32>, memref<64xi8>) -> ()
-// CHECK: call @f__k1(%{{.*}}, %{{.*}}, %[[LOADED]])
+// CHECK: call @f__k1(%{{.*}}, %[[LOADED]], %{{.*}})
 // CHECK-NOT: scf.for
 // CHECK: return
 func.func @f(%x: memref<4xf32>, %s: memref<f32>, %out: memref<4xf32>, %arena: memref<64xi8>) {
@@ -65,7 +68,7 @@ func.func private @g(%x: memref<4xf32>) {
 // another sees two pointers LLVM may assume disjoint. Subviews of a buffer
 // are still made inside the kernel from the passed buffer.
 // CHECK-LABEL: func.func private @h__k0(
-// CHECK-SAME: %[[OUT:[^:]*]]: memref<2xf32> {llvm.noalias}, %[[A:[^:]*]]: memref<4xf32> {llvm.noalias}, %[[B:[^:]*]]: memref<4xf32> {llvm.noalias})
+// CHECK-SAME: %[[A:[^:]*]]: memref<4xf32> {llvm.noalias}, %[[B:[^:]*]]: memref<4xf32> {llvm.noalias}, %[[OUT:[^:]*]]: memref<2xf32> {llvm.noalias})
 // CHECK-NOT: memref.view
 // CHECK: %[[SUB:.*]] = memref.subview %[[A]][2] [2] [1]
 // CHECK: scf.for
@@ -74,7 +77,7 @@ func.func private @g(%x: memref<4xf32>) {
 // CHECK-LABEL: func.func @h(
 // CHECK: %[[VA:.*]] = memref.view %{{.*}} : memref<128xi8> to memref<4xf32>
 // CHECK: %[[VB:.*]] = memref.view %{{.*}} : memref<128xi8> to memref<4xf32>
-// CHECK: call @h__k0(%{{.*}}, %[[VA]], %[[VB]])
+// CHECK: call @h__k0(%[[VA]], %[[VB]], %{{.*}})
 func.func @h(%out: memref<2xf32>, %arena: memref<128xi8> {loom.arena}) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -87,6 +90,72 @@ func.func @h(%out: memref<2xf32>, %arena: memref<128xi8> {loom.arena}) {
     %v = memref.load %hi[%i] : memref<2xf32, strided<[1], offset: 2>>
     memref.store %v, %b[%i] : memref<4xf32>
     memref.store %v, %out[%i] : memref<2xf32>
+  }
+  return
+}
+
+// -----
+
+// The same loop in two functions whose buffers sit in other arena places
+// and argument positions, with its constants defined in another order:
+// identical kernels, signature and body (loom-dedup-kernels merges them).
+// DEDUP-LABEL: func.func private @p__k0(
+// DEDUP-NOT: func.func private @q__k0(
+// DEDUP-LABEL: func.func @q(
+// DEDUP: call @p__k0(%{{.*}}, %{{.*}}, %arg1)
+// CHECK-LABEL: func.func private @p__k0(
+// CHECK-SAME: %{{[^:]*}}: memref<8xf32> {llvm.noalias}, %{{[^:]*}}: memref<8xf32> {llvm.noalias}, %{{[^:]*}}: memref<8xf32> {llvm.noalias})
+// CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-NEXT: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[H:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: scf.for
+// CHECK-LABEL: func.func @p(
+// CHECK: %[[PY:.*]] = memref.view %arg1[%{{.*}}][] : memref<96xi8> to memref<8xf32>
+// CHECK: %[[PX:.*]] = memref.view %arg1[%{{.*}}][] : memref<96xi8> to memref<8xf32>
+// CHECK: call @p__k0(%[[PX]], %[[PY]], %arg0)
+// CHECK-LABEL: func.func private @q__k0(
+// CHECK-SAME: %{{[^:]*}}: memref<8xf32> {llvm.noalias}, %{{[^:]*}}: memref<8xf32> {llvm.noalias}, %{{[^:]*}}: memref<8xf32> {llvm.noalias})
+// CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-NEXT: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[H:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: scf.for
+// CHECK-LABEL: func.func @q(
+// CHECK: %[[QX:.*]] = memref.view %arg0[%{{.*}}][] : memref<96xi8> to memref<8xf32>
+// CHECK: %[[QY:.*]] = memref.view %arg0[%{{.*}}][] : memref<96xi8> to memref<8xf32>
+// CHECK: call @q__k0(%[[QX]], %[[QY]], %arg1)
+func.func @p(%out: memref<8xf32>, %arena: memref<96xi8> {loom.arena}) {
+  %h = arith.constant 0.5 : f32
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %y = memref.view %arena[%c0][] : memref<96xi8> to memref<8xf32>
+  %x = memref.view %arena[%c32][] : memref<96xi8> to memref<8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %a = memref.load %x[%i] : memref<8xf32>
+    %b = memref.load %y[%i] : memref<8xf32>
+    %s = arith.addf %a, %b : f32
+    %m = arith.mulf %s, %h : f32
+    memref.store %m, %out[%i] : memref<8xf32>
+  }
+  return
+}
+func.func @q(%arena: memref<96xi8> {loom.arena}, %out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %h = arith.constant 0.5 : f32
+  %x = memref.view %arena[%c0][] : memref<96xi8> to memref<8xf32>
+  %y = memref.view %arena[%c64][] : memref<96xi8> to memref<8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %a = memref.load %x[%i] : memref<8xf32>
+    %b = memref.load %y[%i] : memref<8xf32>
+    %s = arith.addf %a, %b : f32
+    %m = arith.mulf %s, %h : f32
+    memref.store %m, %out[%i] : memref<8xf32>
   }
   return
 }

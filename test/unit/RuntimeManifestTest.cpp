@@ -130,6 +130,11 @@ const Case kCases[] = {
     {"update without kind", [](json &m) { fwd(m)["slots"][3]["updates"] = "a"; }, "'updates' must be"},
     {"update shape differs", [](json &m) { fwd(m)["slots"][3]["updates"] = "param:a"; }, "output 'y' updates 'a' but their dtypes or shapes differ"},
     {"update by alias", [](json &m) { fwd(m)["slots"][3]["updates"] = "param:scale"; }, "'updates' must be"},
+    {"in-place output on an input", [](json &m) { fwd(m)["slots"][2]["output"] = "new.x"; }, "slots[2]: unknown field 'output'"},
+    {"in-place output not a string", [](json &m) { fwd(m)["slots"][0]["output"] = 3; }, "'output' is not a non-empty string"},
+    {"in-place output empty", [](json &m) { fwd(m)["slots"][0]["output"] = ""; }, "'output' is not a non-empty string"},
+    {"in-place output named like an output", [](json &m) { fwd(m)["slots"][0]["output"] = "y"; }, "output 'y' has two slots"},
+    {"in-place and swapped update", [](json &m) { fwd(m)["slots"][0]["output"] = "new.a"; m["params"][0]["shape"] = fwd(m)["slots"][3]["shape"]; fwd(m)["slots"][3]["updates"] = "param:a"; }, "'a' is updated twice"},
     {"optimizer not object", [](json &m) { fwd(m)["optimizer"] = "adamw"; }, "functions.forward.optimizer: is not an object"},
     {"optimizer without kind", [](json &m) { fwd(m)["optimizer"] = {{"beta1", 0.9}}; }, "'kind' is missing"},
     {"optimizer string value", [](json &m) { fwd(m)["optimizer"] = {{"kind", "adamw"}, {"beta1", "0.9"}}; }, "'beta1' is not a number"},
@@ -168,6 +173,42 @@ TEST(RuntimeManifest, ParsesATrainingStep) {
   s = parse(j, m);
   EXPECT_FALSE(s.isOk());
   EXPECT_NE(s.message().find("'a' is updated twice"), std::string::npos) << s.message();
+}
+
+TEST(RuntimeManifest, ParsesUpdatesWrittenInPlace) {
+  // loomc's own form: the step writes new.a and new.m over a and optim.m.a;
+  // they are outputs of the step (readable after it runs) with no buffer of
+  // their own, and the runtime swaps nothing.
+  json j = fixtureManifest();
+  j["state"] = {{{"name", "optim.m.a"}, {"dtype", "f32"}, {"shape", {4}}}};
+  j["params"][0]["shape"] = {4};
+  j["functions"]["step"] = {
+      {"symbol", "loom_step"},
+      {"arena_bytes", 0},
+      {"slots",
+       {{{"kind", "param"}, {"name", "a"}, {"output", "new.a"}},
+        {{"kind", "state"}, {"name", "optim.m.a"}, {"output", "new.m"}},
+        {{"kind", "output"}, {"name", "loss"}, {"dtype", "f32"}, {"shape", json::array()}},
+        {{"kind", "arena"}}}}};
+  Manifest m;
+  Status s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  const FunctionSpec &f = m.functions[m.findFunction("step")];
+  ASSERT_EQ(f.outputs.size(), 3u);
+  EXPECT_EQ(f.findOutput("new.a"), 0);
+  EXPECT_EQ(f.findOutput("new.m"), 1);
+  EXPECT_EQ(f.outputs[0].shape, std::vector<int64_t>{4});
+  ASSERT_EQ(f.updates.size(), 2u);
+  EXPECT_TRUE(f.updates[0].inPlace);
+  EXPECT_TRUE(f.updates[0].isParam);
+  EXPECT_EQ(f.updates[0].target, 0u);
+  EXPECT_TRUE(f.updates[1].inPlace);
+  EXPECT_FALSE(f.updates[1].isParam);
+  EXPECT_EQ(f.updates[1].output, 1u);
+  // Slots stay what they were: the output has no slot of its own.
+  EXPECT_EQ(f.slots[0].kind, SlotSpec::Kind::Param);
+  EXPECT_EQ(f.slots[2].kind, SlotSpec::Kind::Output);
+  EXPECT_EQ(f.slots[2].index, 2u);
 }
 
 TEST(RuntimeManifest, RejectsEveryMalformation) {

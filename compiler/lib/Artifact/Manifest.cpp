@@ -128,6 +128,13 @@ bool readFunction(func::FuncOp fn, Function &f, std::string &error) {
         s.update = u.str();
       ++outputs;
     }
+    // loom-drop-in-place-results: the call writes this output over the
+    // parameter or state tensor.
+    if (s.kind == "param" || s.kind == "state")
+      if (auto out = named(LoomDialect::kOutputAttrName)) {
+        s.output = out.str();
+        ++outputs;
+      }
     f.slots.push_back(s);
   }
   if (auto bytes = fn->getAttrOfType<IntegerAttr>(LoomDialect::kArenaBytesAttrName))
@@ -222,6 +229,8 @@ std::string (::loom::artifact::writeManifest)(const Artifact &artifact,
         if (!s.update.empty())
           j["updates"] = s.update;
       }
+      if (!s.output.empty())
+        j["output"] = s.output;
       slots.push_back(j);
     }
     fns[f.name] = {{"symbol", "loom_" + f.name},
@@ -256,6 +265,9 @@ std::string (::loom::artifact::writeHeader)(const Artifact &artifact) {
            (s.kind == "arena" ? std::to_string(f.arenaBytes) + " bytes, 64-byte aligned"
                               : s.name + " " + s.dtype + "[" + shape + "]") +
            (s.update.empty() ? "" : " (replaces " + s.update + ")") +
+           (s.output.empty() ? ""
+                             : " (the call writes output " + s.output +
+                                   " over it)") +
            "\n";
     }
     h += " */\nvoid loom_" + f.name + "(void **slots);\n";

@@ -7,9 +7,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
+
+#include <functional>
 
 namespace mlir::loom {
 #define GEN_PASS_DEF_LOOMOUTLINEKERNELS
@@ -75,38 +76,39 @@ struct LoomOutlineKernelsPass
       if (loop->getNumResults() != 0)
         continue; // loops carrying values stay (none are expected)
 
-      // What the loop reads from above: rematerialize chains of constants
-      // and views (in def order), pass everything else.
-      llvm::SetVector<Value> above;
-      getUsedValuesDefinedAbove(loop->getRegions(), above);
-      for (Value v : loop->getOperands())
-        above.insert(v);
+      // What the loop reads from above, in the order the loop first uses
+      // it (its own operands, then its body in pre-order): rematerialize
+      // chains of constants and views (operands before users), pass
+      // everything else. The order depends only on the loop's structure,
+      // so the same loop outlined from two functions (forward and
+      // train_step) gives the same kernel, which loom-dedup-kernels merges;
+      // arena placement or program order would make them differ.
       llvm::SetVector<Operation *> cloned;
       llvm::SetVector<Value> args;
-      SmallVector<Value> worklist(above.begin(), above.end());
-      while (!worklist.empty()) {
-        Value v = worklist.pop_back_val();
+      auto definedInside = [&](Value v) {
+        return loop->isAncestor(v.getParentRegion()->getParentOp());
+      };
+      std::function<void(Value)> use = [&](Value v) {
+        if (definedInside(v) || args.contains(v))
+          return;
         Operation *def = v.getDefiningOp();
         if (def && isRematerializable(def)) {
-          if (cloned.insert(def))
-            for (Value operand : def->getOperands())
-              worklist.push_back(operand);
-          continue;
+          if (cloned.contains(def))
+            return;
+          for (Value operand : def->getOperands())
+            use(operand);
+          cloned.insert(def);
+          return;
         }
         args.insert(v);
-      }
-      // A stable signature: the function's arguments in order, then values
-      // computed outside the loop in program order.
-      SmallVector<Value> sorted(args.begin(), args.end());
-      llvm::stable_sort(sorted, [](Value x, Value y) {
-        auto bx = dyn_cast<BlockArgument>(x), by = dyn_cast<BlockArgument>(y);
-        if (bx && by)
-          return bx.getArgNumber() < by.getArgNumber();
-        if (bx || by)
-          return static_cast<bool>(bx);
-        return x.getDefiningOp()->isBeforeInBlock(y.getDefiningOp());
-      });
-      args = llvm::SetVector<Value>(sorted.begin(), sorted.end());
+      };
+      for (Value v : loop->getOperands())
+        use(v);
+      for (Region &region : loop->getRegions())
+        region.walk<WalkOrder::PreOrder>([&](Operation *op) {
+          for (Value v : op->getOperands())
+            use(v);
+        });
       for (Value a : args) {
         auto m = dyn_cast<MemRefType>(a.getType());
         if (m && !m.getLayout().isIdentity())
@@ -139,14 +141,8 @@ struct LoomOutlineKernelsPass
       IRMapping map;
       for (auto [a, barg] : llvm::zip(args, body->getArguments()))
         map.map(a, barg);
-      // Clone the rematerialized ops in their original order.
-      SmallVector<Operation *> order(cloned.begin(), cloned.end());
-      llvm::sort(order, [](Operation *x, Operation *y) {
-        if (x->getBlock() == y->getBlock())
-          return x->isBeforeInBlock(y);
-        return x->getBlock() < y->getBlock();
-      });
-      for (Operation *op : order)
+      // The rematerialized ops in first-use order (operands first).
+      for (Operation *op : cloned)
         b.clone(*op, map);
       b.clone(*loop, map);
       func::ReturnOp::create(b, loop->getLoc());

@@ -10,8 +10,11 @@ using namespace ::loom;
 bool (::loom::pipelines::compileToSharedLibrary)(
     ModuleOp module, const std::string &soPath,
     const target::EmitOptions &options, artifact::Artifact &artifact,
-    std::string &error, void (*configure)(PassManager &, void *)) {
-  if (failed(runStagesUpTo(module, "memref", configure, nullptr))) {
+    std::string &error, void (*configure)(PassManager &, void *),
+    TimingScope *timing) {
+  TimingScope none;
+  TimingScope &root = timing ? *timing : none;
+  if (failed(runStagesUpTo(module, "memref", configure, nullptr, "", timing))) {
     error = "lowering failed (see the diagnostics)";
     return false;
   }
@@ -19,13 +22,17 @@ bool (::loom::pipelines::compileToSharedLibrary)(
   if (!artifact::describeArtifact(module, artifact, error))
     return false;
   if (failed(runStagesUpTo(module, "llvm-dialect", configure, nullptr,
-                           /*after=*/"memref"))) {
+                           /*after=*/"memref", timing))) {
     error = "lowering to LLVM failed (see the diagnostics)";
     return false;
   }
   std::vector<std::string> objects;
-  if (!target::emitObjects(module, options, objects, error))
-    return false;
+  {
+    TimingScope emitting = root.nest(StringRef("llvm: translate, optimize, codegen"));
+    if (!target::emitObjects(module, options, objects, error))
+      return false;
+  }
+  TimingScope linking = root.nest(StringRef("link"));
   std::vector<std::string> objectPaths;
   auto removeObjects = [&] {
     for (const std::string &p : objectPaths)

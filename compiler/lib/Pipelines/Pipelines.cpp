@@ -3,6 +3,8 @@
 
 #include "mlir/Pass/PassRegistry.h"
 
+#include <optional>
+
 using namespace mlir;
 
 const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
@@ -20,15 +22,18 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse,"
        "loom-transpose-rhs"},
       {"loom-bufferize", "memref",
-       "tensors become buffers: results written to caller buffers, every "
-       "intermediate placed in one planned arena",
+       "tensors become buffers: results written to caller buffers (updates "
+       "in place), every intermediate placed in one planned arena",
        // Function boundaries use identity layouts so the bare-pointer ABI
-       // applies; results become out-parameters of public functions; the
-       // remaining allocations move into the arena. A tensor returned twice
+       // applies; a training step's new parameters and optimizer state are
+       // written over the old where bufferization proves it safe; other
+       // results become out-parameters of public functions; the remaining
+       // allocations move into the arena. A tensor returned twice
        // gets a copy first (one buffer per result).
-       "loom-distinct-results,"
+       "loom-distinct-results,loom-update-in-place,eliminate-empty-tensors,"
        "one-shot-bufferize{bufferize-function-boundaries "
        "function-boundary-type-conversion=identity-layout-map},"
+       "loom-drop-in-place-results,"
        "buffer-results-to-out-params{hoist-static-allocs "
        "modify-public-functions},"
        "canonicalize,loom-plan-arena,loom-lower-copies,canonicalize"},
@@ -61,7 +66,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
 LogicalResult(::loom::pipelines::runStagesUpTo)(
     ModuleOp module, const std::string &emitKind,
     void (*configure)(PassManager &, void *), void *configureData,
-    const std::string &after) {
+    const std::string &after, TimingScope *timing) {
   bool started = after.empty();
   for (const Stage &stage : cpuStages()) {
     if (!started) {
@@ -74,6 +79,11 @@ LogicalResult(::loom::pipelines::runStagesUpTo)(
                                 << stage.name;
     if (configure)
       configure(pm, configureData);
+    std::optional<TimingScope> stageTiming;
+    if (timing) {
+      stageTiming.emplace(timing->nest(StringRef(stage.name)));
+      pm.enableTiming(*stageTiming);
+    }
     if (failed(pm.run(module)))
       return failure();
     if (emitKind == stage.stopsAt)

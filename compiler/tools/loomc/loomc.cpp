@@ -26,6 +26,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
@@ -78,6 +79,8 @@ options:
   -o FILE        write to FILE instead of stdout
   --no-locs      print IR without the spec locations
   --print-ir-after-all   dump the IR after every pass (to stderr)
+  --timing       print where the compile time went: spec to IR, the training
+                 graph, every pass of every stage, LLVM, linking (to stderr)
   --mcpu=CPU     target CPU for code generation (default: native)
   --jobs=N       threads for LLVM optimization and code generation
                  (default: one per hardware thread)
@@ -114,6 +117,7 @@ struct Options {
   bool seedGiven = false;
   loomc::InterpretOptions interp;
   bool printIRAfterAll = false;
+  bool timing = false;
   std::string to;
   std::string output;
   bool locs = true;
@@ -203,6 +207,7 @@ const std::map<std::string, Flag> &flagTable() {
       {"--print-ir-after-all", sets(&Options::printIRAfterAll, true)},
       {"--mlir-print-ir-after-all", sets(&Options::printIRAfterAll, true)},
       {"--grad", sets(&Options::grad, true)},
+      {"--timing", sets(&Options::timing, true)},
       {"--mcpu", stores(F::Optional, &Options::mcpu)},
       {"--jobs", {F::Optional, [](Options &o, const std::string &n) {
          char *end = nullptr;
@@ -408,7 +413,8 @@ bool writeFile(const std::string &path, const std::string &bytes) {
 /// Runs the stages, then emits `kind`: an IR stage, LLVM IR, assembly, an
 /// object, a shared library, a header, a manifest, or the artifact directory.
 int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
-            spec::Diagnostics &diags) {
+            spec::Diagnostics &diags, mlir::TimingScope &timing) {
+  mlir::TimingScope *timed = o.timing ? &timing : nullptr;
   auto dumps = o.printIRAfterAll ? enableDumps : nullptr;
   lt::EmitOptions emit;
   emit.cpu = o.mcpu;
@@ -425,7 +431,8 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
       }
     la::Artifact artifact;
     std::string so = dir.empty() ? o.output : dir + "/model.so";
-    if (!lp::compileToSharedLibrary(module, so, emit, artifact, error, dumps)) {
+    if (!lp::compileToSharedLibrary(module, so, emit, artifact, error, dumps,
+                                    timed)) {
       if (!diags.empty())
         return reportErrors(diags);
       llvm::errs() << "loomc: error: " << error << "\n";
@@ -445,7 +452,7 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
   std::string stopAt = kind == "linalg" || kind == "memref" ? kind
                        : kind == "header" || kind == "manifest" ? "memref"
                                                                 : "llvm-dialect";
-  if (mlir::failed(lp::runStagesUpTo(module, stopAt, dumps, nullptr)))
+  if (mlir::failed(lp::runStagesUpTo(module, stopAt, dumps, nullptr, "", timed)))
     return reportErrors(diags);
   if (kind == "linalg" || kind == "memref" || kind == "llvm-dialect")
     return writeOutput(o, printModule(module, o.locs));
@@ -460,6 +467,7 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
                               : la::writeManifest(artifact, "model.so"));
   }
   std::string bytes;
+  mlir::TimingScope emitting = timing.nest(llvm::StringRef("llvm"));
   lt::FileKind what = kind == "llvm-ir" ? lt::FileKind::LLVMIR
                       : kind == "asm"   ? lt::FileKind::Assembly
                                         : lt::FileKind::Object;
@@ -474,7 +482,8 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
 
 /// --train / --grad: the training or gradient pipeline on the module.
 int buildTraining(const Options &o, const spec::Model &model,
-                  mlir::ModuleOp module, spec::Diagnostics &diags) {
+                  mlir::ModuleOp module, spec::Diagnostics &diags,
+                  mlir::TimingScope &timing) {
   if (!module.lookupSymbol("loss")) {
     llvm::errs() << o.model << ": error: " << (o.train ? "--train" : "--grad")
                  << " needs a loss: model '" << model.name
@@ -482,6 +491,10 @@ int buildTraining(const Options &o, const spec::Model &model,
     return 1;
   }
   mlir::PassManager pm(module.getContext());
+  mlir::TimingScope scope = timing.nest(llvm::StringRef(
+      o.train ? "loom-training" : "loom-gradients"));
+  if (o.timing)
+    pm.enableTiming(scope);
   if (o.train) {
     LoomTrainStepOptions step = o.trainOptions;
     step.keepGrad = o.grad;
@@ -542,12 +555,20 @@ int main(int argc, char **argv) {
   // Errors from any pass print at their spec position.
   fe::DiagnosticBridge bridge(context, diags, model->file);
   fe::ModelInfo info;
+  // --timing: one tree for the whole compile, printed to stderr when
+  // `timer` goes.
+  mlir::DefaultTimingManager timer;
+  timer.setEnabled(o.timing);
+  mlir::TimingScope timing = timer.getRootScope();
+  std::optional<mlir::TimingScope> generating =
+      timing.nest(llvm::StringRef("spec to loom IR"));
   auto module = fe::generateModule(*model, context, o.gen, info, diags);
+  generating.reset();
   if (!module)
     return reportErrors(diags);
 
   if (o.train || o.grad)
-    if (int rc = buildTraining(o, *model, *module, diags))
+    if (int rc = buildTraining(o, *model, *module, diags, timing))
       return rc;
 
   if (o.command == "info")
@@ -571,5 +592,5 @@ int main(int argc, char **argv) {
   if (!unbound.empty())
     return usageError("compiling '" + model->name + "' needs static shapes: "
                       "bind " + unbound + " with --dim NAME=N");
-  return compile(o, kind, *module, diags);
+  return compile(o, kind, *module, diags, timing);
 }

@@ -28,6 +28,9 @@ struct Slot {
   std::string dtype;
   std::vector<int64_t> shape;
   std::string update; // outputs: "param:NAME" / "state:NAME" it replaces
+  /// params and state: the output whose value the call writes over this
+  /// tensor in place ("new.wte"); empty when the call only reads it.
+  std::string output;
 };
 
 /// One entry point `void loom_<name>(void **slots)`.

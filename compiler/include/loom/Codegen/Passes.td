@@ -91,6 +91,33 @@ def LoomDistinctResults : Pass<"loom-distinct-results"> {
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
+def LoomUpdateInPlace : Pass<"loom-update-in-place"> {
+  let summary = "Materializes each updated parameter or state tensor in its own argument";
+  let description = [{
+    A result marked `loom.update = "param:NAME"` (or `"state:NAME"`) is
+    returned through `bufferization.materialize_in_destination` into the
+    argument it replaces, and that argument becomes
+    `bufferization.writable`. Run after loom-distinct-results (which makes
+    every argument read-only) and before `eliminate-empty-tensors` and
+    one-shot bufferization, which then write the update into the argument
+    where no later read of the old value forbids it.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def LoomDropInPlaceResults : Pass<"loom-drop-in-place-results"> {
+  let summary = "Drops update results that bufferized into their own argument";
+  let description = [{
+    After one-shot bufferization: a `loom.update` result that is its
+    argument's buffer (the update was written in place) is removed from the
+    function, and the argument takes the result's `loom.output` name (the
+    manifest reports the parameter or state slot as written in place).
+    Other update results stay outputs. Run before
+    buffer-results-to-out-params.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def LoomPlanArena : Pass<"loom-plan-arena", "::mlir::ModuleOp"> {
   let summary = "Places every intermediate buffer of the entry functions in one arena";
   let description = [{

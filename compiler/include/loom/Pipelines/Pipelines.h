@@ -14,6 +14,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 #include <vector>
@@ -33,12 +34,15 @@ const std::vector<Stage> &cpuStages();
 /// Runs the stages up to and including the one producing `emitKind`
 /// ("linalg", "memref" or "llvm-dialect"), starting after the stage that
 /// produces `after` (from the start when empty); `configure` may enable IR
-/// dumps on the pass manager. Errors are emitted as MLIR diagnostics.
+/// dumps on the pass manager; with `timing`, each stage's passes are timed
+/// under a scope named after the stage. Errors are emitted as MLIR
+/// diagnostics.
 mlir::LogicalResult runStagesUpTo(mlir::ModuleOp module,
                                   const std::string &emitKind,
                                   void (*configure)(mlir::PassManager &, void *),
                                   void *configureData,
-                                  const std::string &after = "");
+                                  const std::string &after = "",
+                                  mlir::TimingScope *timing = nullptr);
 
 /// loom-training: loom-autodiff (gradients of the parameters), then
 /// loom-train-step with `step` (defaults: Passes.td). @loss_grad is dropped
@@ -58,12 +62,15 @@ void registerPipelines();
 /// Runs every stage on `module` (loom dialect, static shapes), describes the
 /// artifact from the bufferized module (`artifact`, for the manifest) and
 /// writes the shared library `soPath`. Errors go to the context's
-/// diagnostics (stages) or to `error` (emission, linking).
+/// diagnostics (stages) or to `error` (emission, linking). With `timing`,
+/// the stages' passes, LLVM code generation and linking are timed under it
+/// (loomc --timing).
 bool compileToSharedLibrary(mlir::ModuleOp module, const std::string &soPath,
                             const target::EmitOptions &options,
                             artifact::Artifact &artifact, std::string &error,
                             void (*configure)(mlir::PassManager &,
-                                              void *) = nullptr);
+                                              void *) = nullptr,
+                            mlir::TimingScope *timing = nullptr);
 
 } // namespace loom::pipelines
 

@@ -44,12 +44,15 @@ struct SlotSpec {
   size_t index = 0; // into Manifest::params / inputs / state, FunctionSpec::outputs
 };
 
-/// An output that replaces a parameter or a state tensor after the call
-/// (a training step's new weights): the runtime swaps the two buffers.
+/// An output that replaces a parameter or a state tensor (a training step's
+/// new weights): either the call writes it over the tensor (`inPlace`: the
+/// manifest's param/state slot names the output), or the call writes a
+/// buffer of its own, which the runtime swaps with the tensor afterwards.
 struct UpdateSpec {
   size_t output = 0; // index into FunctionSpec::outputs
   bool isParam = true;
   size_t target = 0; // index into Manifest::params or Manifest::state
+  bool inPlace = false;
 };
 
 struct FunctionSpec {

@@ -160,3 +160,57 @@ func.func @into_broadcast(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8x
   } -> tensor<4x8xf32>
   return %1 : tensor<4x8xf32>
 }
+
+// -----
+
+// A residual stream: x1 = x0 + b0, x2 = x1 + b1, x3 = x2 + b2, each also
+// read by a reduction elsewhere (as by the layer norms). A cheap producer
+// with other users may be recomputed in a consumer, but not one whose own
+// inputs are computed elementwise: fusing x1 into x2 is fine (x0 and b0 are
+// arguments), x2 into x3 is not, or x3 would recompute the whole stream
+// (GPT-2's backward recomputed it from the embedding in every layer).
+// CHECK-LABEL: func.func @residual_stream
+// CHECK-SAME: (%[[X0:[^:]*]]: tensor<8xf32>, %[[B0:[^:]*]]: tensor<8xf32>, %[[B1:[^:]*]]: tensor<8xf32>, %[[B2:[^:]*]]: tensor<8xf32>)
+// (x1 goes into both its users and disappears.)
+// CHECK: %[[X2:.*]] = linalg.generic {{.*}} ins(%[[X0]], %[[B0]], %[[B1]] : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+// CHECK: %[[X3:.*]] = linalg.generic {{.*}} ins(%[[X2]], %[[B2]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0(
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: linalg.yield
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[X0]], %[[B0]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[X2]] : tensor<8xf32>)
+#id1 = affine_map<(d0) -> (d0)>
+#to0 = affine_map<(d0) -> ()>
+func.func @residual_stream(%x0: tensor<8xf32>, %b0: tensor<8xf32>, %b1: tensor<8xf32>, %b2: tensor<8xf32>)
+    -> (tensor<8xf32>, tensor<f32>, tensor<f32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %x1 = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]} ins(%x0, %b0 : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<8xf32>
+  %x2 = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]} ins(%x1, %b1 : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<8xf32>
+  %x3 = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]} ins(%x2, %b2 : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<8xf32>
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<f32>
+  %acc = linalg.fill ins(%z : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
+  %s1 = linalg.generic {indexing_maps = [#id1, #to0], iterator_types = ["reduction"]} ins(%x1 : tensor<8xf32>) outs(%acc : tensor<f32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %o : f32
+    linalg.yield %v : f32
+  } -> tensor<f32>
+  %s2 = linalg.generic {indexing_maps = [#id1, #to0], iterator_types = ["reduction"]} ins(%x2 : tensor<8xf32>) outs(%acc : tensor<f32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %o : f32
+    linalg.yield %v : f32
+  } -> tensor<f32>
+  return %x3, %s1, %s2 : tensor<8xf32>, tensor<f32>, tensor<f32>
+}

@@ -28,8 +28,9 @@ bool (::loom::pipelines::compileToSharedLibrary)(
   }
   std::vector<std::string> objects;
   {
-    TimingScope emitting = root.nest(StringRef("llvm: translate, optimize, codegen"));
-    if (!target::emitObjects(module, options, objects, error))
+    TimingScope emitting = root.nest(StringRef("llvm"));
+    if (!target::emitObjects(module, options, objects, error,
+                             timing ? &emitting : nullptr))
       return false;
   }
   TimingScope linking = root.nest(StringRef("link"));

@@ -1,6 +1,7 @@
 //===- Emit.cpp - LLVM IR, assembly, objects and shared libraries ---------===//
 #include "loom/Target/Emit.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -22,6 +23,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <thread>
 
 using namespace mlir;
@@ -85,9 +87,42 @@ bool optimizeAndEmit(llvm::Module &llvmModule, llvm::TargetMachine &machine,
   return true;
 }
 
+/// Drops the argument and result attributes LLVM has no use for (loom's
+/// slot names: loom.param, loom.input, ...; the manifest was read from them
+/// already). The translation warns about each one, and a warning prints the
+/// whole function it is attached to: on a training step's hundreds of
+/// arguments that was half of all LLVM time.
+void dropForeignArgAttrs(ModuleOp module) {
+  auto keep = [](NamedAttribute a) {
+    return a.getName().getValue().starts_with("llvm.");
+  };
+  auto filter = [&](DictionaryAttr dict) -> DictionaryAttr {
+    if (!dict || llvm::all_of(dict, keep))
+      return dict;
+    SmallVector<NamedAttribute> kept;
+    llvm::copy_if(dict, std::back_inserter(kept), keep);
+    return DictionaryAttr::get(dict.getContext(), kept);
+  };
+  module.walk([&](LLVM::LLVMFuncOp fn) {
+    if (ArrayAttr args = fn.getArgAttrsAttr()) {
+      SmallVector<Attribute> attrs;
+      for (Attribute a : args)
+        attrs.push_back(filter(dyn_cast_or_null<DictionaryAttr>(a)));
+      fn.setArgAttrsAttr(ArrayAttr::get(fn.getContext(), attrs));
+    }
+    if (ArrayAttr results = fn.getResAttrsAttr()) {
+      SmallVector<Attribute> attrs;
+      for (Attribute a : results)
+        attrs.push_back(filter(dyn_cast_or_null<DictionaryAttr>(a)));
+      fn.setResAttrsAttr(ArrayAttr::get(fn.getContext(), attrs));
+    }
+  });
+}
+
 std::unique_ptr<llvm::Module> translate(ModuleOp module,
                                         llvm::LLVMContext &llvmContext,
                                         std::string &error) {
+  dropForeignArgAttrs(module);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module.getContext());
@@ -117,9 +152,13 @@ bool loom::target::emitLLVM(ModuleOp module, FileKind kind,
 
 bool loom::target::emitObjects(ModuleOp module, const EmitOptions &options,
                                   std::vector<std::string> &objects,
-                                  std::string &error) {
+                                  std::string &error, TimingScope *timing) {
+  TimingScope none;
+  TimingScope &root = timing ? *timing : none;
   llvm::LLVMContext llvmContext;
+  std::optional<TimingScope> phase(root.nest(StringRef("translate to LLVM IR")));
   std::unique_ptr<llvm::Module> llvmModule = translate(module, llvmContext, error);
+  phase.reset();
   if (!llvmModule)
     return false;
   // Kernels are separate functions (loom-outline-kernels), so the module
@@ -134,11 +173,13 @@ bool loom::target::emitObjects(ModuleOp module, const EmitOptions &options,
   jobs = std::min(jobs, std::max(1u, defined / 16));
   objects.assign(jobs, std::string());
   if (jobs <= 1) {
+    phase.emplace(root.nest(StringRef("optimize and generate code")));
     std::unique_ptr<llvm::TargetMachine> machine = makeTargetMachine(options, error);
     return machine && optimizeAndEmit(*llvmModule, *machine, FileKind::Object,
                                       options.optLevel, objects[0], error);
   }
   std::vector<llvm::SmallString<0>> bitcode;
+  phase.emplace(root.nest(StringRef("split into parts")));
   llvm::SplitModule(
       *llvmModule, jobs,
       [&](std::unique_ptr<llvm::Module> part) {
@@ -147,6 +188,7 @@ bool loom::target::emitObjects(ModuleOp module, const EmitOptions &options,
         llvm::WriteBitcodeToFile(*part, os);
       },
       /*PreserveLocals=*/false);
+  phase.emplace(root.nest(StringRef("optimize and generate code (parallel)")));
   objects.assign(bitcode.size(), std::string());
   std::vector<std::string> errors(bitcode.size());
   std::vector<std::thread> threads;

@@ -9,6 +9,7 @@
 #define LOOM_TARGET_EMIT_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
@@ -35,8 +36,11 @@ bool emitLLVM(mlir::ModuleOp module, FileKind kind, const EmitOptions &options,
 
 /// Translates, optimizes and compiles `module` (LLVM dialect) into one or
 /// more objects (one per thread of options.jobs, split by function).
+/// With `timing`, translation, splitting and the parts' optimization and
+/// code generation are timed under it.
 bool emitObjects(mlir::ModuleOp module, const EmitOptions &options,
-                 std::vector<std::string> &objects, std::string &error);
+                 std::vector<std::string> &objects, std::string &error,
+                 mlir::TimingScope *timing = nullptr);
 
 /// Links `objectPaths` into the shared library `soPath` with the system C
 /// compiler driver (`cc -shared ... -lm`).

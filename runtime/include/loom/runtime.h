@@ -212,11 +212,13 @@ LOOM_RT_API loom_status loom_set_input(loom_session *session, const char *name,
                                        size_t nbytes);
 /* Calls the artifact's function on the session's buffers. Fails without
  * calling it if parameters or an input the function takes were never set.
- * Outputs that the manifest marks `"updates": "param:NAME"` or
- * `"state:NAME"` (a training step's new weights and optimizer state) then
- * replace what they update: the buffers are swapped (no copy), so the
- * parameter holds the new values; loom_get_output of such an output returns
- * them too (it reads the parameter's or state tensor's buffer). */
+ * A training step's new weights and optimizer state replace what they
+ * update: the call writes them in place (a param/state slot with
+ * `"output"` in the manifest), or, for an output marked `"updates":
+ * "param:NAME"` / `"state:NAME"`, the runtime swaps the buffers after the
+ * call (no copy). Either way the parameter holds the new values, and
+ * loom_get_output of such an output returns them (it reads the
+ * parameter's or state tensor's buffer). */
 LOOM_RT_API loom_status loom_run(loom_session *session, const char *function);
 /* An output of the latest successful loom_run of `function`. The data stays
  * valid (and is overwritten by later runs) until the session is destroyed. */

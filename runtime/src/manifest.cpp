@@ -112,6 +112,19 @@ private:
   std::string fileName;
 };
 
+/// A JSON integer that fits int64_t.
+bool readInt64(const json &v, int64_t &out) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    out = static_cast<int64_t>(u);
+    return u <= static_cast<uint64_t>(INT64_MAX);
+  }
+  if (!v.is_number_integer())
+    return false;
+  out = v.get<int64_t>();
+  return true;
+}
+
 bool readIndex(const json &v, uint64_t &out) {
   if (!v.is_number_unsigned())
     return false;
@@ -442,11 +455,32 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     std::string at = "inputs[" + std::to_string(i) + "]";
     if (!in.is_object())
       return error(at, "is not an object");
-    LOOM_RT_TRY(onlyKeys(in, at, {"name", "dtype", "shape"}));
-    TensorSpec t;
+    LOOM_RT_TRY(onlyKeys(in, at, {"name", "dtype", "shape", "range", "range_of", "ignore"}));
+    InputSpec t;
     LOOM_RT_TRY(tensor(in, at, t));
     if (m.findInput(t.name) >= 0)
       return error(at, "input '" + t.name + "' is declared twice");
+    if (auto r = in.find("range"); r != in.end()) {
+      bool isInt = t.dtype == LOOM_DTYPE_I32 || t.dtype == LOOM_DTYPE_I64;
+      if (!isInt)
+        return error(at, "'range' on input '" + t.name + "', which is not i32 or i64");
+      if (!r->is_array() || r->size() != 2 || !readInt64((*r)[0], t.range.lo) ||
+          !readInt64((*r)[1], t.range.hi) || t.range.lo >= t.range.hi)
+        return error(at, "'range' must be [lo, hi] with 64-bit integers lo < hi");
+      t.range.present = true;
+      if (auto of = in.find("range_of"); of != in.end()) {
+        if (!of->is_string())
+          return error(at, "'range_of' is not a string");
+        t.range.of = of->get<std::string>();
+      }
+      if (auto ig = in.find("ignore"); ig != in.end()) {
+        if (!readInt64(*ig, t.range.ignore))
+          return error(at, "'ignore' is not a 64-bit integer");
+        t.range.hasIgnore = true;
+      }
+    } else if (in.contains("range_of") || in.contains("ignore")) {
+      return error(at, "'range_of' and 'ignore' need a 'range'");
+    }
     m.inputs.push_back(std::move(t));
   }
 

@@ -353,7 +353,7 @@ Status Session::setInput(std::string_view nameView, loom_dtype dtype,
                              (names.empty() ? " (it takes none)"
                                             : " (inputs: " + nameList(names) + ")"));
   }
-  const TensorSpec &t = m.inputs[i];
+  const InputSpec &t = m.inputs[i];
   if (rank < 0 || (rank > 0 && !shape) || (nbytes > 0 && !data))
     return Status::error(LOOM_ERR_INVALID_ARGUMENT,
                          "input '" + name() + "': null shape or data, or negative rank");
@@ -371,9 +371,45 @@ Status Session::setInput(std::string_view nameView, loom_dtype dtype,
                          "input '" + name() + "': got " + std::to_string(nbytes) +
                              " bytes, " + describe(t) + " is " +
                              std::to_string(t.nbytes));
+  // Indices are checked before a kernel trusts them (an embedding row or a
+  // class out of range would be read out of bounds).
+  if (t.range.present)
+    LOOM_RT_TRY(checkRange(name(), t, data));
   if (nbytes > 0)
     std::memcpy(inputs_[i].data(), data, nbytes);
   inputSet_[i] = true;
+  return Status::ok();
+}
+
+Status Session::checkRange(const std::string &input, const InputSpec &t,
+                           const void *data) {
+  const IndexRange &r = t.range;
+  auto at = [&](int64_t k) -> int64_t {
+    return t.dtype == LOOM_DTYPE_I32 ? static_cast<const int32_t *>(data)[k]
+                                     : static_cast<const int64_t *>(data)[k];
+  };
+  for (int64_t k = 0; k < t.numel; ++k) {
+    int64_t v = at(k);
+    if ((v >= r.lo && v < r.hi) || (r.hasIgnore && v == r.ignore))
+      continue;
+    // Where: the element's index in the input's shape.
+    std::string where;
+    int64_t rest = k;
+    std::vector<int64_t> index(t.shape.size());
+    for (size_t d = t.shape.size(); d-- > 0;) {
+      index[d] = t.shape[d] ? rest % t.shape[d] : 0;
+      rest = t.shape[d] ? rest / t.shape[d] : 0;
+    }
+    for (int64_t x : index)
+      where += (where.empty() ? "" : ", ") + std::to_string(x);
+    return Status::error(
+        LOOM_ERR_INVALID_ARGUMENT,
+        "input '" + input + "': element [" + where + "] is " + std::to_string(v) +
+            ", outside the valid range [" + std::to_string(r.lo) + ", " +
+            std::to_string(r.hi) + ")" +
+            (r.hasIgnore ? " (or " + std::to_string(r.ignore) + ", ignored)" : "") +
+            (r.of.empty() ? "" : " of " + r.of));
+  }
   return Status::ok();
 }
 

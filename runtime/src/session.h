@@ -88,6 +88,10 @@ private:
   /// Points every function's slots at the current buffers (after create,
   /// and after a run swapped updated buffers in).
   void bindSlots();
+  /// LOOM_ERR_INVALID_ARGUMENT naming the first value of `data` (the
+  /// input's full tensor) outside `t.range`.
+  static Status checkRange(const std::string &input, const InputSpec &t,
+                           const void *data);
 
   std::vector<AlignedBuffer> params_, inputs_, state_;
   std::vector<bool> inputSet_;

@@ -117,6 +117,50 @@ TEST_F(RuntimeSession, QueriesTheManifest) {
   EXPECT_STREQ(loom_status_name(LOOM_ERR_FORMAT), "LOOM_ERR_FORMAT");
 }
 
+// An integer input with a valid range (loom-index-ranges: the rows of an
+// embedding table, a cross-entropy's classes and its ignore_index) is
+// checked on every loom_set_input, before any kernel reads with it; the
+// error names the input, the element and the bound.
+TEST(RuntimeSessionRanges, IndicesAreCheckedWhenSet) {
+  TempDir tmp;
+  json m = fixtureManifest();
+  m["inputs"].push_back({{"name", "ids"}, {"dtype", "i32"}, {"shape", {2, 3}},
+                         {"range", {0, 4}}, {"range_of", "embedding 'wte'"},
+                         {"ignore", -100}});
+  m["inputs"].push_back({{"name", "ids64"}, {"dtype", "i64"}, {"shape", {2}},
+                         {"range", {-2, 2}}});
+  std::string dir = makeArtifact(tmp, m);
+  loom_artifact *artifact = nullptr;
+  loom_session *session = nullptr;
+  ASSERT_EQ(loom_artifact_open(dir.c_str(), &artifact), LOOM_OK) << loom_last_error();
+  ASSERT_EQ(loom_session_create(artifact, &session), LOOM_OK) << loom_last_error();
+  const int64_t shape[2] = {2, 3};
+  const int32_t good[6] = {0, 3, -100, 1, 2, 0};
+  EXPECT_EQ(loom_set_input(session, "ids", LOOM_DTYPE_I32, shape, 2, good, 24), LOOM_OK)
+      << loom_last_error();
+  for (int32_t bad : {4, -1, 100000, -2147483647 - 1, 2147483647, -99}) {
+    int32_t ids[6] = {0, 1, 2, 3, bad, 0};
+    EXPECT_EQ(loom_set_input(session, "ids", LOOM_DTYPE_I32, shape, 2, ids, 24),
+              LOOM_ERR_INVALID_ARGUMENT) << bad;
+    std::string want = "input 'ids': element [1, 1] is " + std::to_string(bad) +
+                       ", outside the valid range [0, 4) (or -100, ignored) of "
+                       "embedding 'wte'";
+    EXPECT_EQ(std::string(loom_last_error()), want);
+  }
+  const int64_t shape64[1] = {2};
+  const int64_t good64[2] = {-2, 1};
+  EXPECT_EQ(loom_set_input(session, "ids64", LOOM_DTYPE_I64, shape64, 1, good64, 16), LOOM_OK)
+      << loom_last_error();
+  const int64_t bad64[2] = {0, INT64_MIN};
+  EXPECT_EQ(loom_set_input(session, "ids64", LOOM_DTYPE_I64, shape64, 1, bad64, 16),
+            LOOM_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(loom_last_error()).find("element [1] is -9223372036854775808, "
+                                                "outside the valid range [-2, 2)"),
+            std::string::npos) << loom_last_error();
+  loom_session_destroy(session);
+  loom_artifact_close(artifact);
+}
+
 TEST_F(RuntimeSession, RunsForward) {
   ASSERT_EQ(loom_init_params(session, 5), LOOM_OK);
   ASSERT_EQ(setX(x), LOOM_OK) << loom_last_error();

@@ -54,6 +54,13 @@ bool readTensor(Attribute a, Tensor &t, const char *list, std::string &error) {
   t.name = name.str();
   t.dtype = dtype.str();
   t.shape.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
+  if (auto range = d.getAs<DenseI64ArrayAttr>("range");
+      range && range.size() == 2)
+    t.range = std::make_pair(range[0], range[1]);
+  if (auto of = d.getAs<StringAttr>("range_of"))
+    t.rangeOf = of.str();
+  if (auto ignore = d.getAs<IntegerAttr>("ignore"))
+    t.ignore = ignore.getInt();
   return true;
 }
 
@@ -203,8 +210,17 @@ std::string (::loom::artifact::writeManifest)(const Artifact &artifact,
   }
   m["params"] = params;
   json inputs = json::array();
-  for (const Tensor &t : artifact.inputs)
-    inputs.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}});
+  for (const Tensor &t : artifact.inputs) {
+    json entry = {{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape}};
+    if (t.range) {
+      entry["range"] = {t.range->first, t.range->second};
+      if (!t.rangeOf.empty())
+        entry["range_of"] = t.rangeOf;
+      if (t.ignore)
+        entry["ignore"] = *t.ignore;
+    }
+    inputs.push_back(entry);
+  }
   m["inputs"] = inputs;
   // Optimizer state: the loom.state arguments of the training step, in
   // order; the runtime zero-initializes them and saves them in checkpoints.

@@ -12,12 +12,14 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
       {"loom-to-linalg", "linalg",
        "composites decomposed, loom lowered to linalg/tensor/arith/math on "
        "tensors, elementwise ops fused",
-       // Composites become primitives (fused kernels come later), the
-       // primitives become linalg on tensors, producer/consumer elementwise
-       // generics merge so fewer intermediates reach the arena, and siblings
-       // reading a common input merge so it is read once; a B stored [n, k]
-       // that enough rows reuse is transposed once for the GEMM kernel.
-       "loom-decompose,canonicalize,cse,"
+       // Integer inputs get their valid ranges (the runtime checks them)
+       // and position tables their length check; composites become
+       // primitives (fused kernels come later), the primitives become
+       // linalg on tensors, producer/consumer elementwise generics merge so
+       // fewer intermediates reach the arena, and siblings reading a common
+       // input merge so it is read once; a B stored [n, k] that enough rows
+       // reuse is transposed once for the GEMM kernel.
+       "loom-index-ranges,loom-decompose,canonicalize,cse,"
        "convert-loom-to-linalg,canonicalize,"
        "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse,"
        "loom-transpose-rhs"},

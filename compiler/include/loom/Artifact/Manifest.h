@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,12 @@ struct Tensor {
   std::string name;
   std::string dtype;
   std::vector<int64_t> shape;
+  /// Integer inputs: the values valid in them, lo <= v < hi, what bounds
+  /// them, and one more valid value (a cross-entropy's ignore_index)
+  /// (loom-index-ranges).
+  std::optional<std::pair<int64_t, int64_t>> range;
+  std::string rangeOf;
+  std::optional<int64_t> ignore;
 };
 
 struct Param : Tensor {

@@ -56,4 +56,23 @@ def LoomInferShapes : Pass<"loom-infer-shapes"> {
   }];
 }
 
+def LoomIndexRanges : Pass<"loom-index-ranges", "::mlir::ModuleOp"> {
+  let summary = "Records the valid values of every integer input; checks position tables";
+  let description = [{
+    For every integer input (a function argument with `loom.input`), the
+    values its uses accept: an embedding's ids index the table's rows, a
+    gather's indices and a cross-entropy's targets the classes (the
+    cross-entropy's `ignore_index` is valid too), followed through reshape,
+    transpose, slice, concat and integer casts, intersected over every use
+    and function. The entry of `loom.inputs` gains `range = array<i64: lo,
+    hi>` (valid: lo <= v < hi), `range_of` (what bounds it, for messages) and
+    `ignore` where applicable; the manifest carries them and the runtime
+    checks each call's inputs against them.
+
+    An embedding looked up by `loom.positions` of a static dim must have a
+    row for each position: a sequence longer than a learned position table
+    is an error at the embedding.
+  }];
+}
+
 #endif // LOOM_TRANSFORMS_PASSES_TD

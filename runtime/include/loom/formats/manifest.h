@@ -33,6 +33,21 @@ struct TensorSpec {
   uint64_t nbytes = 0;
 };
 
+/// An integer input's valid values (manifest `range`, `range_of`,
+/// `ignore`): lo <= v < hi, or v == ignore. The runtime checks every value
+/// set for the input against it.
+struct IndexRange {
+  bool present = false;
+  int64_t lo = 0, hi = 0;
+  std::string of;
+  bool hasIgnore = false;
+  int64_t ignore = 0;
+};
+
+struct InputSpec : TensorSpec {
+  IndexRange range;
+};
+
 struct ParamSpec : TensorSpec {
   InitSpec init;
   std::vector<std::string> aliases;
@@ -73,7 +88,7 @@ struct Manifest {
   std::string model, spec, library;
   std::vector<std::pair<std::string, int64_t>> dims;
   std::vector<ParamSpec> params;
-  std::vector<TensorSpec> inputs;
+  std::vector<InputSpec> inputs;
   /// Optimizer state (zero-initialized, saved in checkpoints).
   std::vector<TensorSpec> state;
   std::vector<FunctionSpec> functions; // sorted by name

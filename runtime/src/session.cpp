@@ -7,8 +7,11 @@
 #include "loom/formats/safetensors.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace loom::rt {
@@ -38,6 +41,72 @@ std::string nameList(const std::vector<std::string> &names) {
 
 std::string describe(const TensorSpec &t) {
   return std::string(dtypeName(t.dtype)) + " " + shapeString(t.shape);
+}
+
+/// Checks that `path` is a whole ELF shared object for this machine before
+/// dlopen maps it: a truncated library makes dlopen fault (SIGBUS) on the
+/// missing pages instead of failing, and a file for another machine or a
+/// non-ELF file only gives dlopen's terse message.
+Status checkLibraryFile(const std::string &path, std::string &why) {
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    why = std::string("cannot be opened: ") + std::strerror(errno);
+    return Status::error(LOOM_ERR_LIBRARY, why);
+  }
+  struct Closer {
+    std::FILE *f;
+    ~Closer() { std::fclose(f); }
+  } closer{f};
+  auto fail = [&](const std::string &what) {
+    why = what;
+    return Status::error(LOOM_ERR_LIBRARY, what);
+  };
+  if (std::fseek(f, 0, SEEK_END) != 0)
+    return fail("cannot be read");
+  long sizeLong = std::ftell(f);
+  if (sizeLong < 0)
+    return fail("cannot be read");
+  uint64_t size = static_cast<uint64_t>(sizeLong);
+  Elf64_Ehdr eh;
+  if (size < sizeof(eh) || std::fseek(f, 0, SEEK_SET) != 0 ||
+      std::fread(&eh, sizeof(eh), 1, f) != 1)
+    return fail("is not an ELF file (" + std::to_string(size) + " bytes)");
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+    return fail("is not an ELF file");
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
+    return fail("is not a 64-bit little-endian ELF file");
+#if defined(__x86_64__)
+  constexpr uint16_t kMachine = EM_X86_64;
+#elif defined(__aarch64__)
+  constexpr uint16_t kMachine = EM_AARCH64;
+#else
+  constexpr uint16_t kMachine = 0;
+#endif
+  if (kMachine && eh.e_machine != kMachine)
+    return fail("is built for another machine (ELF e_machine " +
+                std::to_string(eh.e_machine) + ")");
+  if (eh.e_type != ET_DYN)
+    return fail("is not a shared library (ELF type " + std::to_string(eh.e_type) + ")");
+  // Every loaded segment, and the section table, lie inside the file.
+  auto within = [&](uint64_t offset, uint64_t count, uint64_t each) {
+    return offset <= size && (each == 0 || count <= (size - offset) / each);
+  };
+  if (eh.e_phentsize != sizeof(Elf64_Phdr) || !within(eh.e_phoff, eh.e_phnum, sizeof(Elf64_Phdr)))
+    return fail("is truncated or damaged (its program headers lie outside the file)");
+  if (eh.e_shnum && !within(eh.e_shoff, eh.e_shnum, eh.e_shentsize))
+    return fail("is truncated (" + std::to_string(size) +
+                " bytes; its section table ends past that)");
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    if (std::fseek(f, static_cast<long>(eh.e_phoff + i * sizeof(ph)), SEEK_SET) != 0 ||
+        std::fread(&ph, sizeof(ph), 1, f) != 1)
+      return fail("is truncated or damaged (cannot read its program headers)");
+    if (ph.p_type == PT_LOAD && !within(ph.p_offset, ph.p_filesz, 1))
+      return fail("is truncated (" + std::to_string(size) +
+                  " bytes; a loaded segment ends at " +
+                  std::to_string(ph.p_offset + ph.p_filesz) + ")");
+  }
+  return Status::ok();
 }
 
 } // namespace
@@ -72,6 +141,10 @@ Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out)
   // RTLD_LOCAL: two artifacts both export loom_forward; neither may satisfy
   // the other's references.
   std::string libPath = dir + "/" + a->manifest_.library;
+  std::string why;
+  if (!checkLibraryFile(libPath, why).isOk())
+    return Status::error(LOOM_ERR_LIBRARY, "artifact '" + dir + "': library '" +
+                                               a->manifest_.library + "' " + why);
   ::dlerror();
   a->handle_ = ::dlopen(libPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!a->handle_) {

@@ -389,6 +389,14 @@ int main(int argc, char **argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  // `loom run --help`, `loom info ARTIFACT -h`: the usage, like `loom --help`
+  // (train and generate print their own).
+  if (argc >= 2 && std::strcmp(argv[1], "train") && std::strcmp(argv[1], "generate"))
+    for (int i = 2; i < argc; ++i)
+      if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+      }
   try {
     if (argc >= 2 && !std::strcmp(argv[1], "train"))
       return commandTrain(argc, argv);

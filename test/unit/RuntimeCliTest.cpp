@@ -134,6 +134,15 @@ TEST_F(RuntimeCli, InfoAndHelp) {
   r = loom("--help");
   EXPECT_EQ(r.exitCode, 0);
   EXPECT_NE(r.out.find("usage:"), std::string::npos);
+  // Every subcommand answers --help (and -h), with or without an artifact.
+  for (const std::string &args :
+       std::vector<std::string>{"run --help", "run " + dir + " -h", "init --help",
+                                "info " + dir + " --help", "train --help",
+                                "generate --help"}) {
+    r = loom(args);
+    EXPECT_EQ(r.exitCode, 0) << args << ": " << r.err;
+    EXPECT_NE(r.out.find("usage"), std::string::npos) << args << ": " << r.out;
+  }
 }
 
 TEST_F(RuntimeCli, CommandLineErrors) {

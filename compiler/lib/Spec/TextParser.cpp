@@ -629,6 +629,19 @@ std::optional<Model> loom::spec::parseFile(const std::string &path,
     diags.error(path, Pos{}, "is a directory, not a model spec");
     return std::nullopt;
   }
+  // A device or a pipe (/dev/zero) would be read without end.
+  auto status = std::filesystem::status(path, ec);
+  if (!ec && status.type() != std::filesystem::file_type::regular) {
+    diags.error(path, Pos{}, "is not a regular file, not a model spec");
+    return std::nullopt;
+  }
+  uintmax_t size = ec ? 0 : std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxSpecBytes) {
+    diags.error(path, Pos{},
+                "is " + std::to_string(size) + " bytes; a model spec may have at most " +
+                    std::to_string(kMaxSpecBytes) + " (16 MiB)");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error(path, Pos{}, "cannot open model spec");

@@ -11,6 +11,7 @@
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
@@ -135,6 +136,25 @@ std::unique_ptr<llvm::Module> translate(ModuleOp module,
 }
 
 } // namespace
+
+bool loom::target::checkCPU(const std::string &cpu, std::string &error) {
+  if (cpu == "native")
+    return true;
+  llvm::InitializeNativeTarget();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  // A subtarget for the generic CPU (no warning), asked about `cpu`.
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (info && info->isCPUStringValid(cpu))
+    return true;
+  error = "unknown CPU '" + cpu + "' for " + triple.str() +
+          " (native, or an LLVM CPU name such as znver4, skylake-avx512, "
+          "x86-64-v3)";
+  return false;
+}
 
 bool loom::target::emitLLVM(ModuleOp module, FileKind kind,
                                const EmitOptions &options, std::string &out,

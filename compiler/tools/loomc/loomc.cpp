@@ -513,6 +513,8 @@ int main(int argc, char **argv) {
   Options o;
   if (auto code = parseArgs(argc, argv, o))
     return *code;
+  if (std::string error; !lt::checkCPU(o.mcpu, error))
+    return usageError("--mcpu: " + error);
   if (o.printPipeline) {
     for (const lp::Stage &stage : lp::cpuStages())
       llvm::outs() << "# --emit=" << stage.stopsAt << ": " << stage.summary

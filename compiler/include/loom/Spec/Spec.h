@@ -189,8 +189,11 @@ std::optional<Model> parseText(const std::string &text, const std::string &file,
 /// Parses the JSON syntax (nlohmann/json SAX, positions kept).
 std::optional<Model> parseJson(const std::string &text, const std::string &file,
                                Diagnostics &diags);
+/// The largest model spec parseFile reads (GPT-3's is 3 KB).
+constexpr uintmax_t kMaxSpecBytes = 16u << 20;
 /// Reads `path` and parses it by extension: `.json` is JSON, anything else
-/// (`.loom`) the text syntax.
+/// (`.loom`) the text syntax. Directories, devices, pipes and files over
+/// kMaxSpecBytes are refused.
 std::optional<Model> parseFile(const std::string &path, Diagnostics &diags);
 /// Syntax that parseFile would choose for `path`.
 Syntax syntaxOf(const std::string &path);

@@ -31,6 +31,11 @@ enum class FileKind { LLVMIR, Assembly, Object };
 
 /// Translates, optimizes and emits `module` (LLVM dialect) into `out`.
 /// Returns false after reporting an error through `error`.
+/// Whether LLVM knows `cpu` ("native" or a CPU name) for the host's target;
+/// otherwise `error` says so (loomc checks --mcpu before compiling: LLVM
+/// itself only warns and generates code for a generic CPU).
+bool checkCPU(const std::string &cpu, std::string &error);
+
 bool emitLLVM(mlir::ModuleOp module, FileKind kind, const EmitOptions &options,
               std::string &out, std::string &error);
 

@@ -62,6 +62,14 @@ const TensorSpec &target(const Manifest &m, const UpdateSpec &u) {
 }
 
 /// What Session::create and loom_run index with, unchecked.
+/// Whether output `k` of `f` is written in place (it has no slot).
+bool isInPlace(const FunctionSpec &f, size_t k) {
+  for (const UpdateSpec &u : f.updates)
+    if (u.inPlace && u.output == k)
+      return true;
+  return false;
+}
+
 void manifestInvariants(const Manifest &m) {
   if (m.library.empty() || m.library[0] == '/')
     fail("the library is not a relative path");
@@ -113,7 +121,11 @@ void manifestInvariants(const Manifest &m) {
         bound = m.state.size();
         break;
       case SlotSpec::Kind::Output:
+        // Outputs written in place (an update's "output" on a param or
+        // state slot) come in slot order too but have no slot.
         bound = f.outputs.size();
+        while (outputs < f.outputs.size() && isInPlace(f, outputs))
+          ++outputs;
         if (s.index != outputs++)
           fail("output slots are not numbered in order");
         break;
@@ -127,6 +139,8 @@ void manifestInvariants(const Manifest &m) {
       if (!seen.insert({static_cast<int>(s.kind), s.index}).second)
         fail("a tensor has two slots in one function");
     }
+    while (outputs < f.outputs.size() && isInPlace(f, outputs))
+      ++outputs;
     if (outputs != f.outputs.size())
       fail("outputs without a slot");
     std::set<std::pair<bool, size_t>> targets;
@@ -135,6 +149,15 @@ void manifestInvariants(const Manifest &m) {
     for (const UpdateSpec &u : f.updates) {
       if (u.output >= f.outputs.size())
         fail("an update's output is out of range");
+      if (u.inPlace) {
+        // Its slot is the tensor's own.
+        bool slot = false;
+        for (const SlotSpec &s : f.slots)
+          slot |= s.kind == (u.isParam ? SlotSpec::Kind::Param : SlotSpec::Kind::State) &&
+                  s.index == u.target;
+        if (!slot)
+          fail("an in-place update of a tensor the function has no slot for");
+      }
       const TensorSpec &dst = target(m, u);
       if (dst.dtype != f.outputs[u.output].dtype ||
           dst.shape != f.outputs[u.output].shape)
@@ -149,6 +172,25 @@ void manifestInvariants(const Manifest &m) {
 
 json tensorJson(const TensorSpec &t) {
   return {{"name", t.name}, {"dtype", dtypeName(t.dtype)}, {"shape", t.shape}};
+}
+
+json inputJson(const InputSpec &t) {
+  json j = tensorJson(t);
+  if (t.range.present) {
+    j["range"] = {t.range.lo, t.range.hi};
+    j["range_of"] = t.range.of;
+    if (t.range.hasIgnore)
+      j["ignore"] = t.range.ignore;
+  }
+  return j;
+}
+
+/// The in-place update of a param (isParam) or state tensor, or null.
+const UpdateSpec *inPlaceUpdate(const FunctionSpec &f, bool isParam, size_t target) {
+  for (const UpdateSpec &u : f.updates)
+    if (u.inPlace && u.isParam == isParam && u.target == target)
+      return &u;
+  return nullptr;
 }
 
 json initJson(const InitSpec &init) {
@@ -187,8 +229,8 @@ json writeManifest(const Manifest &m) {
   }
   j["params"] = params;
   json inputs = json::array(), state = json::array();
-  for (const TensorSpec &t : m.inputs)
-    inputs.push_back(tensorJson(t));
+  for (const InputSpec &t : m.inputs)
+    inputs.push_back(inputJson(t));
   for (const TensorSpec &t : m.state)
     state.push_back(tensorJson(t));
   j["inputs"] = inputs;
@@ -199,13 +241,17 @@ json writeManifest(const Manifest &m) {
     for (const SlotSpec &s : f.slots) {
       switch (s.kind) {
       case SlotSpec::Kind::Param:
-        slots.push_back({{"kind", "param"}, {"name", m.params[s.index].name}});
+      case SlotSpec::Kind::State: {
+        bool isParam = s.kind == SlotSpec::Kind::Param;
+        json slot = {{"kind", isParam ? "param" : "state"},
+                     {"name", isParam ? m.params[s.index].name : m.state[s.index].name}};
+        if (const UpdateSpec *u = inPlaceUpdate(f, isParam, s.index))
+          slot["output"] = f.outputs[u->output].name;
+        slots.push_back(slot);
         break;
+      }
       case SlotSpec::Kind::Input:
         slots.push_back({{"kind", "input"}, {"name", m.inputs[s.index].name}});
-        break;
-      case SlotSpec::Kind::State:
-        slots.push_back({{"kind", "state"}, {"name", m.state[s.index].name}});
         break;
       case SlotSpec::Kind::Output: {
         json o = tensorJson(f.outputs[s.index]);
@@ -263,9 +309,13 @@ bool sameManifest(const Manifest &a, const Manifest &b) {
         !sameInit(a.params[i].init, b.params[i].init) ||
         a.params[i].aliases != b.params[i].aliases)
       return false;
-  for (size_t i = 0; i < a.inputs.size(); ++i)
-    if (!sameTensor(a.inputs[i], b.inputs[i]))
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    const IndexRange &x = a.inputs[i].range, &y = b.inputs[i].range;
+    if (!sameTensor(a.inputs[i], b.inputs[i]) || x.present != y.present ||
+        x.lo != y.lo || x.hi != y.hi || x.of != y.of ||
+        x.hasIgnore != y.hasIgnore || x.ignore != y.ignore)
       return false;
+  }
   for (size_t i = 0; i < a.state.size(); ++i)
     if (!sameTensor(a.state[i], b.state[i]))
       return false;
@@ -287,7 +337,8 @@ bool sameManifest(const Manifest &a, const Manifest &b) {
     for (size_t k = 0; k < f.updates.size(); ++k)
       if (f.updates[k].output != g.updates[k].output ||
           f.updates[k].isParam != g.updates[k].isParam ||
-          f.updates[k].target != g.updates[k].target)
+          f.updates[k].target != g.updates[k].target ||
+          f.updates[k].inPlace != g.updates[k].inPlace)
         return false;
     for (size_t k = 0; k < f.hyperparameters.size(); ++k)
       if (f.hyperparameters[k].first != g.hyperparameters[k].first ||

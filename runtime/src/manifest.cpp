@@ -11,6 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
@@ -124,6 +127,25 @@ bool readInt64(const json &v, int64_t &out) {
   out = v.get<int64_t>();
   return true;
 }
+
+} // namespace
+
+uint64_t manifestFingerprint(const std::string &canonicalJson) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : canonicalJson) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+std::string hexFingerprint(uint64_t fingerprint) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
+  return hex;
+}
+
+namespace {
 
 bool readIndex(const json &v, uint64_t &out) {
   if (!v.is_number_unsigned())
@@ -371,7 +393,26 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     return error("", "not a JSON object");
   LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
                                   "library", "dims", "params", "inputs",
-                                  "state", "functions"}));
+                                  "state", "functions", "fingerprint"}));
+  // The fingerprint covers everything else: a manifest edited after loomc
+  // wrote it (an arena size, a shape) is refused here, and the library
+  // must carry the same value (Artifact::open).
+  if (auto fp = root.find("fingerprint"); fp != root.end()) {
+    const std::string *hex = fp->is_string() ? &fp->get_ref<const std::string &>() : nullptr;
+    if (!hex || hex->size() != 16 ||
+        hex->find_first_not_of("0123456789abcdef") != std::string::npos)
+      return error("", "'fingerprint' is not 16 lowercase hex digits");
+    m.fingerprint = std::strtoull(hex->c_str(), nullptr, 16);
+    m.hasFingerprint = true;
+    json rest = root;
+    rest.erase("fingerprint");
+    uint64_t actual = manifestFingerprint(
+        rest.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (actual != m.fingerprint)
+      return error("", "'fingerprint' " + *hex + " does not match the content (" +
+                           hexFingerprint(actual) +
+                           "): the manifest was changed after loomc wrote it");
+  }
   auto format = root.find("format");
   if (format == root.end() || *format != "loom-artifact")
     return error("", "'format' is not \"loom-artifact\"");

@@ -153,6 +153,34 @@ Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out)
                                                "': cannot load library: " +
                                                (why ? why : libPath));
   }
+  // The library and the manifest belong together: loomc compiles the
+  // manifest's fingerprint into the library. (A hand-written library and
+  // manifest, as the tests' fixture, carry neither.)
+  ::dlerror();
+  const void *fp = ::dlsym(a->handle_, "loom_manifest_fingerprint");
+  const Manifest &m = a->manifest_;
+  std::string lib = "artifact '" + dir + "': library '" + m.library + "'";
+  if (m.hasFingerprint && !fp)
+    return Status::error(LOOM_ERR_LIBRARY,
+                         lib + " has no loom_manifest_fingerprint: it was not "
+                               "built by loomc with this manifest");
+  if (fp) {
+    uint64_t built;
+    std::memcpy(&built, fp, sizeof built);
+    if (!m.hasFingerprint)
+      return Status::error(LOOM_ERR_LIBRARY,
+                           lib + " was built for a manifest with fingerprint " +
+                               hexFingerprint(built) +
+                               ", and manifest.json has none: it is not the "
+                               "manifest loomc wrote for it");
+    if (built != m.fingerprint)
+      return Status::error(LOOM_ERR_LIBRARY,
+                           lib + " was built for another manifest (fingerprint " +
+                               hexFingerprint(built) + "; manifest.json has " +
+                               hexFingerprint(m.fingerprint) +
+                               "): compile the artifact again or restore its "
+                               "own files");
+  }
   for (const FunctionSpec &f : a->manifest_.functions) {
     ::dlerror();
     void *sym = ::dlsym(a->handle_, f.symbol.c_str());

@@ -146,6 +146,9 @@ const Case kCases[] = {
     {"ignore not an integer", [](json &m) { m["inputs"][0]["dtype"] = "i32"; m["inputs"][0]["range"] = {0, 4}; m["inputs"][0]["ignore"] = "x"; }, "'ignore' is not a 64-bit integer"},
     {"range_of not a string", [](json &m) { m["inputs"][0]["dtype"] = "i32"; m["inputs"][0]["range"] = {0, 4}; m["inputs"][0]["range_of"] = 1; }, "'range_of' is not a string"},
     {"ignore without range", [](json &m) { m["inputs"][0]["ignore"] = -100; }, "'range_of' and 'ignore' need a 'range'"},
+    {"fingerprint not hex", [](json &m) { m["fingerprint"] = "not-a-fingerprint"; }, "'fingerprint' is not 16 lowercase hex digits"},
+    {"fingerprint a number", [](json &m) { m["fingerprint"] = 12; }, "'fingerprint' is not 16 lowercase hex digits"},
+    {"fingerprint of other content", [](json &m) { m["fingerprint"] = "0123456789abcdef"; }, "'fingerprint' 0123456789abcdef does not match the content"},
     {"optimizer not object", [](json &m) { fwd(m)["optimizer"] = "adamw"; }, "functions.forward.optimizer: is not an object"},
     {"optimizer without kind", [](json &m) { fwd(m)["optimizer"] = {{"beta1", 0.9}}; }, "'kind' is missing"},
     {"optimizer string value", [](json &m) { fwd(m)["optimizer"] = {{"kind", "adamw"}, {"beta1", "0.9"}}; }, "'beta1' is not a number"},
@@ -366,6 +369,24 @@ TEST(RuntimeArtifact, DamagedLibraryIsRefusedBeforeLoading) {
     EXPECT_NE(error.find("library 'model.so' " + std::string(d.expected)), std::string::npos)
         << d.what << ": " << error;
   }
+}
+
+// A manifest with loomc's fingerprint needs a library that exports it (the
+// hand-written fixture library does not); artifact-integrity.test covers
+// real artifacts (edited, swapped, stripped, truncated).
+TEST(RuntimeArtifact, FingerprintedManifestNeedsItsLibrary) {
+  TempDir tmp;
+  json j = fixtureManifest();
+  j["fingerprint"] = hexFingerprint(manifestFingerprint(j.dump()));
+  Manifest m;
+  Status s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_TRUE(m.hasFingerprint);
+  std::string error;
+  EXPECT_EQ(open(makeArtifact(tmp, j), error), LOOM_ERR_LIBRARY);
+  EXPECT_NE(error.find("library 'model.so' has no loom_manifest_fingerprint: it was "
+                       "not built by loomc with this manifest"),
+            std::string::npos) << error;
 }
 
 TEST(RuntimeArtifact, ManifestSymbolNotInLibrary) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 using namespace mlir;
@@ -185,8 +186,48 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
   return true;
 }
 
+namespace {
+
+/// FNV-1a, 64 bits (docs/artifact.md, `fingerprint`).
+uint64_t fnv1a(const std::string &bytes) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+json manifestJson(const Artifact &artifact, const std::string &library);
+
+/// The compact dump the fingerprint hashes: keys sorted (as a plain
+/// nlohmann::json, which the runtime parses into, orders them), no spaces.
+std::string canonical(const json &m) {
+  nlohmann::json sorted = nlohmann::json::parse(
+      m.dump(-1, ' ', false, json::error_handler_t::replace), nullptr,
+      /*allow_exceptions=*/false);
+  return sorted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+uint64_t (::loom::artifact::manifestFingerprint)(const Artifact &artifact,
+                                                 const std::string &library) {
+  return fnv1a(canonical(manifestJson(artifact, library)));
+}
+
 std::string (::loom::artifact::writeManifest)(const Artifact &artifact,
                                           const std::string &library) {
+  json m = manifestJson(artifact, library);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(fnv1a(canonical(m))));
+  m["fingerprint"] = hex;
+  return m.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+json manifestJson(const Artifact &artifact, const std::string &library) {
   const std::vector<Function> &functions = artifact.functions;
   json m;
   m["format"] = "loom-artifact";
@@ -260,8 +301,9 @@ std::string (::loom::artifact::writeManifest)(const Artifact &artifact,
     }
   }
   m["functions"] = fns;
-  return m.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return m;
 }
+} // namespace
 
 std::string (::loom::artifact::writeHeader)(const Artifact &artifact) {
   const std::vector<Function> &functions = artifact.functions;

@@ -1,7 +1,10 @@
 //===- Compile.cpp - a loom module to a shared library --------------------===//
 #include "loom/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -25,6 +28,17 @@ bool (::loom::pipelines::compileToSharedLibrary)(
                            /*after=*/"memref", timing))) {
     error = "lowering to LLVM failed (see the diagnostics)";
     return false;
+  }
+  // The manifest's fingerprint, exported: the runtime refuses a library
+  // whose manifest is not the one it was built with.
+  {
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    uint64_t fingerprint = artifact::manifestFingerprint(
+        artifact, llvm::sys::path::filename(soPath).str());
+    auto i64 = b.getI64Type();
+    LLVM::GlobalOp::create(b, module.getLoc(), i64, /*isConstant=*/true,
+                           LLVM::Linkage::External, "loom_manifest_fingerprint",
+                           b.getIntegerAttr(i64, static_cast<int64_t>(fingerprint)));
   }
   std::vector<std::string> objects;
   {

@@ -77,8 +77,15 @@ struct Artifact {
 /// last. Returns false with `error` set when the module is not one.
 bool describeArtifact(mlir::ModuleOp module, Artifact &out, std::string &error);
 
-/// manifest.json text; `library` is the shared library's file name.
+/// manifest.json text; `library` is the shared library's file name. Its
+/// `fingerprint` is manifestFingerprint's value.
 std::string writeManifest(const Artifact &artifact, const std::string &library);
+
+/// The manifest's fingerprint (FNV-1a 64 of its compact JSON without the
+/// fingerprint member; docs/artifact.md). loomc compiles it into the library
+/// as `loom_manifest_fingerprint`, so the runtime can tell that a manifest
+/// and a library belong together.
+uint64_t manifestFingerprint(const Artifact &artifact, const std::string &library);
 
 /// A C header declaring the entry points and documenting their slots.
 std::string writeHeader(const Artifact &artifact);

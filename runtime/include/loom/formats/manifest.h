@@ -86,6 +86,10 @@ struct FunctionSpec {
 
 struct Manifest {
   std::string model, spec, library;
+  /// loomc's `fingerprint` (checked against the content when parsed; the
+  /// library must export the same `loom_manifest_fingerprint`).
+  uint64_t fingerprint = 0;
+  bool hasFingerprint = false;
   std::vector<std::pair<std::string, int64_t>> dims;
   std::vector<ParamSpec> params;
   std::vector<InputSpec> inputs;
@@ -103,6 +107,12 @@ struct Manifest {
 
   std::map<std::string, size_t, std::less<>> paramIndex; // names and aliases
 };
+
+/// FNV-1a 64 of a manifest's compact JSON without its fingerprint member
+/// (docs/artifact.md), and its 16-hex-digit form.
+uint64_t manifestFingerprint(const std::string &canonicalJson);
+std::string hexFingerprint(uint64_t fingerprint);
+
 
 /// Parses and validates manifest TEXT; FILENAME names it in messages. Errors
 /// are LOOM_ERR_MANIFEST.

@@ -162,6 +162,25 @@ loom_status loom_artifact_input(const loom_artifact *a, size_t index,
   return LOOM_OK;
 }
 
+loom_status loom_artifact_input_range(const loom_artifact *a, size_t index,
+                                      int64_t *lo, int64_t *hi, int64_t *ignore) {
+  if (!a || !lo || !hi)
+    return nullArgument("loom_artifact_input_range");
+  const auto &inputs = a->impl->manifest().inputs;
+  if (index >= inputs.size())
+    return fail(LOOM_ERR_INVALID_ARGUMENT,
+                "input index " + std::to_string(index) + " is out of range");
+  const loom::rt::IndexRange &r = inputs[index].range;
+  if (!r.present)
+    return fail(LOOM_ERR_NOT_FOUND,
+                "input '" + inputs[index].name + "' has no valid range");
+  *lo = r.lo;
+  *hi = r.hi;
+  if (ignore)
+    *ignore = r.hasIgnore ? r.ignore : INT64_MIN;
+  return LOOM_OK;
+}
+
 size_t loom_artifact_num_functions(const loom_artifact *a) {
   return a ? a->impl->manifest().functions.size() : 0;
 }

@@ -2,6 +2,7 @@
 #include "loom/formats/io.h"
 
 #include <cerrno>
+#include <dirent.h>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -88,6 +89,10 @@ Status readFile(const std::string &path, std::string &out) {
   return Status::ok();
 }
 
+namespace {
+size_t slashAt(const std::string &path) { return path.rfind('/'); }
+} // namespace
+
 Status writeFileAtomic(const std::string &path,
                        const std::vector<ByteRange> &pieces) {
   std::string tmp = path + ".tmp.XXXXXX";
@@ -146,6 +151,19 @@ Status writeFileAtomic(const std::string &path,
   if (dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);
+  }
+  // Temporaries of earlier writes of this path that never reached their
+  // rename (the process was killed mid-write) would stay forever: remove
+  // them. Best effort, as above.
+  std::string base = slashAt(path) == std::string::npos ? path : path.substr(slashAt(path) + 1);
+  std::string prefix = base + ".tmp.";
+  if (DIR *d = ::opendir(dir.c_str())) {
+    while (const struct dirent *e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0)
+        (void)::unlinkat(::dirfd(d), name.c_str(), 0);
+    }
+    ::closedir(d);
   }
   return Status::ok();
 }

@@ -289,7 +289,7 @@ Status Session::initParams(uint64_t seed) {
 }
 
 Status Session::loadWeights(const std::string &path, uint32_t flags) {
-  if (flags & ~uint32_t(LOOM_LOAD_ALLOW_EXTRA))
+  if (flags & ~uint32_t(LOOM_LOAD_ALLOW_EXTRA | LOOM_LOAD_REQUIRE_STATE))
     return Status::error(LOOM_ERR_INVALID_ARGUMENT,
                          "unknown loom_load_weights flags " + std::to_string(flags));
   MappedFile file;
@@ -372,6 +372,14 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
       msg += "; tied names with different values: " + itemList(conflicting);
     return Status::error(LOOM_ERR_MISMATCH, msg);
   }
+  // Only once the weights themselves fit (another model's file is reported
+  // by its tensors above).
+  if ((flags & LOOM_LOAD_REQUIRE_STATE) && numState == 0 && !m.state.empty())
+    return Status::error(LOOM_ERR_MISMATCH,
+                         "weights '" + path + "' hold no optimizer state (" +
+                             std::to_string(m.state.size()) +
+                             " optim.* tensors expected): not a training "
+                             "checkpoint of this artifact");
   for (size_t i = 0; i < m.params.size(); ++i)
     if (m.params[i].nbytes > 0)
       std::memcpy(params_[i].data(), found[i][0]->data, m.params[i].nbytes);

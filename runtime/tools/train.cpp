@@ -49,7 +49,10 @@ const char *loom::cli::kTrainUsage =
     "  --seed S             initialization and data order (default 0)\n"
     "  --weights FILE       start from these weights (fresh optimizer state)\n"
     "  --resume FILE        continue a checkpoint: weights, optimizer state,\n"
-    "                       step, seed, data and schedule come from it\n"
+    "                       step, seed, data and schedule come from it (a\n"
+    "                       file without optimizer state is refused)\n"
+    "  --reset-optimizer    with --resume: accept a checkpoint without\n"
+    "                       optimizer state and start it from zero\n"
     "  --lr X               peak learning rate (default 1e-3)\n"
     "  --min-lr X           final learning rate of the decay (default lr/10)\n"
     "  --warmup K           linear warmup over the first K steps (default 0)\n"
@@ -60,7 +63,8 @@ const char *loom::cli::kTrainUsage =
     "  --log FILE           one record per step: .csv or .jsonl\n"
     "  --plot FILE.svg      the loss curve, written at the end\n"
     "  --overfit            train on the first batch only (debugging, tests)\n"
-    "  --vocab N            token ids must be below N (default 256)\n"
+    "  --vocab N            token ids must be below N (default: the rows of\n"
+    "                       the artifact's token embedding; 256 without one)\n"
     "  --print-every K      a progress line every K steps when stderr is not\n"
     "                       a terminal (default: ~20 lines per run)\n"
     "  --threads N          kernel threads (default: LOOM_NUM_THREADS, else\n"
@@ -141,11 +145,11 @@ struct TrainOptions {
   std::string schedule = "cosine";
   int64_t steps = 0, warmup = 0, checkpointEvery = 0, printEvery = 0;
   int64_t stopAfter = 0;
-  int64_t vocab = 256;
+  int64_t vocab = 0; // 0: from the artifact's token range (else 256)
   int threads = 0; // 0: the session's default
   uint64_t seed = 0;
   double lr = 1e-3, minLr = -1;
-  bool overfit = false;
+  bool overfit = false, resetOptimizer = false;
   // Which of these the command line set (a resume takes the rest from the
   // checkpoint).
   bool haveSeed = false, haveData = false, haveLr = false, haveMinLr = false,
@@ -202,6 +206,8 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.plot = v();
     else if (flag == "--overfit" && !a.hasInline)
       o.overfit = true;
+    else if (flag == "--reset-optimizer" && !a.hasInline)
+      o.resetOptimizer = true;
     else if (flag == "--vocab")
       o.vocab = parseCount(flag, v(), 2, int64_t(1) << 31);
     else if (flag == "--print-every")
@@ -223,6 +229,9 @@ TrainOptions parseTrain(int argc, char **argv) {
     failWith("loom train: missing --data SPEC");
   if (!o.resume.empty() && !o.weights.empty())
     failWith("--resume and --weights exclude each other");
+  if (o.resetOptimizer && o.resume.empty())
+    failWith("--reset-optimizer only applies to --resume (--weights always "
+             "starts a fresh optimizer)");
   if (o.checkpointEvery > 0 && o.checkpoint.empty())
     failWith("--checkpoint-every needs --checkpoint FILE");
   if (!o.log.empty() && !(o.log.size() > 4 && (o.log.substr(o.log.size() - 4) == ".csv")) &&
@@ -415,12 +424,36 @@ private:
     check(loom_session_create(h.artifact, &h.session));
     if (o.threads > 0)
       check(loom_session_set_threads(h.session, o.threads));
-    if (!o.resume.empty())
-      check(loom_load_weights(h.session, o.resume.c_str(), 0));
+    if (!o.resume.empty()) {
+      // Resuming continues the optimizer too (bit-exact); a checkpoint
+      // without its state is refused unless the user asks for a fresh one.
+      loom_status s = loom_load_weights(
+          h.session, o.resume.c_str(), o.resetOptimizer ? 0 : LOOM_LOAD_REQUIRE_STATE);
+      if (s != LOOM_OK && !o.resetOptimizer &&
+          std::string(loom_last_error()).find("hold no optimizer state") != std::string::npos)
+        failWith(std::string(loom_last_error()) +
+                 "; to continue from its weights with a fresh optimizer, add "
+                 "--reset-optimizer");
+      check(s);
+    }
     else if (!o.weights.empty())
       check(loom_load_weights(h.session, o.weights.c_str(), 0));
     else
       check(loom_init_params(h.session, o.seed));
+  }
+
+  /// The token vocabulary the artifact accepts: the largest of its integer
+  /// inputs' ranges that start at 0 (the token embedding's rows; class and
+  /// segment ids are smaller), else 256 (bytes). The runtime still checks
+  /// every input against its own range.
+  static int64_t artifactVocab(const loom_artifact *a) {
+    int64_t vocab = 0;
+    for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+      int64_t lo, hi;
+      if (loom_artifact_input_range(a, i, &lo, &hi, nullptr) == LOOM_OK && lo == 0)
+        vocab = std::max(vocab, hi);
+    }
+    return vocab > 0 ? vocab : 256;
   }
 
   /// The data inputs: every input but the optimizer's scalars.
@@ -439,7 +472,7 @@ private:
     findTensor(a, "optim.step", scalar);
     std::string err;
     loom::data::DataOptions dopt;
-    dopt.vocab = o.vocab;
+    dopt.vocab = o.vocab > 0 ? o.vocab : artifactVocab(a);
     source = loom::data::makeDataSource(o.data, specs, o.seed, err, dopt);
     if (!source)
       failWith("--data " + o.data + ": " + err);

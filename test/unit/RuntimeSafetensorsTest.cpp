@@ -9,6 +9,7 @@
 #include "RuntimeTestUtil.h"
 
 #include "loom/runtime.h"
+#include "loom/formats/io.h"
 #include "loom/formats/safetensors.h"
 
 #include <cstring>
@@ -43,6 +44,26 @@ json goodHeader() {
   })");
 }
 const std::string kGoodData(16, '\x11');
+
+// A save killed mid-write leaves PATH.tmp.XXXXXX behind; the next save of
+// PATH removes such leftovers (and nothing else).
+TEST(RuntimeAtomicWrite, RemovesStrayTemporariesOfThePath) {
+  TempDir tmp;
+  std::string path = tmp.file("ck.safetensors");
+  for (const char *stray : {"ck.safetensors.tmp.a1B2c3", "ck.safetensors.tmp.zzzzzz"})
+    writeFile(tmp.file(stray), "partial");
+  for (const char *keep : {"ck.safetensors.tmp.toolong1", "other.safetensors.tmp.a1B2c3",
+                           "ck.safetensors.bak"})
+    writeFile(tmp.file(keep), "keep");
+  const char data[] = "hello";
+  ASSERT_TRUE(writeFileAtomic(path, {{data, 5}}).isOk());
+  EXPECT_EQ(readFileOrEmpty(path), "hello");
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("ck.safetensors.tmp.a1B2c3")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("ck.safetensors.tmp.zzzzzz")));
+  EXPECT_TRUE(std::filesystem::exists(tmp.file("ck.safetensors.tmp.toolong1")));
+  EXPECT_TRUE(std::filesystem::exists(tmp.file("other.safetensors.tmp.a1B2c3")));
+  EXPECT_TRUE(std::filesystem::exists(tmp.file("ck.safetensors.bak")));
+}
 
 TEST(RuntimeSafetensors, ParsesAWellFormedFile) {
   SafetensorsFile f;

@@ -134,6 +134,21 @@ TEST(RuntimeSessionRanges, IndicesAreCheckedWhenSet) {
   loom_session *session = nullptr;
   ASSERT_EQ(loom_artifact_open(dir.c_str(), &artifact), LOOM_OK) << loom_last_error();
   ASSERT_EQ(loom_session_create(artifact, &session), LOOM_OK) << loom_last_error();
+  // The range through the C API (loom train takes its vocabulary from it).
+  int64_t lo = 0, hi = 0, ignore = 0;
+  ASSERT_EQ(loom_artifact_input_range(artifact, 1, &lo, &hi, &ignore), LOOM_OK)
+      << loom_last_error();
+  EXPECT_EQ(lo, 0);
+  EXPECT_EQ(hi, 4);
+  EXPECT_EQ(ignore, -100);
+  ASSERT_EQ(loom_artifact_input_range(artifact, 2, &lo, &hi, &ignore), LOOM_OK);
+  EXPECT_EQ(ignore, INT64_MIN);
+  EXPECT_EQ(loom_artifact_input_range(artifact, 0, &lo, &hi, nullptr), LOOM_ERR_NOT_FOUND);
+  EXPECT_EQ(loom_artifact_input_range(artifact, 3, &lo, &hi, nullptr),
+            LOOM_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(loom_artifact_input_range(artifact, 1, nullptr, &hi, nullptr),
+            LOOM_ERR_INVALID_ARGUMENT);
+
   const int64_t shape[2] = {2, 3};
   const int32_t good[6] = {0, 3, -100, 1, 2, 0};
   EXPECT_EQ(loom_set_input(session, "ids", LOOM_DTYPE_I32, shape, 2, good, 24), LOOM_OK)

@@ -87,7 +87,11 @@ typedef enum loom_dtype LOOM_RT_ENUM_TYPE {
 enum {
   /* Tensors of the file that name no parameter are ignored instead of being
    * an error. */
-  LOOM_LOAD_ALLOW_EXTRA = 1u
+  LOOM_LOAD_ALLOW_EXTRA = 1u,
+  /* The file must hold the artifact's optimizer state (a resumed training
+   * run); without the flag, a file without any state zeroes it (a fresh
+   * optimizer on given weights). */
+  LOOM_LOAD_REQUIRE_STATE = 2u
 };
 
 typedef struct loom_artifact loom_artifact;
@@ -132,6 +136,15 @@ LOOM_RT_API loom_status loom_artifact_param(const loom_artifact *artifact,
 LOOM_RT_API size_t loom_artifact_num_inputs(const loom_artifact *artifact);
 LOOM_RT_API loom_status loom_artifact_input(const loom_artifact *artifact,
                                             size_t index, loom_tensor_info *out);
+/* The valid values of integer input INDEX, as the spec implies them (the
+ * rows of the embedding table it indexes, the classes of a cross-entropy):
+ * lo <= v < hi; `ignore` (may be NULL) gets the one other valid value, a
+ * cross-entropy's ignore_index, or INT64_MIN when there is none.
+ * LOOM_ERR_NOT_FOUND when nothing bounds the input. loom_set_input refuses
+ * values outside it. */
+LOOM_RT_API loom_status loom_artifact_input_range(const loom_artifact *artifact,
+                                                  size_t index, int64_t *lo,
+                                                  int64_t *hi, int64_t *ignore);
 LOOM_RT_API size_t loom_artifact_num_functions(const loom_artifact *artifact);
 /* The function's manifest name ("forward"); NULL if index is out of range. */
 LOOM_RT_API const char *loom_artifact_function_name(const loom_artifact *artifact,

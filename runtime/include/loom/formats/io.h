@@ -54,8 +54,9 @@ struct ByteRange {
 /// Writes the concatenation of PIECES to PATH atomically: a temporary file in
 /// PATH's directory is written, fsynced and renamed over PATH, then the
 /// directory is fsynced. A reader sees the old file or the new one, never a
-/// partial one, and a crash leaves at worst a stray PATH.tmp.XXXXXX. Pieces
-/// let a checkpoint be written straight from parameter storage.
+/// partial one, and a crash leaves at worst a stray PATH.tmp.XXXXXX, which
+/// the next successful write of PATH removes. Pieces let a checkpoint be
+/// written straight from parameter storage.
 Status writeFileAtomic(const std::string &path,
                        const std::vector<ByteRange> &pieces);
 

@@ -33,6 +33,10 @@ namespace {
 /// Nesting limit for expressions: deeper input is rejected, not a stack
 /// overflow.
 constexpr int kMaxDepth = 200;
+/// Operators in one integer expression: a left-associative chain is a tree
+/// as deep as it is long, which evaluation, printing and destruction walk
+/// recursively (50,000 terms overflowed the stack). Real specs use a few.
+constexpr int kMaxOperators = 1000;
 
 class Parser {
 public:
@@ -55,6 +59,7 @@ private:
   Token tok, ahead;
   bool failed = false;
   int depth = 0;
+  int operators = 0; // in the integer expression being parsed
 
   void consume() {
     tok = ahead;
@@ -100,6 +105,14 @@ private:
   bool parseAttr(AttrValue &v);
   bool parseKeywordArgs(std::vector<KeywordArg> &args, bool allowExprs);
   bool parseIntExpr(IntExpr &e);
+  /// One more operator in the current integer expression; an error past
+  /// kMaxOperators.
+  bool countOperator() {
+    if (++operators <= kMaxOperators)
+      return true;
+    return error(tok.pos, "integer expression with more than " +
+                              std::to_string(kMaxOperators) + " operators");
+  }
   bool parseTerm(IntExpr &e);
   bool parseUnary(IntExpr &e);
 };
@@ -465,9 +478,13 @@ bool Parser::parseAttr(AttrValue &v) {
 }
 
 bool Parser::parseIntExpr(IntExpr &e) {
+  if (depth == 0)
+    operators = 0;
   if (!parseTerm(e))
     return false;
   while (tok.is('+') || tok.is('-')) {
+    if (!countOperator())
+      return false;
     IntExpr bin;
     bin.kind = tok.is('+') ? IntExpr::Kind::Add : IntExpr::Kind::Sub;
     bin.pos = tok.pos;
@@ -486,6 +503,8 @@ bool Parser::parseTerm(IntExpr &e) {
   if (!parseUnary(e))
     return false;
   while (tok.is('*') || tok.is('/')) {
+    if (!countOperator())
+      return false;
     IntExpr bin;
     bin.kind = tok.is('*') ? IntExpr::Kind::Mul : IntExpr::Kind::Div;
     bin.pos = tok.pos;
@@ -506,6 +525,10 @@ bool Parser::parseUnary(IntExpr &e) {
   e.pos = tok.pos;
   bool ok = true;
   if (tok.is('-')) {
+    if (!countOperator()) {
+      --depth;
+      return false;
+    }
     consume();
     IntExpr inner;
     ok = parseUnary(inner);

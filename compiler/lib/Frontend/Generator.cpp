@@ -246,6 +246,10 @@ Value Generator::addArgument(Type type, Location l, llvm::StringRef attrName,
   return v;
 }
 
+/// The largest tensor a spec may declare (2^48 bytes: beyond any machine,
+/// and far enough below 2^63 that totals over a model's tensors stay exact).
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 48;
+
 std::optional<TensorInfo> Generator::tensorInfo(const std::string &name,
                                                 const spec::TensorType &type) {
   TensorInfo t{name, type.dtype, {}, {}};
@@ -266,6 +270,22 @@ std::optional<TensorInfo> Generator::tensorInfo(const std::string &name,
                              ? d.name
                              : "");
   }
+  // The static part of its size must be a size: element counts and bytes
+  // that wrapped around int64 used to print as small numbers and compile.
+  int64_t bytes = type.dtype == "f64" || type.dtype == "i64"   ? 8
+                  : type.dtype == "f32" || type.dtype == "i32" ? 4
+                  : type.dtype == "i1"                         ? 1
+                                                               : 2;
+  for (int64_t d : t.shape)
+    if (!ShapedType::isDynamic(d) &&
+        (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxTensorBytes)) {
+      std::string dims;
+      for (const spec::IntExpr &e : type.shape)
+        dims += (dims.empty() ? "" : ", ") + spec::printIntExpr(e);
+      error(type.pos, "'" + name + "' of type " + type.dtype + "[" + dims +
+                          "] would take more than 2^48 bytes (256 TiB)");
+      return std::nullopt;
+    }
   return t;
 }
 

@@ -8,6 +8,7 @@
 #include "loom/formats/manifest.h"
 
 #include "loom/formats/dtype.h"
+#include "loom/formats/rng.h"
 
 #include <nlohmann/json.hpp>
 
@@ -131,12 +132,7 @@ bool readInt64(const json &v, int64_t &out) {
 } // namespace
 
 uint64_t manifestFingerprint(const std::string &canonicalJson) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : canonicalJson) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  return fnv1a64(canonicalJson);
 }
 
 std::string hexFingerprint(uint64_t fingerprint) {

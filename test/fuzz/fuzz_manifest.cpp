@@ -1,7 +1,7 @@
 //===- fuzz_manifest.cpp - libFuzzer target: the manifest parser ----------===//
 //
 // Build (self-contained; no CMake target, no MLIR):
-//   FUZZ_SOURCES: runtime/src/manifest.cpp
+//   FUZZ_SOURCES: runtime/src/manifest.cpp runtime/src/rng.cpp
 //   FUZZ_INCLUDES: runtime/include
 //   (plus nlohmann/json, found in /usr/include)
 // e.g. from the repository root:

@@ -6,7 +6,8 @@
 // and remainders (sizes 1, 7, 17, 33, 63, 65, 257 against tiles of 8, 16,
 // 24, 32 and cache tiles of 256, 384, 768; N = 50257 as GPT-2's vocabulary),
 // for B stored [k, n] and [n, k], with batch dims and with an unbatched
-// weight, and compare the compiled results with the interpreter. Tolerance:
+// weight, B read in place or from packed blocks, and compare the compiled
+// results with the interpreter. Tolerance:
 // relative norm error 2e-6 (f32 sums of up to 257 products, FMAs).
 //
 //===----------------------------------------------------------------------===//
@@ -57,6 +58,19 @@ TEST_F(CompiledContractions, TransposedCopiesOfB) {
     %0 = loom.batch_matmul %a, %b transpose_rhs : (tensor<130x1024xf32>, tensor<33x1024xf32>) -> tensor<130x33xf32>
     %1 = loom.linear %x, %w transpose_weight : (tensor<2x520x17xf32>, tensor<7x17xf32>) -> tensor<2x520x7xf32>
     return %0, %1 : tensor<130x33xf32>, tensor<2x520x7xf32>
+  })", Metric::Norm, 1e-5, {{0, U(-1, 1)}, {1, U(-1, 1)}, {2, U(-1, 1)}, {3, U(-1, 1)}}});
+}
+
+TEST_F(CompiledContractions, PackedBlocksOfB) {
+  // B's rows more than a page apart (N > 1024) are read from a packed copy
+  // of each kc x nc block: every block state, full (768 x 384) and
+  // remainder (k: 9 rows past kc; n: 263 and 332 columns past nc), under
+  // batch dims and with M past mc (257).
+  check({"packed B blocks", R"(
+  func.func @forward(%x: tensor<2x9x777xf32>, %w: tensor<777x1031xf32>, %a: tensor<257x5xf32>, %b: tensor<5x1100xf32>) -> (tensor<2x9x1031xf32>, tensor<257x1100xf32>) {
+    %0 = loom.batch_matmul %x, %w : (tensor<2x9x777xf32>, tensor<777x1031xf32>) -> tensor<2x9x1031xf32>
+    %1 = loom.matmul %a, %b : (tensor<257x5xf32>, tensor<5x1100xf32>) -> tensor<257x1100xf32>
+    return %0, %1 : tensor<2x9x1031xf32>, tensor<257x1100xf32>
   })", Metric::Norm, 1e-5, {{0, U(-1, 1)}, {1, U(-1, 1)}, {2, U(-1, 1)}, {3, U(-1, 1)}}});
 }
 

@@ -144,7 +144,18 @@ struct LoomOutlineKernelsPass
       // The rematerialized ops in first-use order (operands first).
       for (Operation *op : cloned)
         b.clone(*op, map);
-      b.clone(*loop, map);
+      Operation *inner = b.clone(*loop, map);
+      // Scratch buffers of a loop nest (loom-tile-contractions' packed B
+      // blocks) are allocated once per call, at the kernel's entry: an
+      // alloca left inside a loop would grow the stack every iteration.
+      // Each call (each thread's chunk) gets its own.
+      SmallVector<memref::AllocaOp> scratch;
+      inner->walk([&](memref::AllocaOp a) {
+        if (a->getNumOperands() == 0)
+          scratch.push_back(a);
+      });
+      for (memref::AllocaOp a : scratch)
+        a->moveBefore(body, body->begin());
       func::ReturnOp::create(b, loop->getLoc());
       symbols.insert(kernel);
 

@@ -180,6 +180,9 @@ def LoomTileContractions : Pass<"loom-tile-contractions", "::mlir::ModuleOp"> {
            "Register tile along m when B is stored [n, k]">,
     Option<"nrTransposed", "nr-transposed", "int64_t", /*default=*/"16",
            "Register tile along n when B is stored [n, k]">,
+    Option<"packB", "pack-b", "bool", /*default=*/"true",
+           "Copy each kc x nc block of B into a stack buffer before the m "
+           "tiles that reuse it">,
   ];
   let dependentDialects = [
     "::mlir::transform::TransformDialect", "::mlir::linalg::LinalgDialect",

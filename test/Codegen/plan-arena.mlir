@@ -137,6 +137,25 @@ func.func @loop_use(%out: memref<4xf32>, %c0: index, %c1: index, %c4: index) {
 
 // -----
 
+// A small static buffer allocated inside a loop (a block's scratch from
+// loom-fuse-rows) goes on the stack of the iteration, not in the arena.
+// CHECK-LABEL: func.func @loop_scratch
+// CHECK-SAME: memref<0xi8> {loom.arena}) attributes {loom.arena_bytes = 0 : i64}
+// CHECK: scf.for
+// CHECK-NEXT: %[[S:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x768xf32>
+// CHECK-NOT: memref.alloc()
+// CHECK: memref.load %[[S]]
+func.func @loop_scratch(%out: memref<4xf32>, %c0: index, %c1: index, %c4: index) {
+  scf.for %i = %c0 to %c4 step %c1 {
+    %s = memref.alloc() {alignment = 64 : i64} : memref<8x768xf32>
+    %v = memref.load %s[%c0, %i] : memref<8x768xf32>
+    memref.store %v, %out[%i] : memref<4xf32>
+  }
+  return
+}
+
+// -----
+
 // Private functions and declarations are untouched; a public function
 // without allocations still gets an (empty) arena, so every entry point has
 // one.

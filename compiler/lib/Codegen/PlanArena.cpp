@@ -23,6 +23,9 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kAlignment = 64;
+/// The largest buffer allocated inside a loop that goes on the stack
+/// (kernels run on pool threads with 8 MiB stacks).
+constexpr int64_t kMaxLocalBytes = 256 * 1024;
 
 struct Buffer {
   memref::AllocOp alloc;
@@ -81,9 +84,20 @@ struct LoomPlanArenaPass
       index[&op] = i;
 
     std::vector<Buffer> buffers;
+    SmallVector<memref::AllocOp> local;
     WalkResult walk = fn.walk([&](memref::AllocOp alloc) {
       if (alloc->getBlock() != &block) {
-        alloc.emitError("loom-plan-arena: allocation inside a region");
+        // A loop body's scratch (loom-fuse-rows' per-block temporaries)
+        // lives on the stack of whoever runs that iteration.
+        MemRefType t = alloc.getType();
+        int64_t width = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+        if (t.hasStaticShape() && t.getLayout().isIdentity() &&
+            t.getNumElements() * width <= kMaxLocalBytes) {
+          local.push_back(alloc);
+          return WalkResult::advance();
+        }
+        alloc.emitError("loom-plan-arena: allocation inside a region (over ")
+            << kMaxLocalBytes << " bytes or not static)";
         return WalkResult::interrupt();
       }
       MemRefType t = alloc.getType();
@@ -103,6 +117,16 @@ struct LoomPlanArenaPass
     });
     if (walk.wasInterrupted())
       return failure();
+    for (memref::AllocOp alloc : local) {
+      OpBuilder b(alloc);
+      Value stack = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(),
+                                             alloc.getAlignmentAttr());
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(stack);
+      alloc.erase();
+    }
 
     // Greedy by size: biggest first, lowest offset that fits among buffers
     // whose live ranges overlap.

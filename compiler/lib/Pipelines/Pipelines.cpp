@@ -17,11 +17,14 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // primitives (fused kernels come later), the primitives become
        // linalg on tensors, producer/consumer elementwise generics merge so
        // fewer intermediates reach the arena, and siblings reading a common
-       // input merge so it is read once; a B stored [n, k] that enough rows
-       // reuse is transposed once for the GEMM kernel.
+       // input merge so it is read once; row normalizations (layer norm,
+       // softmax, their gradients) run one block of rows at a time; a B
+       // stored [n, k] that enough rows reuse is transposed once for the
+       // GEMM kernel.
        "loom-index-ranges,loom-decompose,canonicalize,cse,"
        "convert-loom-to-linalg,canonicalize,"
        "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse,"
+       "loom-fuse-rows,canonicalize,cse,"
        "loom-transpose-rhs"},
       {"loom-bufferize", "memref",
        "tensors become buffers: results written to caller buffers (updates "

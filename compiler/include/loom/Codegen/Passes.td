@@ -42,6 +42,41 @@ def LoomFuseSiblings : Pass<"loom-fuse-siblings"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LoomFuseRows : Pass<"loom-fuse-rows"> {
+  let summary = "Computes row normalizations (layer norm, softmax, their gradients) one block of rows at a time";
+  let description = [{
+    A layer norm is a chain of generics over the same rows: the row sum, the
+    mean, x - mean, the sum of squares, the reciprocal deviation, the
+    normalized output; a softmax is the row max, the sum of exponentials and
+    the quotient. As separate kernels each streams the whole tensor from
+    memory (five passes for a layer norm, three for a softmax). Here the
+    last, all-parallel generic of such a chain is tiled along its outer
+    (row) dimensions, and the reductions and elementwise producers that only
+    the chain uses are fused into the tile loop
+    (`scf::tileConsumerAndFuseProducersUsingSCF`): a block of rows (about
+    `tile-bytes`) is read from memory once and every later pass over it hits
+    L1. The tile loops are parallel (`loom.parallel`): threads take blocks of
+    rows. The per-block reduction results are small buffers that
+    loom-plan-arena puts on the stack.
+
+    A chain qualifies when all its generics have the consumer's static loop
+    ranges, reduce only the consumer's trailing (row) dimensions, and read
+    each other through maps that keep every dimension in place or broadcast
+    it (`d_i` or `0` at position `i`): then a block of rows of the consumer
+    needs exactly that block of rows of every producer. Producers with users
+    outside the chain (the residual stream x itself) are read, not fused.
+  }];
+  let options = [
+    Option<"tileBytes", "tile-bytes", "int64_t", /*default=*/"32768",
+           "Bytes of one row block of the consumer's iteration space">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 def LoomTransposeRhs : Pass<"loom-transpose-rhs"> {
   let summary = "Gives contractions whose B is stored [n, k] a transposed [k, n] copy to read";
   let description = [{

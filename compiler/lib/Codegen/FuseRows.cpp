@@ -1,0 +1,409 @@
+//===- FuseRows.cpp - row normalizations one block of rows at a time ------===//
+//
+// See Passes.td. Finds chains of generics that end in an all-parallel
+// consumer reading row reductions of the same space (layer norm, softmax,
+// their backward passes), tiles the consumer along its row dimensions and
+// fuses the chain into the tile loop.
+//
+//===----------------------------------------------------------------------===//
+#include "loom/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMFUSEROWS
+#include "loom/Codegen/Passes.h.inc"
+} // namespace mlir::loom
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kParallelAttr = "loom.parallel";
+
+/// A map that keeps loop i at result i or broadcasts it (constant 0), over
+/// `rank` loops: a block of rows of one op is the same block of the other.
+bool keepsDimsInPlace(AffineMap map, unsigned rank) {
+  if (map.getNumDims() != rank || map.getNumResults() != rank)
+    return false;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (auto d = dyn_cast<AffineDimExpr>(e)) {
+      if (d.getPosition() != i)
+        return false;
+    } else if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+      if (c.getValue() != 0)
+        return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The positions where `map` has the constant 0.
+SmallVector<unsigned> zeroResults(AffineMap map) {
+  SmallVector<unsigned> zeros;
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto c = dyn_cast<AffineConstantExpr>(e); c && c.getValue() == 0)
+      zeros.push_back(i);
+  return zeros;
+}
+
+AffineMap dropResults(AffineMap map, ArrayRef<unsigned> positions) {
+  SmallVector<AffineExpr> kept;
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (!llvm::is_contained(positions, i))
+      kept.push_back(e);
+  return AffineMap::get(map.getNumDims(), 0, kept, map.getContext());
+}
+
+/// Row reductions keep their reduced dims as size-1 dims written at the
+/// constant 0 ([rows, 1], read through (d0, 0)), which tiling cannot slice.
+/// Inside a chain every such value is read by chain members only, so it
+/// is rebuilt without those dims: its init becomes a smaller tensor.empty
+/// (and fill), its producer and readers drop the constant results of their
+/// maps. Returns the rebuilt chain (consumer first), or nothing when a
+/// value does not have that form (the chain is then left alone).
+std::optional<SmallVector<Operation *>>
+dropBroadcastDims(ArrayRef<Operation *> chain, RewriterBase &rewriter) {
+  DenseSet<Operation *> members(chain.begin(), chain.end());
+  Operation *consumer = chain.front();
+  // Check first: every init written at constant 0 comes from an empty
+  // tensor (or a fill of one), and its readers read those dims at 0.
+  for (Operation *op : chain) {
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g)
+      continue;
+    for (OpOperand &init : g.getDpsInitsMutable()) {
+      SmallVector<unsigned> zeros =
+          zeroResults(g.getMatchingIndexingMap(&init));
+      if (zeros.empty())
+        continue;
+      if (op == consumer)
+        return std::nullopt;
+      Value v = init.get();
+      if (auto fill = v.getDefiningOp<linalg::FillOp>())
+        v = fill.getDpsInits()[0];
+      if (!v.getDefiningOp<tensor::EmptyOp>())
+        return std::nullopt;
+      OpResult result = g.getTiedOpResult(&init);
+      for (OpOperand &use : result.getUses()) {
+        auto user = dyn_cast<linalg::GenericOp>(use.getOwner());
+        if (!user || !members.contains(user) || user.isDpsInit(&use))
+          return std::nullopt;
+        // Read at 0, or by a loop of extent 1 (a row-space op).
+        AffineMap m = user.getMatchingIndexingMap(&use);
+        SmallVector<int64_t> userRanges = user.getStaticLoopRanges();
+        for (unsigned z : zeros) {
+          AffineExpr e = m.getResult(z);
+          auto d = dyn_cast<AffineDimExpr>(e);
+          if (!isa<AffineConstantExpr>(e) &&
+              !(d && userRanges[d.getPosition()] == 1))
+            return std::nullopt;
+        }
+      }
+    }
+  }
+  // Rebuild in program order (producers first).
+  SmallVector<Operation *> ordered(chain.begin(), chain.end());
+  llvm::sort(ordered, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+  DenseMap<Value, std::pair<Value, SmallVector<unsigned>>> collapsed;
+  DenseMap<Operation *, Operation *> rebuilt;
+  for (Operation *op : ordered) {
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g)
+      continue;
+    bool touched = false;
+    for (OpOperand &operand : g->getOpOperands())
+      if (collapsed.count(operand.get()) ||
+          (g.isDpsInit(&operand) &&
+           !zeroResults(g.getMatchingIndexingMap(&operand)).empty()))
+        touched = true;
+    if (!touched)
+      continue;
+    rewriter.setInsertionPoint(g);
+    Location loc = g.getLoc();
+    SmallVector<Value> inputs, inits;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      AffineMap m = g.getMatchingIndexingMap(in);
+      auto it = collapsed.find(in->get());
+      if (it == collapsed.end()) {
+        inputs.push_back(in->get());
+        maps.push_back(m);
+      } else {
+        inputs.push_back(it->second.first);
+        maps.push_back(dropResults(m, it->second.second));
+      }
+    }
+    SmallVector<SmallVector<unsigned>> initZeros;
+    for (OpOperand &init : g.getDpsInitsMutable()) {
+      AffineMap m = g.getMatchingIndexingMap(&init);
+      SmallVector<unsigned> zeros = zeroResults(m);
+      initZeros.push_back(zeros);
+      if (zeros.empty()) {
+        inits.push_back(init.get());
+        maps.push_back(m);
+        continue;
+      }
+      auto type = cast<RankedTensorType>(init.get().getType());
+      SmallVector<int64_t> shape;
+      for (auto [i, d] : llvm::enumerate(type.getShape()))
+        if (!llvm::is_contained(zeros, i))
+          shape.push_back(d);
+      Value empty = tensor::EmptyOp::create(rewriter, loc, shape,
+                                            type.getElementType());
+      if (auto fill = init.get().getDefiningOp<linalg::FillOp>())
+        empty = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0],
+                                       empty)
+                    .getResult(0);
+      inits.push_back(empty);
+      maps.push_back(dropResults(m, zeros));
+    }
+    auto ng = linalg::GenericOp::create(
+        rewriter, loc, TypeRange(ValueRange(inits)), inputs, inits, maps,
+        g.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(g.getRegion(), ng.getRegion(),
+                                ng.getRegion().begin());
+    for (auto [i, r] : llvm::enumerate(g->getResults())) {
+      if (initZeros[i].empty())
+        rewriter.replaceAllUsesWith(r, ng->getResult(i));
+      else
+        collapsed[r] = {ng->getResult(i), initZeros[i]};
+    }
+    rebuilt[g] = ng;
+  }
+  // The old generics are dead (their collapsed results were read by
+  // rebuilt members only); fills that fed them may be too.
+  SmallVector<Operation *> result;
+  for (Operation *op : chain) {
+    auto it = rebuilt.find(op);
+    result.push_back(it == rebuilt.end() ? op : it->second);
+  }
+  for (Operation *op : llvm::reverse(ordered))
+    if (rebuilt.count(op))
+      rewriter.eraseOp(op);
+  // New fills belong to the chain; old ones that lost their users go.
+  SmallVector<Operation *> extra;
+  for (auto [old, ng] : rebuilt)
+    for (Value init : cast<linalg::GenericOp>(ng).getDpsInits())
+      if (auto fill = init.getDefiningOp<linalg::FillOp>())
+        extra.push_back(fill);
+  SmallVector<Operation *> kept;
+  for (Operation *op : result)
+    if (!isa<linalg::FillOp>(op) || !op->use_empty())
+      kept.push_back(op);
+    else
+      rewriter.eraseOp(op);
+  llvm::append_range(kept, extra);
+  return kept;
+}
+
+struct LoomFuseRowsPass
+    : public mlir::loom::impl::LoomFuseRowsBase<LoomFuseRowsPass> {
+  using LoomFuseRowsBase::LoomFuseRowsBase;
+
+  void runOnOperation() override {
+    // Last first: a chain's consumer comes after its producers. Fusing
+    // rebuilds and erases ops, so the next candidate is looked up afresh
+    // each time (top-level ops only: the tiled consumers inside the new
+    // loops are done); a mark remembers the ones already tried.
+    constexpr llvm::StringLiteral kTried = "loom.fuse_rows_tried";
+    while (true) {
+      linalg::GenericOp next;
+      getOperation()->walk([&](linalg::GenericOp op) {
+        if (!op->hasAttr(kTried) &&
+            isa_and_nonnull<FunctionOpInterface>(op->getParentOp()) &&
+            isConsumer(op))
+          next = op; // the last one wins
+      });
+      if (!next)
+        break;
+      next->setAttr(kTried, UnitAttr::get(&getContext()));
+      fuse(next);
+    }
+    getOperation()->walk([&](linalg::GenericOp op) { op->removeAttr(kTried); });
+    // A block's temporaries (x - mean, the row sums) are slices of
+    // whole-tensor empties: made block-sized empties, they become small
+    // buffers inside the loop (on the stack, loom-plan-arena) instead of
+    // whole-tensor arena buffers that every block writes back to memory.
+    RewritePatternSet patterns(&getContext());
+    tensor::populateFoldTensorEmptyPatterns(patterns);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+  }
+
+  /// An all-parallel generic on tensors with static ranges and at least two
+  /// loops (rows and a row).
+  static bool isConsumer(linalg::GenericOp op) {
+    if (!op.hasPureTensorSemantics() || op.getNumLoops() < 2 ||
+        op.getNumReductionLoops() != 0)
+      return false;
+    for (int64_t r : op.getStaticLoopRanges())
+      if (ShapedType::isDynamic(r) || r <= 0)
+        return false;
+    return true;
+  }
+
+  /// The ops the consumer's chain consists of (consumer first), or empty
+  /// when it has no row reduction or does not qualify.
+  SmallVector<Operation *> chainOf(linalg::GenericOp consumer,
+                                   int64_t &rowDims) {
+    unsigned rank = consumer.getNumLoops();
+    SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
+    llvm::SetVector<Operation *> chain;
+    chain.insert(consumer);
+    auto eligible = [&](Operation *p) {
+      if (auto fill = dyn_cast<linalg::FillOp>(p))
+        return fill.hasPureTensorSemantics();
+      auto g = dyn_cast<linalg::GenericOp>(p);
+      if (!g || !g.hasPureTensorSemantics() || g.getNumLoops() != rank ||
+          linalg::isaContractionOpInterface(g))
+        return false;
+      // The consumer's space, or its space of rows (row dims of extent 1:
+      // the mean and the reciprocal deviation from the row sums).
+      for (auto [r, c] : llvm::zip(g.getStaticLoopRanges(), ranges))
+        if (r != c && r != 1)
+          return false;
+      for (AffineMap m : g.getIndexingMapsArray())
+        if (!keepsDimsInPlace(m, rank) &&
+            !(m.getNumResults() < rank && m.isProjectedPermutation()))
+          return false;
+      for (OpOperand &init : g.getDpsInitsMutable())
+        if (!keepsDimsInPlace(g.getMatchingIndexingMap(&init), rank))
+          return false;
+      return true;
+    };
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (size_t i = 0; i < chain.size(); ++i) {
+        Operation *op = chain[i];
+        for (Value v : op->getOperands()) {
+          Operation *p = v.getDefiningOp();
+          if (!p || chain.contains(p) || !eligible(p))
+            continue;
+          bool internal = llvm::all_of(p->getUsers(), [&](Operation *u) {
+            return chain.contains(u);
+          });
+          if (!internal)
+            continue;
+          chain.insert(p);
+          changed = true;
+        }
+      }
+    }
+    // The chain's reductions fix the row: the trailing loops they reduce.
+    // Every reduction must reduce exactly those, and every member must read
+    // the other members in place (or broadcast).
+    int64_t firstReduced = -1;
+    for (Operation *op : chain) {
+      auto g = dyn_cast<linalg::GenericOp>(op);
+      if (!g || g.getNumReductionLoops() == 0)
+        continue;
+      SmallVector<utils::IteratorType> it = g.getIteratorTypesArray();
+      int64_t first = rank;
+      while (first > 0 && it[first - 1] == utils::IteratorType::reduction)
+        --first;
+      if (first == 0 || g.getNumReductionLoops() != rank - first)
+        return {};
+      if (firstReduced != -1 && firstReduced != first)
+        return {};
+      firstReduced = first;
+    }
+    if (firstReduced == -1)
+      return {};
+    for (Operation *op : chain) {
+      auto g = dyn_cast<linalg::GenericOp>(op);
+      if (!g)
+        continue;
+      for (OpOperand &use : g->getOpOperands()) {
+        Operation *p = use.get().getDefiningOp();
+        if (p && chain.contains(p) &&
+            !keepsDimsInPlace(g.getMatchingIndexingMap(&use), rank))
+          return {};
+      }
+    }
+    rowDims = rank - firstReduced;
+    return chain.takeVector();
+  }
+
+  void fuse(linalg::GenericOp consumer) {
+    int64_t rowDims = 0;
+    SmallVector<Operation *> chain = chainOf(consumer, rowDims);
+    if (chain.empty())
+      return;
+    unsigned rank = consumer.getNumLoops();
+    SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
+    // Rows per block: the largest divisor of the innermost row-indexing
+    // dimension that keeps a block within tileBytes (a divisor: blocks stay
+    // static, so their reduction buffers can live on the stack).
+    int64_t rowBytes = 4;
+    for (unsigned d = rank - rowDims; d < rank; ++d)
+      rowBytes *= ranges[d];
+    unsigned inner = rank - rowDims - 1;
+    int64_t want = std::max<int64_t>(1, tileBytes / rowBytes);
+    int64_t block = 1;
+    for (int64_t b = std::min(want, ranges[inner]); b >= 1; --b)
+      if (ranges[inner] % b == 0) {
+        block = b;
+        break;
+      }
+    SmallVector<int64_t> sizes(rank, 0);
+    for (unsigned d = 0; d < inner; ++d)
+      sizes[d] = 1;
+    sizes[inner] = block;
+
+    MLIRContext *ctx = consumer.getContext();
+    IRRewriter rewriter(ctx);
+    std::optional<SmallVector<Operation *>> clean =
+        dropBroadcastDims(chain, rewriter);
+    if (!clean)
+      return;
+    chain = std::move(*clean);
+    consumer = cast<linalg::GenericOp>(chain.front());
+    DenseSet<Operation *> members(chain.begin(), chain.end());
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(tiling);
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer, bool)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (members.contains(producer.getOwner()))
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          return std::nullopt;
+        });
+    rewriter.setInsertionPoint(consumer);
+    FailureOr<scf::SCFTileAndFuseResult> result =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(consumer.getOperation()), options);
+    if (failed(result))
+      return; // left as it was: separate kernels
+    for (OpResult r : consumer->getResults()) {
+      auto it = result->replacements.find(r);
+      if (it != result->replacements.end())
+        rewriter.replaceAllUsesWith(r, it->second);
+    }
+    for (LoopLikeOpInterface loop : result->loops)
+      loop->setAttr(kParallelAttr, rewriter.getUnitAttr());
+    // The chain outside the loop is dead now (its only users were the
+    // chain): consumer first, so producers lose their users in turn.
+    for (Operation *op : chain)
+      if (op->use_empty())
+        rewriter.eraseOp(op);
+  }
+};
+
+} // namespace

@@ -1,0 +1,185 @@
+// RUN: loom-opt %s --split-input-file --loom-fuse-rows --canonicalize --cse | FileCheck %s
+
+// A layer norm as loom-to-linalg leaves it (row sum, mean, x - mean, sum of
+// squares, reciprocal deviation, output: six generics, five passes over
+// [4, 64, 768]) becomes one loop nest over blocks of 8 rows (8 x 768 x 4 =
+// 24 KiB, the largest divisor of 64 within 32 KiB) with all six generics on
+// the block; the row statistics lose their unit dim ([1, 8], not
+// [1, 8, 1]) and x - mean is a block-sized temporary. Both loops are
+// parallel. The softmax's three generics go the same way, a block being a
+// whole 64-row head (64 x 64 x 4 = 16 KiB).
+// CHECK-LABEL: func.func @forward
+// CHECK: %[[LN:.*]] = scf.for {{.*}} -> (tensor<4x64x768xf32>)
+// CHECK: scf.for {{.*}} step %c8 {{.*}} -> (tensor<4x64x768xf32>)
+// CHECK: tensor.extract_slice %arg0[{{.*}}] [1, 8, 768]
+// CHECK: linalg.fill {{.*}} -> tensor<1x8xf32>
+// CHECK: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: } -> tensor<1x8xf32>
+// CHECK: } -> tensor<1x8x1xf32>
+// CHECK: } -> tensor<1x8x768xf32>
+// CHECK: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: } -> tensor<1x8xf32>
+// CHECK: } -> tensor<1x8x1xf32>
+// CHECK: } -> tensor<1x8x768xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.insert_slice
+// CHECK: } {loom.parallel}
+// CHECK: } {loom.parallel}
+// CHECK: %[[SM:.*]] = scf.for
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %arg3[{{.*}}] [1, 1, 64, 64]
+// CHECK: } -> tensor<1x1x64xf32>
+// CHECK: } -> tensor<1x1x64xf32>
+// CHECK: } -> tensor<1x1x64x64xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: } {loom.parallel}
+// CHECK: } {loom.parallel}
+// CHECK: return %[[LN]], %[[SM]]
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#map2 = affine_map<(d0, d1, d2) -> (d2)>
+#map3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#map4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+func.func @forward(%arg0: tensor<4x64x768xf32>, %arg1: tensor<768xf32>, %arg2: tensor<768xf32>, %arg3: tensor<4x12x64x64xf32>) -> (tensor<4x64x768xf32>, tensor<4x12x64x64xf32>) {
+  %cst = arith.constant 9.99999974E-6 : f32
+  %cst_0 = arith.constant 7.680000e+02 : f32
+  %cst_1 = arith.constant 0xFF800000 : f32
+  %cst_2 = arith.constant 1.000000e+00 : f32
+  %cst_3 = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<4x64x1xf32>
+  %1 = linalg.fill ins(%cst_3 : f32) outs(%0 : tensor<4x64x1xf32>) -> tensor<4x64x1xf32>
+  %2 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0 : tensor<4x64x768xf32>) outs(%1 : tensor<4x64x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %16 = arith.addf %in, %out fastmath<reassoc> : f32
+    linalg.yield %16 : f32
+  } -> tensor<4x64x1xf32>
+  %3 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%2 : tensor<4x64x1xf32>) outs(%0 : tensor<4x64x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %16 = arith.divf %in, %cst_0 : f32
+    linalg.yield %16 : f32
+  } -> tensor<4x64x1xf32>
+  %4 = tensor.empty() : tensor<4x64x768xf32>
+  %5 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %3 : tensor<4x64x768xf32>, tensor<4x64x1xf32>) outs(%4 : tensor<4x64x768xf32>) {
+  ^bb0(%in: f32, %in_4: f32, %out: f32):
+    %16 = arith.subf %in, %in_4 : f32
+    linalg.yield %16 : f32
+  } -> tensor<4x64x768xf32>
+  %6 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%5 : tensor<4x64x768xf32>) outs(%1 : tensor<4x64x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %16 = arith.mulf %in, %in : f32
+    %17 = arith.addf %16, %out fastmath<reassoc> : f32
+    linalg.yield %17 : f32
+  } -> tensor<4x64x1xf32>
+  %7 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%6 : tensor<4x64x1xf32>) outs(%0 : tensor<4x64x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %16 = arith.divf %in, %cst_0 : f32
+    %17 = arith.addf %16, %cst : f32
+    %18 = math.sqrt %17 : f32
+    %19 = arith.divf %cst_2, %18 : f32
+    linalg.yield %19 : f32
+  } -> tensor<4x64x1xf32>
+  %8 = linalg.generic {indexing_maps = [#map, #map1, #map2, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%5, %7, %arg1, %arg2 : tensor<4x64x768xf32>, tensor<4x64x1xf32>, tensor<768xf32>, tensor<768xf32>) outs(%4 : tensor<4x64x768xf32>) {
+  ^bb0(%in: f32, %in_4: f32, %in_5: f32, %in_6: f32, %out: f32):
+    %16 = arith.mulf %in, %in_4 : f32
+    %17 = arith.mulf %16, %in_5 : f32
+    %18 = arith.addf %17, %in_6 : f32
+    linalg.yield %18 : f32
+  } -> tensor<4x64x768xf32>
+  %9 = tensor.empty() : tensor<4x12x64x1xf32>
+  %10 = linalg.fill ins(%cst_1 : f32) outs(%9 : tensor<4x12x64x1xf32>) -> tensor<4x12x64x1xf32>
+  %11 = linalg.generic {indexing_maps = [#map3, #map4], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%arg3 : tensor<4x12x64x64xf32>) outs(%10 : tensor<4x12x64x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %16 = arith.maximumf %in, %out : f32
+    linalg.yield %16 : f32
+  } -> tensor<4x12x64x1xf32>
+  %12 = linalg.fill ins(%cst_3 : f32) outs(%9 : tensor<4x12x64x1xf32>) -> tensor<4x12x64x1xf32>
+  %13 = linalg.generic {indexing_maps = [#map3, #map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%arg3, %11 : tensor<4x12x64x64xf32>, tensor<4x12x64x1xf32>) outs(%12 : tensor<4x12x64x1xf32>) {
+  ^bb0(%in: f32, %in_4: f32, %out: f32):
+    %16 = arith.subf %in, %in_4 : f32
+    %17 = math.exp %16 : f32
+    %18 = arith.addf %17, %out fastmath<reassoc> : f32
+    linalg.yield %18 : f32
+  } -> tensor<4x12x64x1xf32>
+  %14 = tensor.empty() : tensor<4x12x64x64xf32>
+  %15 = linalg.generic {indexing_maps = [#map3, #map4, #map4, #map3], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg3, %11, %13 : tensor<4x12x64x64xf32>, tensor<4x12x64x1xf32>, tensor<4x12x64x1xf32>) outs(%14 : tensor<4x12x64x64xf32>) {
+  ^bb0(%in: f32, %in_4: f32, %in_5: f32, %out: f32):
+    %16 = arith.subf %in, %in_4 : f32
+    %17 = math.exp %16 : f32
+    %18 = arith.divf %17, %in_5 : f32
+    linalg.yield %18 : f32
+  } -> tensor<4x12x64x64xf32>
+  return %8, %15 : tensor<4x64x768xf32>, tensor<4x12x64x64xf32>
+}
+
+// -----
+
+// A mean over the rows (axis 0) broadcast back is not a row normalization:
+// a block of rows would need every row. Left as it was. A softmax over an
+// input that is also returned (exp(y)) still runs by blocks: the exp is
+// computed in the loop (fuse-siblings merged it with the softmax's output)
+// and both results come out of it.
+// CHECK-LABEL: func.func @forward
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK: %[[BOTH:.*]]:2 = scf.for {{.*}} -> (tensor<16x768xf32>, tensor<16x768xf32>)
+// CHECK: } -> tensor<8xf32>
+// CHECK: } -> tensor<8xf32>
+// CHECK: } -> (tensor<8x768xf32>, tensor<8x768xf32>)
+// CHECK: } {loom.parallel}
+// CHECK: return %{{.*}}, %[[BOTH]]#1, %[[BOTH]]#0
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#map1 = affine_map<(d0, d1) -> (d1)>
+#map2 = affine_map<(d0) -> (d0)>
+#map3 = affine_map<(d0, d1) -> (d0, 0)>
+func.func @forward(%arg0: tensor<64x32xf32>, %arg1: tensor<16x768xf32>) -> (tensor<64x32xf32>, tensor<16x768xf32>, tensor<16x768xf32>) {
+  %cst = arith.constant 6.400000e+01 : f32
+  %cst_0 = arith.constant 0xFF800000 : f32
+  %cst_1 = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<32xf32>
+  %1 = linalg.fill ins(%cst_1 : f32) outs(%0 : tensor<32xf32>) -> tensor<32xf32>
+  %2 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["reduction", "parallel"]} ins(%arg0 : tensor<64x32xf32>) outs(%1 : tensor<32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %13 = arith.addf %in, %out fastmath<reassoc> : f32
+    linalg.yield %13 : f32
+  } -> tensor<32xf32>
+  %3 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel"]} ins(%2 : tensor<32xf32>) outs(%0 : tensor<32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %13 = arith.divf %in, %cst : f32
+    linalg.yield %13 : f32
+  } -> tensor<32xf32>
+  %4 = tensor.empty() : tensor<64x32xf32>
+  %5 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel"]} ins(%arg0, %3 : tensor<64x32xf32>, tensor<32xf32>) outs(%4 : tensor<64x32xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %out: f32):
+    %13 = arith.subf %in, %in_2 : f32
+    linalg.yield %13 : f32
+  } -> tensor<64x32xf32>
+  %6 = tensor.empty() : tensor<16x768xf32>
+  %7 = tensor.empty() : tensor<16x1xf32>
+  %8 = linalg.fill ins(%cst_0 : f32) outs(%7 : tensor<16x1xf32>) -> tensor<16x1xf32>
+  %9 = linalg.generic {indexing_maps = [#map, #map3], iterator_types = ["parallel", "reduction"]} ins(%arg1 : tensor<16x768xf32>) outs(%8 : tensor<16x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %13 = math.exp %in : f32
+    %14 = arith.maximumf %13, %out : f32
+    linalg.yield %14 : f32
+  } -> tensor<16x1xf32>
+  %10 = linalg.fill ins(%cst_1 : f32) outs(%7 : tensor<16x1xf32>) -> tensor<16x1xf32>
+  %11 = linalg.generic {indexing_maps = [#map, #map3, #map3], iterator_types = ["parallel", "reduction"]} ins(%arg1, %9 : tensor<16x768xf32>, tensor<16x1xf32>) outs(%10 : tensor<16x1xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %out: f32):
+    %13 = math.exp %in : f32
+    %14 = arith.subf %13, %in_2 : f32
+    %15 = math.exp %14 : f32
+    %16 = arith.addf %15, %out fastmath<reassoc> : f32
+    linalg.yield %16 : f32
+  } -> tensor<16x1xf32>
+  %12:2 = linalg.generic {indexing_maps = [#map, #map3, #map3, #map, #map], iterator_types = ["parallel", "parallel"]} ins(%arg1, %9, %11 : tensor<16x768xf32>, tensor<16x1xf32>, tensor<16x1xf32>) outs(%6, %6 : tensor<16x768xf32>, tensor<16x768xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %in_3: f32, %out: f32, %out_4: f32):
+    %13 = math.exp %in : f32
+    %14 = arith.subf %13, %in_2 : f32
+    %15 = math.exp %14 : f32
+    %16 = arith.divf %15, %in_3 : f32
+    linalg.yield %13, %16 : f32, f32
+  } -> (tensor<16x768xf32>, tensor<16x768xf32>)
+  return %5, %12#1, %12#0 : tensor<64x32xf32>, tensor<16x768xf32>, tensor<16x768xf32>
+}

@@ -15,9 +15,27 @@
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>)
 // CHECK: return
 
-// B stored [n, k] takes the taller 24 x 16 tile (its columns are strided):
-// here all of M = 9, so 9 x 16 tiles and a 9 x 8 remainder.
+// An unbatched B stored [n, k] (a weight in PyTorch layout, the LM head) is
+// transposed into [k, n] while its block is packed: 16 x 16 tiles through
+// vector shuffles (peeled: the 8 x 16, 16 x 1 and 8 x 1 remainders of
+// 40 x 17 are static tiles too), then the same 8 x 32 tiles as @nn.
 // CHECK-LABEL: func.func @nt(
+// CHECK: %[[BUF:.*]] = memref.alloca() : memref<2720xi8>
+// CHECK: %[[BLOCK:.*]] = memref.view %[[BUF]][%{{.*}}][] : memref<2720xi8> to memref<17x40xf32>
+// CHECK: scf.for
+// CHECK: vector.transfer_read %arg1{{.*}} : memref<40x17xf32>, vector<16x16xf32>
+// CHECK: vector.shuffle
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.load %[[BLOCK]]{{.*}} : memref<17x40xf32>, vector<32xf32>
+// CHECK: vector.fma {{.*}} : vector<32xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8x8xf32>)
+// CHECK: return
+
+// A batched B stored [.., n, k] (QK^T) takes the taller 24 x 16 tile (its
+// columns are strided): here all of M = 9, so 9 x 16 tiles and a 9 x 8
+// remainder.
+// CHECK-LABEL: func.func @nt_batched(
 // CHECK-NOT: linalg.generic
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<9x16xf32>)
 // CHECK: vector.fma {{.*}} : vector<16xf32>
@@ -31,6 +49,9 @@
 #b = affine_map<(m, n, k) -> (k, n)>
 #bt = affine_map<(m, n, k) -> (n, k)>
 #c = affine_map<(m, n, k) -> (m, n)>
+#a2 = affine_map<(b, m, n, k) -> (b, m, k)>
+#bt2 = affine_map<(b, m, n, k) -> (b, n, k)>
+#c2 = affine_map<(b, m, n, k) -> (b, m, n)>
 func.func @nn(%A: memref<9x17xf32>, %B: memref<17x40xf32>, %C: memref<9x40xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%A, %B : memref<9x17xf32>, memref<17x40xf32>) outs(%C : memref<9x40xf32>) {
@@ -44,6 +65,16 @@ func.func @nn(%A: memref<9x17xf32>, %B: memref<17x40xf32>, %C: memref<9x40xf32>)
 func.func @nt(%A: memref<9x17xf32>, %B: memref<40x17xf32>, %C: memref<9x40xf32>) {
   linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%A, %B : memref<9x17xf32>, memref<40x17xf32>) outs(%C : memref<9x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func @nt_batched(%A: memref<2x9x17xf32>, %B: memref<2x40x17xf32>, %C: memref<2x9x40xf32>) {
+  linalg.generic {indexing_maps = [#a2, #bt2, #c2], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%A, %B : memref<2x9x17xf32>, memref<2x40x17xf32>) outs(%C : memref<2x9x40xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32

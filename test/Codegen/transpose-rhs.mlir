@@ -1,19 +1,19 @@
 // RUN: loom-opt %s --loom-transpose-rhs -split-input-file -mlir-print-local-scope | FileCheck %s
 
-// x [B, T, K] times W stored [N, K] (a PyTorch-layout linear) with 2 * 128
-// rows and K = 1024 (a 4 KiB row stride): W is transposed once into
-// [K, N] and read at (k, n).
+// Batched products with B stored [b, n, k] (QKᵀ-like) with 128 rows per
+// batch and K = 1024 (a 4 KiB row stride): B is transposed once into
+// [b, k, n] and read at (b, k, n).
 #x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
-#w = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#w = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
 #y = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-// CHECK-LABEL: func.func @linear_nt
-// CHECK-SAME: (%[[X:.*]]: tensor<2x128x1024xf32>, %[[W:.*]]: tensor<48x1024xf32>
-// CHECK: %[[E:.*]] = tensor.empty() : tensor<1024x48xf32>
-// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<48x1024xf32>) outs(%[[E]] : tensor<1024x48xf32>) permutation = [1, 0]
-// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>]
-// CHECK-SAME: ins(%[[X]], %[[WT]] : tensor<2x128x1024xf32>, tensor<1024x48xf32>)
-func.func @linear_nt(%x: tensor<2x128x1024xf32>, %w: tensor<48x1024xf32>, %init: tensor<2x128x48xf32>) -> tensor<2x128x48xf32> {
-  %0 = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x128x1024xf32>, tensor<48x1024xf32>) outs(%init : tensor<2x128x48xf32>) {
+// CHECK-LABEL: func.func @batched_nt
+// CHECK-SAME: (%[[X:.*]]: tensor<2x128x1024xf32>, %[[W:.*]]: tensor<2x48x1024xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x1024x48xf32>
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%[[W]] : tensor<2x48x1024xf32>) outs(%[[E]] : tensor<2x1024x48xf32>) permutation = [0, 2, 1]
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>]
+// CHECK-SAME: ins(%[[X]], %[[WT]] : tensor<2x128x1024xf32>, tensor<2x1024x48xf32>)
+func.func @batched_nt(%x: tensor<2x128x1024xf32>, %w: tensor<2x48x1024xf32>, %init: tensor<2x128x48xf32>) -> tensor<2x128x48xf32> {
+  %0 = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x128x1024xf32>, tensor<2x48x1024xf32>) outs(%init : tensor<2x128x48xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %m = arith.mulf %a, %b : f32
     %s = arith.addf %c, %m : f32
@@ -24,8 +24,29 @@ func.func @linear_nt(%x: tensor<2x128x1024xf32>, %w: tensor<48x1024xf32>, %init:
 
 // -----
 
-// Left alone: K = 768 (no aliasing) with 256 rows (below always-rows), a B
-// already stored [K, N], and 64 rows with K = 1024 (below min-rows).
+// An unbatched weight stored [N, K] (a PyTorch-layout linear), even with
+// 2 x 128 rows and K = 1024: loom-tile-contractions transposes its blocks
+// while packing them, so no whole copy is made here.
+#xl = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#wl = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#yl = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @linear_nt
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @linear_nt(%x: tensor<2x128x1024xf32>, %w: tensor<48x1024xf32>, %init: tensor<2x128x48xf32>) -> tensor<2x128x48xf32> {
+  %0 = linalg.generic {indexing_maps = [#xl, #wl, #yl], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x128x1024xf32>, tensor<48x1024xf32>) outs(%init : tensor<2x128x48xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x128x48xf32>
+  return %0 : tensor<2x128x48xf32>
+}
+
+// -----
+
+// Left alone: unbatched weights (see above), whatever their rows and K; a B
+// already stored [K, N].
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #bnt = affine_map<(d0, d1, d2) -> (d1, d2)>
 #bnn = affine_map<(d0, d1, d2) -> (d2, d1)>

@@ -50,10 +50,11 @@ TEST_F(CompiledContractions, AwkwardSizesNK) {
 }
 
 TEST_F(CompiledContractions, TransposedCopiesOfB) {
-  // loom-transpose-rhs gives these a [k, n] copy of B: 130 rows with K =
-  // 1024 (a 4 KiB stride), and 2 x 520 rows against an unbatched [n, k]
-  // weight; remainders everywhere. Relative norm error 1e-5 (K = 1024).
-  check({"B [n, k] read through a transposed copy", R"(
+  // An unbatched B stored [n, k] is transposed block by block while
+  // loom-tile-contractions packs it (16 x 16 shuffles, peeled remainders):
+  // 130 rows with K = 1024, and 2 x 520 rows against a [7, 17] weight;
+  // remainders everywhere. Relative norm error 1e-5 (K = 1024).
+  check({"B [n, k] read through transposed packed blocks", R"(
   func.func @forward(%a: tensor<130x1024xf32>, %b: tensor<33x1024xf32>, %x: tensor<2x520x17xf32>, %w: tensor<7x17xf32>) -> (tensor<130x33xf32>, tensor<2x520x7xf32>) {
     %0 = loom.batch_matmul %a, %b transpose_rhs : (tensor<130x1024xf32>, tensor<33x1024xf32>) -> tensor<130x33xf32>
     %1 = loom.linear %x, %w transpose_weight : (tensor<2x520x17xf32>, tensor<7x17xf32>) -> tensor<2x520x7xf32>
@@ -65,13 +66,15 @@ TEST_F(CompiledContractions, PackedBlocksOfB) {
   // B's rows more than a page apart (N > 1024) are read from a packed copy
   // of each kc x nc block: every block state, full (768 x 384) and
   // remainder (k: 9 rows past kc; n: 263 and 332 columns past nc), under
-  // batch dims and with M past mc (257).
+  // batch dims and with M past mc (257); the same blocks of a weight stored
+  // [n, k], transposed while packed.
   check({"packed B blocks", R"(
-  func.func @forward(%x: tensor<2x9x777xf32>, %w: tensor<777x1031xf32>, %a: tensor<257x5xf32>, %b: tensor<5x1100xf32>) -> (tensor<2x9x1031xf32>, tensor<257x1100xf32>) {
+  func.func @forward(%x: tensor<2x9x777xf32>, %w: tensor<777x1031xf32>, %a: tensor<257x5xf32>, %b: tensor<5x1100xf32>, %wt: tensor<1031x777xf32>) -> (tensor<2x9x1031xf32>, tensor<257x1100xf32>, tensor<2x9x1031xf32>) {
     %0 = loom.batch_matmul %x, %w : (tensor<2x9x777xf32>, tensor<777x1031xf32>) -> tensor<2x9x1031xf32>
     %1 = loom.matmul %a, %b : (tensor<257x5xf32>, tensor<5x1100xf32>) -> tensor<257x1100xf32>
-    return %0, %1 : tensor<2x9x1031xf32>, tensor<257x1100xf32>
-  })", Metric::Norm, 1e-5, {{0, U(-1, 1)}, {1, U(-1, 1)}, {2, U(-1, 1)}, {3, U(-1, 1)}}});
+    %2 = loom.linear %x, %wt transpose_weight : (tensor<2x9x777xf32>, tensor<1031x777xf32>) -> tensor<2x9x1031xf32>
+    return %0, %1, %2 : tensor<2x9x1031xf32>, tensor<257x1100xf32>, tensor<2x9x1031xf32>
+  })", Metric::Norm, 1e-5, {{0, U(-1, 1)}, {1, U(-1, 1)}, {2, U(-1, 1)}, {3, U(-1, 1)}, {4, U(-1, 1)}}});
 }
 
 TEST_F(CompiledContractions, BatchedAndBroadcastWeights) {

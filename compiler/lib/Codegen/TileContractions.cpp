@@ -41,6 +41,7 @@ namespace {
 
 constexpr llvm::StringLiteral kIdAttr = "loom.contraction_id";
 constexpr llvm::StringLiteral kTagAttr = "loom.contraction";
+constexpr llvm::StringLiteral kPackTransposeAttr = "loom.pack_transpose";
 
 /// One contraction and where its dimensions are among the op's loops.
 struct Contraction {
@@ -50,6 +51,8 @@ struct Contraction {
   SmallVector<int64_t> extents; // per loop
   bool transposedB;             // B stored [.., n, k]
   int64_t bRowStride = 0;       // elements between B[k, n] and B[k + 1, n]
+  bool bUnbatched = false;      // B indexed by (k, n) or (n, k) only
+  bool packed = false;          // B read from packed kc x nc blocks
 };
 
 bool isStaticF32Buffer(Value v) {
@@ -98,6 +101,7 @@ std::optional<Contraction> classify(linalg::GenericOp op) {
   AffineMap rhs = op.getIndexingMapsArray()[1];
   c.transposedB = rhs.getNumResults() > 0 &&
                   rhs.getResults().back().isFunctionOfDim(c.k);
+  c.bUnbatched = rhs.getNumResults() == 2;
   if (!c.transposedB) {
     auto bType = cast<MemRefType>(op.getDpsInputOperand(1)->get().getType());
     SmallVector<int64_t> strides;
@@ -248,6 +252,71 @@ void hoistAccumulators(Operation *root) {
   }
 }
 
+/// After packScript: the promoted copy of a B stored [n, k] becomes a
+/// transpose into a [k, n] buffer (the same stack bytes), and the
+/// contraction reads B at (k, n) from it. The transpose is tagged for the
+/// vectorized 16 x 16 lowering. Returns false when the promotion does not
+/// have the expected shape (the contraction then keeps its [n, k] block).
+bool transposePackedBlock(linalg::GenericOp op) {
+  OpOperand *rhs = op.getDpsInputOperand(1);
+  auto sub = rhs->get().getDefiningOp<memref::SubViewOp>();
+  if (!sub)
+    return false;
+  auto view = sub.getSource().getDefiningOp<memref::ViewOp>();
+  if (!view || !view.getSource().getDefiningOp<memref::AllocaOp>() ||
+      view.getSizes().size() != 2 || sub.getType().getRank() != 2)
+    return false;
+  linalg::CopyOp copy;
+  for (Operation *user : sub->getUsers())
+    if (auto c = dyn_cast<linalg::CopyOp>(user);
+        c && c.getOutputs()[0] == sub.getResult())
+      copy = c;
+  if (!copy || !copy->isBeforeInBlock(op))
+    return false;
+  AffineMap map = op.getMatchingIndexingMap(rhs);
+  if (map.getNumResults() != 2)
+    return false;
+
+  OpBuilder b(copy);
+  Location loc = copy.getLoc();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto viewType = cast<MemRefType>(view.getType());
+  SmallVector<int64_t> shape = {viewType.getShape()[1], viewType.getShape()[0]};
+  auto tType = MemRefType::get(shape, viewType.getElementType());
+  SmallVector<Value> sizes = {view.getSizes()[1], view.getSizes()[0]};
+  Value tView = memref::ViewOp::create(b, loc, tType, view.getSource(), zero,
+                                       sizes);
+  SmallVector<OpFoldResult> subSizes = sub.getMixedSizes();
+  std::swap(subSizes[0], subSizes[1]);
+  SmallVector<OpFoldResult> zeros(2, b.getIndexAttr(0)), ones(2, b.getIndexAttr(1));
+  Value tSub = memref::SubViewOp::create(b, loc, tView, zeros, subSizes, ones);
+  // A generic rather than linalg.transpose: tiling leaves memref.casts on
+  // the tiles' operands, which generics fold away (static tiles vectorize).
+  MLIRContext *ctx = op.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> tMaps = {AffineMap::get(2, 0, {d1, d0}, ctx),
+                                  AffineMap::get(2, 0, {d0, d1}, ctx)};
+  auto transpose = linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{copy.getInputs()[0]}, ValueRange{tSub},
+      tMaps, SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, args[0]);
+      });
+  transpose->setAttr(kPackTransposeAttr, b.getUnitAttr());
+  copy.erase();
+  rhs->set(tSub);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[1] = AffineMap::get(map.getNumDims(), 0,
+                           {map.getResult(1), map.getResult(0)},
+                           op.getContext());
+  op.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
+  if (sub->use_empty())
+    sub.erase();
+  if (view->use_empty())
+    view.erase();
+  return true;
+}
+
 struct LoomTileContractionsPass
     : public mlir::loom::impl::LoomTileContractionsBase<
           LoomTileContractionsPass> {
@@ -259,6 +328,50 @@ struct LoomTileContractionsPass
     scf::registerTransformDialectExtension(registry);
     vector::registerTransformDialectExtension(registry);
     memref::registerTransformDialectExtension(registry);
+  }
+
+  /// Whether contraction `c` reads B from packed blocks. B's rows (one per
+  /// k) further apart than a page: the micro-kernel's loads would touch a
+  /// new page and an aliasing L1 set every k step (GEMM M256 K768 N3072: 360
+  /// -> 460 GFLOP/s packed); closer rows are read as they are (N = 768: the
+  /// copy gains nothing). B stored [n, k] (an unbatched weight: the LM head,
+  /// PyTorch-layout linears): its block is transposed into [k, n] while
+  /// packed, so the 8 x 32 micro-kernel reads it like any other B instead of
+  /// gathering a column of 16 scalars per k for the 24 x 16 one.
+  bool shouldPack(const Contraction &c) const {
+    if (!packB)
+      return false;
+    if (c.transposedB)
+      return c.bUnbatched;
+    return c.bRowStride * 4 > 4096;
+  }
+
+  /// First phase for a packed contraction: cache loops over batch, n and k
+  /// (m untiled), and B's kc x nc block copied into a stack buffer there:
+  /// once per block, reused by every m tile.
+  std::string packScript(const Contraction &c, int id) const {
+    size_t loops = c.extents.size();
+    SmallVector<int64_t> nk(loops, 0), order(c.batch);
+    for (int64_t b : c.batch)
+      nk[b] = 1;
+    nk[c.n] = std::min(nc.getValue(), c.extents[c.n]);
+    nk[c.k] = std::min(kc.getValue(), c.extents[c.k]);
+    order.append({c.n, c.k, c.m}); // a full permutation (m untiled)
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    std::string p = "%c" + std::to_string(id);
+    os << "    " << p << " = transform.structured.match ops{[\"linalg.generic\"]} "
+       << "attributes{" << kIdAttr << " = " << id << " : i64} in %root"
+       << " : (!transform.any_op) -> !transform.any_op\n";
+    os << "    " << p << "n0, " << p << "nk:" << c.batch.size() + 2
+       << " = transform.structured.tile_using_for " << p << " tile_sizes "
+       << list(nk) << " interchange = " << list(order)
+       << " : (!transform.any_op) -> (" << tiledAndLoops(c.batch.size() + 2)
+       << ")\n";
+    os << "    " << p << "n1 = transform.structured.promote " << p
+       << "n0 { operands_to_promote = [1], use_alloca } : "
+          "(!transform.any_op) -> !transform.any_op\n";
+    return s;
   }
 
   /// Tiling and peeling of contraction `id` (handles stay per op).
@@ -289,31 +402,21 @@ struct LoomTileContractionsPass
        << " : (!transform.any_op) -> !transform.any_op\n";
     // Cache loops, outermost first: batch.., n, k, m.
     std::vector<std::string> cl;
-    // B's rows (one per k) further apart than a page: the micro-kernel's
-    // loads would touch a new page and an aliasing L1 set every k step
-    // (GEMM M256 K768 N3072: 360 -> 460 GFLOP/s packed). Closer rows are
-    // read as they are: the copy would only cost (N = 768: no gain).
-    if (packB && !c.transposedB && c.bRowStride * 4 > 4096) {
-      // n and k first; B's kc x nc block is copied into a stack buffer
-      // there (once per block, reused by every m tile: a short row stride
-      // instead of N floats, no page crossing per k step), then m.
-      SmallVector<int64_t> nk(cache), mOnly(loops, 0);
-      nk[c.m] = 0;
+    if (c.packed) {
+      // packScript tiled batch, n and k and packed B's block there; their
+      // loops are the op's parents (k innermost). Then m.
+      SmallVector<int64_t> mOnly(loops, 0);
       mOnly[c.m] = cache[c.m];
-      SmallVector<int64_t> nkOrder(c.batch);
-      nkOrder.append({c.n, c.k, c.m}); // a full permutation (m untiled)
-      os << "    " << p << "n0, " << p << "nk:" << nb + 2
-         << " = transform.structured.tile_using_for " << p << " tile_sizes "
-         << list(nk) << " interchange = " << list(nkOrder)
-         << " : (!transform.any_op) -> (" << tiledAndLoops(nb + 2) << ")\n";
-      os << "    " << p << "n1 = transform.structured.promote " << p
-         << "n0 { operands_to_promote = [1], use_alloca } : "
-            "(!transform.any_op) -> !transform.any_op\n";
+      for (size_t i = 0; i < nb + 2; ++i) {
+        std::string h = p + "p" + std::to_string(i);
+        os << "    " << h << " = transform.get_parent_op " << p
+           << " {op_name = \"scf.for\", nth_parent = " << nb + 2 - i
+           << " : i64} : (!transform.any_op) -> !transform.any_op\n";
+        cl.push_back(h);
+      }
       os << "    " << p << "t0, " << p << "ml = transform.structured.tile_using_for "
-         << p << "n1 tile_sizes " << list(mOnly)
+         << p << " tile_sizes " << list(mOnly)
          << " : (!transform.any_op) -> (" << tiledAndLoops(1) << ")\n";
-      for (size_t i = 0; i < nb + 2; ++i)
-        cl.push_back(p + "nk#" + std::to_string(i));
       cl.push_back(p + "ml");
     } else {
       os << "    " << p << "t0, " << p << "cl:" << nb + 3
@@ -366,6 +469,36 @@ struct LoomTileContractionsPass
     transform.foreach %funcs : !transform.any_op {
     ^bb0(%f: !transform.any_op):
       transform.apply_patterns to %f { transform.apply_patterns.canonicalization } : !transform.any_op
+      %tr = transform.structured.match ops{["linalg.generic"]} attributes{loom.pack_transpose} in %f : (!transform.any_op) -> !transform.any_op
+      %trt, %trl:2 = transform.structured.tile_using_for %tr tile_sizes [16, 16] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+      transform.foreach %trl#1 : !transform.any_op {
+      ^bb0(%l: !transform.any_op):
+        %lc = transform.cast %l : !transform.any_op to !transform.op<"scf.for">
+        transform.sequence %lc : !transform.op<"scf.for"> failures(suppress) {
+        ^bb0(%x: !transform.op<"scf.for">):
+          %xm, %xr = transform.loop.peel %x : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        }
+        transform.yield
+      }
+      transform.foreach %trl#0 : !transform.any_op {
+      ^bb0(%l: !transform.any_op):
+        %lc = transform.cast %l : !transform.any_op to !transform.op<"scf.for">
+        transform.sequence %lc : !transform.op<"scf.for"> failures(suppress) {
+        ^bb0(%x: !transform.op<"scf.for">):
+          %xm, %xr = transform.loop.peel %x : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        }
+        transform.yield
+      }
+      transform.apply_patterns to %f { transform.apply_patterns.canonicalization } : !transform.any_op
+      %tr2 = transform.structured.match ops{["linalg.generic"]} attributes{loom.pack_transpose} in %f : (!transform.any_op) -> !transform.any_op
+      transform.foreach %tr2 : !transform.any_op {
+      ^bb0(%t: !transform.any_op):
+        transform.sequence %t : !transform.any_op failures(suppress) {
+        ^bb0(%x: !transform.any_op):
+          transform.structured.vectorize %x : !transform.any_op
+        }
+        transform.yield
+      }
       %tiles = transform.structured.match ops{["linalg.generic"]} attributes{loom.contraction} in %f : (!transform.any_op) -> !transform.any_op
       transform.structured.vectorize %tiles : !transform.any_op
       transform.apply_patterns to %f {
@@ -380,6 +513,12 @@ struct LoomTileContractionsPass
       transform.apply_cse to %f : !transform.any_op
       %f2 = transform.structured.hoist_redundant_vector_transfers %f : (!transform.any_op) -> !transform.any_op
       transform.apply_patterns to %f2 {
+        transform.apply_patterns.vector.transfer_permutation_patterns
+      } : !transform.any_op
+      transform.apply_patterns to %f2 {
+        transform.apply_patterns.vector.lower_transpose lowering_strategy = shuffle_16x16
+      } : !transform.any_op
+      transform.apply_patterns to %f2 {
         transform.apply_patterns.vector.lower_contraction lowering_strategy = outerproduct
         transform.apply_patterns.vector.lower_outerproduct
         transform.apply_patterns.vector.transfer_permutation_patterns
@@ -390,6 +529,23 @@ struct LoomTileContractionsPass
       transform.yield
     }
 )";
+  }
+
+  LogicalResult runScript(ModuleOp module, const std::string &script) {
+    ParserConfig config(module.getContext());
+    OwningOpRef<ModuleOp> transforms =
+        parseSourceString<ModuleOp>(script, config, "loom-tile-contractions");
+    if (!transforms)
+      return module.emitError("loom-tile-contractions: internal error: the "
+                              "generated transform script does not parse");
+    Operation *entry = transform::detail::findTransformEntryPoint(
+        module, *transforms, "__transform_main");
+    if (!entry ||
+        failed(transform::applyTransformNamedSequence(
+            module, entry, *transforms, transform::TransformOptions())))
+      return module.emitError("loom-tile-contractions: the tiling strategy "
+                              "failed (see the notes above)");
+    return success();
   }
 
   void runOnOperation() override {
@@ -408,34 +564,47 @@ struct LoomTileContractionsPass
     if (found.empty())
       return;
     Builder b(module.getContext());
-    std::string script =
+    const char *header =
         "module attributes {transform.with_named_sequence} {\n"
         "  transform.named_sequence @__transform_main(%root: "
         "!transform.any_op {transform.readonly}) {\n";
+    const char *footer = "    transform.yield\n  }\n}\n";
+    // Phase 1: batch/n/k cache loops and B's packed blocks.
+    std::string script = header;
+    bool anyPacked = false;
     for (auto [id, c] : llvm::enumerate(found)) {
       c.op->setAttr(kIdAttr, b.getI64IntegerAttr(id));
       c.op->setAttr(kTagAttr, b.getUnitAttr());
+      c.packed = shouldPack(c);
+      if (c.packed) {
+        script += packScript(c, id);
+        anyPacked = true;
+      }
+    }
+    script += footer;
+    if (anyPacked && failed(runScript(module, script)))
+      return signalPassFailure();
+    // Blocks of a B stored [n, k] are transposed while packed: from here on
+    // the contraction reads an ordinary [k, n] B.
+    for (auto [id, c] : llvm::enumerate(found)) {
+      if (!c.packed || !c.transposedB)
+        continue;
+      linalg::GenericOp op;
+      module.walk([&, id = id](linalg::GenericOp g) {
+        if (auto a = g->getAttrOfType<IntegerAttr>(kIdAttr);
+            a && a.getInt() == int64_t(id))
+          op = g;
+      });
+      if (op && transposePackedBlock(op))
+        c.transposedB = false;
+    }
+    // Phase 2: m, register tiles, peeling, vectorization.
+    script = header;
+    for (auto [id, c] : llvm::enumerate(found))
       script += tileScript(c, id);
-    }
-    script += vectorizeScript() + "    transform.yield\n  }\n}\n";
-
-    ParserConfig config(module.getContext());
-    OwningOpRef<ModuleOp> transforms =
-        parseSourceString<ModuleOp>(script, config, "loom-tile-contractions");
-    if (!transforms) {
-      module.emitError("loom-tile-contractions: internal error: the "
-                       "generated transform script does not parse");
+    script += vectorizeScript() + footer;
+    if (failed(runScript(module, script)))
       return signalPassFailure();
-    }
-    Operation *entry = transform::detail::findTransformEntryPoint(
-        module, *transforms, "__transform_main");
-    if (!entry ||
-        failed(transform::applyTransformNamedSequence(
-            module, entry, *transforms, transform::TransformOptions()))) {
-      module.emitError("loom-tile-contractions: the tiling strategy failed "
-                       "(see the notes above)");
-      return signalPassFailure();
-    }
     hoistAccumulators(module);
     // Tiles that the vectorizer left (none expected) lose the tags.
     module.walk([&](linalg::GenericOp op) {

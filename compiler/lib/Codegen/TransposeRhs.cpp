@@ -49,9 +49,11 @@ struct LoomTransposeRhsPass
     MLIRContext *ctx = op.getContext();
     AffineMap map = op.getMatchingIndexingMap(rhs);
     unsigned r = map.getNumResults();
-    // B's last two indices must be exactly (n, k).
+    // B's last two indices must be exactly (n, k), and B batched: an
+    // unbatched [n, k] B is transposed block by block while
+    // loom-tile-contractions packs it (no whole copy through memory).
     if (map.getResult(r - 1) != getAffineDimExpr(dims->k[0], ctx) ||
-        map.getResult(r - 2) != getAffineDimExpr(dims->n[0], ctx))
+        map.getResult(r - 2) != getAffineDimExpr(dims->n[0], ctx) || r == 2)
       return;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t rows = 1;

@@ -93,10 +93,13 @@ def LoomTransposeRhs : Pass<"loom-transpose-rhs"> {
     strided loads then share one L1 set and the kernel is ~10× slower),
     `always-rows` otherwise (the strided kernel is ~30% slower; the copy,
     a plain loop nest, costs about as much as a 128-row GEMM over the same
-    B). GPT-2's LM head (154 MB, 64 to 256 rows) keeps its layout; BERT's
-    and ViT's linears (1024+ rows) and GPT-2's backward through c_fc
-    (K = 3072) read a transposed copy. BERT-base B8 T128 forward: 6.1 s ->
-    2.4 s on two cores.
+    B). BERT-base B8 T128 forward: 6.1 s -> 2.4 s on two cores (before
+    packing).
+
+    Only batched B (attention's K in QKᵀ): an unbatched B stored [n, k]
+    (every linear weight, the LM head, the backward's Wᵀ) is transposed
+    block by block while `loom-tile-contractions` packs it, in cache, with
+    no whole-weight copy through memory.
   }];
   let options = [
     Option<"minRows", "min-rows", "int64_t", /*default=*/"128",

@@ -159,3 +159,37 @@ func.func @q(%arena: memref<96xi8> {loom.arena}, %out: memref<8xf32>) {
   }
   return
 }
+
+// -----
+
+// Stack buffers move to the kernel's entry (inside a loop an alloca would
+// grow the stack every iteration), one per call so threads never share
+// them. The packed-B buffers of one contraction (loom.pack_scratch: its
+// peeled loop nests run one after the other) share the largest; other
+// scratch (a row block's statistics, live together) keeps its own.
+// CHECK-LABEL: func.func private @s__k0(
+// CHECK-NEXT: %[[PACK:.*]] = memref.alloca() {alignment = 64 : i64, loom.pack_scratch} : memref<4096xi8>
+// CHECK-NEXT: %[[ROW:.*]] = memref.alloca() : memref<8xf32>
+// CHECK-NOT: memref.alloca
+// CHECK: memref.view %[[PACK]]
+// CHECK: memref.view %[[PACK]]
+// CHECK: return
+func.func @s(%out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c8 step %c1 {
+    %p = memref.alloca() {loom.pack_scratch} : memref<4096xi8>
+    %v = memref.view %p[%c0][] : memref<4096xi8> to memref<1024xf32>
+    %r = memref.alloca() : memref<8xf32>
+    %a = memref.load %v[%i] : memref<1024xf32>
+    memref.store %a, %r[%i] : memref<8xf32>
+    %b = memref.load %r[%i] : memref<8xf32>
+    memref.store %b, %out[%i] : memref<8xf32>
+    %q = memref.alloca() {loom.pack_scratch} : memref<1024xi8>
+    %w = memref.view %q[%c0][] : memref<1024xi8> to memref<256xf32>
+    %c = memref.load %w[%i] : memref<256xf32>
+    memref.store %c, %out[%i] : memref<8xf32>
+  }
+  return
+}

@@ -20,7 +20,7 @@
 // vector shuffles (peeled: the 8 x 16, 16 x 1 and 8 x 1 remainders of
 // 40 x 17 are static tiles too), then the same 8 x 32 tiles as @nn.
 // CHECK-LABEL: func.func @nt(
-// CHECK: %[[BUF:.*]] = memref.alloca() : memref<2720xi8>
+// CHECK: %[[BUF:.*]] = memref.alloca() {loom.pack_scratch} : memref<2720xi8>
 // CHECK: %[[BLOCK:.*]] = memref.view %[[BUF]][%{{.*}}][] : memref<2720xi8> to memref<17x40xf32>
 // CHECK: scf.for
 // CHECK: vector.transfer_read %arg1{{.*}} : memref<40x17xf32>, vector<16x16xf32>
@@ -153,7 +153,7 @@ func.func @overlapping_views(%arena: memref<65536xi8>) {
 // that read it; the micro-kernel loads B from that copy.
 // CHECK-LABEL: func.func @packed_b(
 // CHECK: scf.for
-// CHECK: %[[BUF:.*]] = memref.alloca() : memref<26112xi8>
+// CHECK: %[[BUF:.*]] = memref.alloca() {loom.pack_scratch} : memref<26112xi8>
 // CHECK: %[[BLOCK:.*]] = memref.view %[[BUF]]
 // CHECK: linalg.copy ins(%{{.*}} : memref<17x384xf32, strided<[2048, 1], offset: ?>>) outs(%[[BLOCK]] : memref<17x384xf32>)
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<8x32xf32>)

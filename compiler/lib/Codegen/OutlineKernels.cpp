@@ -149,13 +149,36 @@ struct LoomOutlineKernelsPass
       // blocks) are allocated once per call, at the kernel's entry: an
       // alloca left inside a loop would grow the stack every iteration.
       // Each call (each thread's chunk) gets its own.
-      SmallVector<memref::AllocaOp> scratch;
+      // The packed-B buffers of one contraction (loom.pack_scratch, byte
+      // arrays) belong to its peeled loop nests, which run one after the
+      // other: they share the largest (1.2 MB, not one per remainder).
+      SmallVector<memref::AllocaOp> scratch, packed;
       inner->walk([&](memref::AllocaOp a) {
-        if (a->getNumOperands() == 0)
+        if (a->getNumOperands() != 0)
+          return;
+        auto t = a.getType();
+        if (a->hasAttr("loom.pack_scratch") && t.getRank() == 1 &&
+            t.getElementType().isInteger(8) && t.getLayout().isIdentity())
+          packed.push_back(a);
+        else
           scratch.push_back(a);
       });
       for (memref::AllocaOp a : scratch)
         a->moveBefore(body, body->begin());
+      if (!packed.empty()) {
+        memref::AllocaOp largest = packed.front();
+        for (memref::AllocaOp a : packed)
+          if (a.getType().getNumElements() >
+              largest.getType().getNumElements())
+            largest = a;
+        largest->moveBefore(body, body->begin());
+        largest.setAlignment(64);
+        for (memref::AllocaOp a : packed)
+          if (a != largest) {
+            a.replaceAllUsesWith(largest.getResult());
+            a.erase();
+          }
+      }
       func::ReturnOp::create(b, loop->getLoc());
       symbols.insert(kernel);
 

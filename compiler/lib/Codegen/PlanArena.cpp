@@ -23,6 +23,9 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kAlignment = 64;
+/// No buffer, and no arena, over 2^48 bytes (the front end's tensor limit):
+/// sizes and offsets stay far from wrapping around int64.
+constexpr int64_t kMaxBytes = int64_t(1) << 48;
 /// The largest buffer allocated inside a loop that goes on the stack
 /// (kernels run on pool threads with 8 MiB stacks).
 constexpr int64_t kMaxLocalBytes = 256 * 1024;
@@ -33,6 +36,15 @@ struct Buffer {
   int64_t first = 0, last = 0; // op indices in the block
   int64_t offset = -1;
 };
+
+/// The bytes of a static buffer, or nothing over kMaxBytes (or wrapping).
+std::optional<int64_t> bufferBytes(MemRefType t) {
+  int64_t bytes = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+  for (int64_t d : t.getShape())
+    if (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxBytes)
+      return std::nullopt;
+  return bytes;
+}
 
 int64_t alignUp(int64_t v) { return (v + kAlignment - 1) / kAlignment * kAlignment; }
 
@@ -90,9 +102,9 @@ struct LoomPlanArenaPass
         // A loop body's scratch (loom-fuse-rows' per-block temporaries)
         // lives on the stack of whoever runs that iteration.
         MemRefType t = alloc.getType();
-        int64_t width = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
-        if (t.hasStaticShape() && t.getLayout().isIdentity() &&
-            t.getNumElements() * width <= kMaxLocalBytes) {
+        std::optional<int64_t> bytes =
+            t.hasStaticShape() ? bufferBytes(t) : std::nullopt;
+        if (bytes && t.getLayout().isIdentity() && *bytes <= kMaxLocalBytes) {
           local.push_back(alloc);
           return WalkResult::advance();
         }
@@ -108,8 +120,13 @@ struct LoomPlanArenaPass
       }
       Buffer b;
       b.alloc = alloc;
-      int64_t width = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
-      b.bytes = alignUp(std::max<int64_t>(1, t.getNumElements() * width));
+      std::optional<int64_t> bytes = bufferBytes(t);
+      if (!bytes) {
+        alloc.emitError("loom-plan-arena: a buffer of ")
+            << t << " takes more than 2^48 bytes";
+        return WalkResult::interrupt();
+      }
+      b.bytes = alignUp(*bytes);
       b.first = index[alloc];
       b.last = std::max(b.first, lastUse(alloc.getResult(), block, index));
       buffers.push_back(b);
@@ -151,6 +168,9 @@ struct LoomPlanArenaPass
       }
       b->offset = offset;
       total = std::max(total, offset + b->bytes);
+      if (total > kMaxBytes)
+        return fn.emitError("loom-plan-arena: the arena would take more "
+                            "than 2^48 bytes");
       placed.push_back(b);
     }
 

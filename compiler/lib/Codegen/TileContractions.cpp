@@ -42,6 +42,8 @@ namespace {
 constexpr llvm::StringLiteral kIdAttr = "loom.contraction_id";
 constexpr llvm::StringLiteral kTagAttr = "loom.contraction";
 constexpr llvm::StringLiteral kPackTransposeAttr = "loom.pack_transpose";
+/// On the stack buffers of packed B blocks (see loom-outline-kernels).
+constexpr llvm::StringLiteral kScratchAttr = "loom.pack_scratch";
 
 /// One contraction and where its dimensions are among the op's loops.
 struct Contraction {
@@ -584,6 +586,18 @@ struct LoomTileContractionsPass
     script += footer;
     if (anyPacked && failed(runScript(module, script)))
       return signalPassFailure();
+    // The packed blocks' stack buffers: one contraction's peeled loop nests
+    // run one after another, so loom-outline-kernels lets them share one.
+    module.walk([&](linalg::GenericOp g) {
+      if (!g->hasAttr(kIdAttr) || g.getNumDpsInputs() != 2)
+        return;
+      Value v = g.getDpsInputOperand(1)->get();
+      if (auto sub = v.getDefiningOp<memref::SubViewOp>())
+        v = sub.getSource();
+      if (auto view = v.getDefiningOp<memref::ViewOp>())
+        if (auto alloca = view.getSource().getDefiningOp<memref::AllocaOp>())
+          alloca->setAttr(kScratchAttr, b.getUnitAttr());
+    });
     // Blocks of a B stored [n, k] are transposed while packed: from here on
     // the contraction reads an ordinary [k, n] B.
     for (auto [id, c] : llvm::enumerate(found)) {

@@ -128,6 +128,13 @@ std::optional<std::vector<Value>>
 Generator::genBlockCall(const spec::Block &blk, const spec::Expr &e,
                         std::vector<Value> args, Scope &caller,
                         const std::string &instancePath) {
+  // Nested repeats multiply: the whole model is bounded, not each count.
+  if (++blockInstances > kMaxBlockInstances) {
+    error(e.pos, "the model expands to more than " +
+                     std::to_string(kMaxBlockInstances) +
+                     " block instances (nested repeats multiply)");
+    return std::nullopt;
+  }
   if (args.size() != blk.args.size()) {
     error(e.pos, "block '" + blk.name + "' takes " +
                      std::to_string(blk.args.size()) + " argument(s) (" +
@@ -174,9 +181,12 @@ std::optional<std::vector<Value>> Generator::genRepeat(const spec::Stmt &s,
   auto count = evalInt(*s.repeat, /*allowDims=*/false);
   if (!count)
     return std::nullopt;
-  if (*count < 1) {
-    error(s.repeat->pos, "repeat count must be at least 1, got " +
-                             std::to_string(*count));
+  if (*count < 1 || *count > kMaxRepeat) {
+    error(s.repeat->pos, *count < 1 ? "repeat count must be at least 1, got " +
+                                          std::to_string(*count)
+                                    : "repeat count " + std::to_string(*count) +
+                                          " is over the limit of " +
+                                          std::to_string(kMaxRepeat));
     return std::nullopt;
   }
   if (call.instance.empty()) {
@@ -440,6 +450,25 @@ std::optional<Value> Generator::genOpCall(const OpSpec &op, const spec::Expr &e,
     return std::nullopt;
   }
   created->getResult(0).setType(types.front());
+  // Results are as bounded as declared tensors: an outer product or a
+  // broadcast of legal operands can describe more bytes than int64 holds,
+  // and the arena planner would then place a wrapped size.
+  if (auto t = dyn_cast<RankedTensorType>(types.front())) {
+    int64_t bytes = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+    for (int64_t d : t.getShape())
+      if (!ShapedType::isDynamic(d) &&
+          (__builtin_mul_overflow(bytes, d, &bytes) ||
+           bytes > kMaxTensorBytes)) {
+        std::string type;
+        llvm::raw_string_ostream os(type);
+        t.print(os);
+        created->erase();
+        error(e.pos, "the result of '" + e.name + "' (" + type +
+                         ") would take more than 2^48 bytes (256 TiB)");
+        failed = true;
+        return std::nullopt;
+      }
+  }
   if (mlir::failed(mlir::verify(created, /*verifyRecursively=*/false))) {
     failed = true;
     return std::nullopt;

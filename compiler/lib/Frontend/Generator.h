@@ -13,6 +13,7 @@
 
 #include <map>
 #include <set>
+#include <unordered_set>
 
 namespace loom::frontend {
 
@@ -22,6 +23,15 @@ struct Scope {
   std::string path; // instance path of the block ("" at model level)
   const spec::Block *block = nullptr;
 };
+
+/// The largest tensor a spec may declare or compute (2^48 bytes: beyond any
+/// machine, and far enough below 2^63 that totals over a model's tensors
+/// stay exact).
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 48;
+/// The most copies one `repeat` makes, and the most block instances a
+/// model expands to (nested repeats multiply).
+constexpr int64_t kMaxRepeat = 100000;
+constexpr int64_t kMaxBlockInstances = 1000000;
 
 class Generator {
 public:
@@ -48,9 +58,12 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::Block *entry = nullptr;
   std::vector<mlir::NamedAttrList> argAttrs;
+  int64_t blockInstances = 0; // block calls expanded so far
+  int64_t paramBytes = 0;     // all parameters declared so far
 
   std::map<std::string, int64_t> config;
   std::set<std::string> dimNames;
+  std::unordered_set<std::string> paramNames; // parameters and tied names
   std::map<std::string, const spec::Block *> blocks;
   bool failed = false;
 

@@ -41,39 +41,44 @@ static LogicalResult verifyNameAttr(Operation *op, NamedAttribute attr,
     return op->emitError() << "'" << attr.getName().getValue()
                            << "' may only name arguments or results of a "
                               "function";
-  auto check = [&](ArrayRef<DictionaryAttr> dicts, bool results)
-      -> LogicalResult {
-    for (auto [i, dict] : llvm::enumerate(dicts)) {
-      if (!dict || (results == isResult && i == index))
-        continue;
-      static const StringRef argKeys[] = {LoomDialect::kParamAttrName,
-                                          LoomDialect::kInputAttrName,
-                                          LoomDialect::kStateAttrName};
-      static const StringRef resultKeys[] = {LoomDialect::kOutputAttrName};
-      for (StringRef key : results ? ArrayRef<StringRef>(resultKeys)
-                                   : ArrayRef<StringRef>(argKeys)) {
-        auto other = dict.getAs<StringAttr>(key);
-        if (other && other == name)
-          return op->emitError()
-                 << "name \"" << name.getValue() << "\" of " << kind << " #"
-                 << index << " is also used by "
-                 << (results ? "result #" : "argument #") << i;
-      }
-    }
-    return success();
-  };
-  SmallVector<DictionaryAttr> argDicts, resDicts;
-  fn.getAllArgAttrs(argDicts);
-  fn.getAllResultAttrs(resDicts);
-  // Report each duplicate pair once: from the later position.
+  static const StringRef argKeys[] = {LoomDialect::kParamAttrName,
+                                      LoomDialect::kInputAttrName,
+                                      LoomDialect::kStateAttrName};
+  static const StringRef resultKeys[] = {LoomDialect::kOutputAttrName};
+  // The verifier calls this once per named argument: checking each against
+  // all others made verification quadratic (a 10,000-layer model has
+  // 40,000 parameters). The first named position checks the whole list
+  // at once, with a map; the others only find that they are not first.
   // Arguments (parameters and inputs) and results (outputs) are separate
   // namespaces: an output may share its name with an input.
-  if (!isResult &&
-      failed(check(ArrayRef(argDicts).take_front(index), /*results=*/false)))
-    return failure();
-  if (isResult &&
-      failed(check(ArrayRef(resDicts).take_front(index), /*results=*/true)))
-    return failure();
+  ArrayRef<StringRef> keys = isResult ? ArrayRef<StringRef>(resultKeys)
+                                      : ArrayRef<StringRef>(argKeys);
+  unsigned count = isResult ? fn.getNumResults() : fn.getNumArguments();
+  auto nameAt = [&](unsigned i) -> StringAttr {
+    DictionaryAttr dict =
+        isResult ? fn.getResultAttrDict(i) : fn.getArgAttrDict(i);
+    if (!dict)
+      return {};
+    for (StringRef key : keys)
+      if (auto n = dict.getAs<StringAttr>(key))
+        return n;
+    return {};
+  };
+  for (unsigned i = 0; i < index; ++i)
+    if (nameAt(i))
+      return success(); // an earlier position checks the list
+  // Report each duplicate pair once: from the later position.
+  DenseMap<StringAttr, unsigned> first;
+  for (unsigned i = index; i < count; ++i) {
+    StringAttr n = nameAt(i);
+    if (!n)
+      continue;
+    auto [it, inserted] = first.try_emplace(n, i);
+    if (!inserted)
+      return op->emitError()
+             << "name \"" << n.getValue() << "\" of " << kind << " #" << i
+             << " is also used by " << kind << " #" << it->second;
+  }
   return success();
 }
 

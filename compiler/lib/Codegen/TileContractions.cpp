@@ -333,10 +333,13 @@ struct LoomTileContractionsPass
   }
 
   /// Whether contraction `c` reads B from packed blocks. B's rows (one per
-  /// k) further apart than a page: the micro-kernel's loads would touch a
-  /// new page and an aliasing L1 set every k step (GEMM M256 K768 N3072: 360
-  /// -> 460 GFLOP/s packed); closer rows are read as they are (N = 768: the
-  /// copy gains nothing). B stored [n, k] (an unbatched weight: the LM head,
+  /// k) 2 KiB apart or more: the micro-kernel's loads touch a new page and
+  /// an aliasing L1 set every few k steps (GEMM M256 K768 N3072: 360 -> 460
+  /// GFLOP/s packed), and a weight streamed from memory (a model's layers
+  /// do not fit in cache) arrives faster as the copy's long contiguous rows
+  /// (GPT-2 forward T128 96 -> 89 ms packing N = 768 too, though the same
+  /// GEMM alone, its B in cache, is ~5% slower packed). Narrower B (rows
+  /// under 512 floats, heads of 64) is read as it is. B stored [n, k] (an unbatched weight: the LM head,
   /// PyTorch-layout linears): its block is transposed into [k, n] while
   /// packed, so the 8 x 32 micro-kernel reads it like any other B instead of
   /// gathering a column of 16 scalars per k for the 24 x 16 one.
@@ -345,7 +348,7 @@ struct LoomTileContractionsPass
       return false;
     if (c.transposedB)
       return c.bUnbatched;
-    return c.bRowStride * 4 > 4096;
+    return c.bRowStride * 4 >= 2048;
   }
 
   /// First phase for a packed contraction: cache loops over batch, n and k

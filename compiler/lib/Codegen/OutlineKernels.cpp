@@ -157,7 +157,7 @@ struct LoomOutlineKernelsPass
         if (a->getNumOperands() != 0)
           return;
         auto t = a.getType();
-        if (a->hasAttr("loom.pack_scratch") && t.getRank() == 1 &&
+        if (a->hasAttr(loom::kPackScratchAttr) && t.getRank() == 1 &&
             t.getElementType().isInteger(8) && t.getLayout().isIdentity())
           packed.push_back(a);
         else

@@ -42,8 +42,6 @@ namespace {
 constexpr llvm::StringLiteral kIdAttr = "loom.contraction_id";
 constexpr llvm::StringLiteral kTagAttr = "loom.contraction";
 constexpr llvm::StringLiteral kPackTransposeAttr = "loom.pack_transpose";
-/// On the stack buffers of packed B blocks (see loom-outline-kernels).
-constexpr llvm::StringLiteral kScratchAttr = "loom.pack_scratch";
 
 /// One contraction and where its dimensions are among the op's loops.
 struct Contraction {
@@ -476,16 +474,8 @@ struct LoomTileContractionsPass
       transform.apply_patterns to %f { transform.apply_patterns.canonicalization } : !transform.any_op
       %tr = transform.structured.match ops{["linalg.generic"]} attributes{loom.pack_transpose} in %f : (!transform.any_op) -> !transform.any_op
       %trt, %trl:2 = transform.structured.tile_using_for %tr tile_sizes [16, 16] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
-      transform.foreach %trl#1 : !transform.any_op {
-      ^bb0(%l: !transform.any_op):
-        %lc = transform.cast %l : !transform.any_op to !transform.op<"scf.for">
-        transform.sequence %lc : !transform.op<"scf.for"> failures(suppress) {
-        ^bb0(%x: !transform.op<"scf.for">):
-          %xm, %xr = transform.loop.peel %x : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
-        }
-        transform.yield
-      }
-      transform.foreach %trl#0 : !transform.any_op {
+      %peel = transform.merge_handles %trl#1, %trl#0 : !transform.any_op
+      transform.foreach %peel : !transform.any_op {
       ^bb0(%l: !transform.any_op):
         %lc = transform.cast %l : !transform.any_op to !transform.op<"scf.for">
         transform.sequence %lc : !transform.op<"scf.for"> failures(suppress) {
@@ -599,7 +589,7 @@ struct LoomTileContractionsPass
         v = sub.getSource();
       if (auto view = v.getDefiningOp<memref::ViewOp>())
         if (auto alloca = view.getSource().getDefiningOp<memref::AllocaOp>())
-          alloca->setAttr(kScratchAttr, b.getUnitAttr());
+          alloca->setAttr(loom::kPackScratchAttr, b.getUnitAttr());
     });
     // Blocks of a B stored [n, k] are transposed while packed: from here on
     // the contraction reads an ordinary [k, n] B.

@@ -453,21 +453,17 @@ std::optional<Value> Generator::genOpCall(const OpSpec &op, const spec::Expr &e,
   // Results are as bounded as declared tensors: an outer product or a
   // broadcast of legal operands can describe more bytes than int64 holds,
   // and the arena planner would then place a wrapped size.
-  if (auto t = dyn_cast<RankedTensorType>(types.front())) {
-    int64_t bytes = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
-    for (int64_t d : t.getShape())
-      if (!ShapedType::isDynamic(d) &&
-          (__builtin_mul_overflow(bytes, d, &bytes) ||
-           bytes > kMaxTensorBytes)) {
-        std::string type;
-        llvm::raw_string_ostream os(type);
-        t.print(os);
-        created->erase();
-        error(e.pos, "the result of '" + e.name + "' (" + type +
-                         ") would take more than 2^48 bytes (256 TiB)");
-        failed = true;
-        return std::nullopt;
-      }
+  if (auto t = dyn_cast<RankedTensorType>(types.front());
+      t && !staticBytes(t.getShape(),
+                        std::max<unsigned>(1, t.getElementTypeBitWidth() / 8))) {
+    std::string type;
+    llvm::raw_string_ostream os(type);
+    t.print(os);
+    created->erase();
+    error(e.pos, "the result of '" + e.name + "' (" + type +
+                     ") would take more than 2^48 bytes (256 TiB)");
+    failed = true;
+    return std::nullopt;
   }
   if (mlir::failed(mlir::verify(created, /*verifyRecursively=*/false))) {
     failed = true;

@@ -269,22 +269,32 @@ std::optional<TensorInfo> Generator::tensorInfo(const std::string &name,
   }
   // The static part of its size must be a size: element counts and bytes
   // that wrapped around int64 used to print as small numbers and compile.
-  int64_t bytes = type.dtype == "f64" || type.dtype == "i64"   ? 8
+  int64_t width = type.dtype == "f64" || type.dtype == "i64"   ? 8
                   : type.dtype == "f32" || type.dtype == "i32" ? 4
                   : type.dtype == "i1"                         ? 1
                                                                : 2;
-  for (int64_t d : t.shape)
-    if (!ShapedType::isDynamic(d) &&
-        (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxTensorBytes)) {
-      std::string dims;
-      for (const spec::IntExpr &e : type.shape)
-        dims += (dims.empty() ? "" : ", ") + spec::printIntExpr(e);
-      error(type.pos, "'" + name + "' of type " + type.dtype + "[" + dims +
-                          "] would take more than 2^48 bytes (256 TiB)");
-      return std::nullopt;
-    }
+  if (!staticBytes(t.shape, width)) {
+    std::string dims;
+    for (const spec::IntExpr &e : type.shape)
+      dims += (dims.empty() ? "" : ", ") + spec::printIntExpr(e);
+    error(type.pos, "'" + name + "' of type " + type.dtype + "[" + dims +
+                        "] would take more than 2^48 bytes (256 TiB)");
+    return std::nullopt;
+  }
   return t;
 }
+
+namespace loom::frontend {
+std::optional<int64_t> staticBytes(llvm::ArrayRef<int64_t> shape,
+                                   int64_t width) {
+  int64_t bytes = width;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d) &&
+        (__builtin_mul_overflow(bytes, d, &bytes) || bytes > kMaxTensorBytes))
+      return std::nullopt;
+  return bytes;
+}
+} // namespace loom::frontend
 
 bool Generator::declareInputs(Scope &scope) {
   for (const spec::Input &in : model.inputs) {
@@ -326,9 +336,8 @@ bool Generator::declareParams(const std::vector<spec::Param> &params,
     // Each tensor is below 2^48 bytes (tensorInfo); their sum is bounded
     // too, so totals over the model (loomc info, the runtime's
     // allocations) never wrap.
-    int64_t bytes = std::max<int64_t>(1, (*elt).getIntOrFloatBitWidth() / 8);
-    for (int64_t d : t->shape)
-      bytes *= d; // below 2^48: checked by tensorInfo
+    int64_t bytes = *staticBytes( // below 2^48: checked by tensorInfo
+        t->shape, std::max<unsigned>(1, (*elt).getIntOrFloatBitWidth() / 8));
     if (__builtin_add_overflow(paramBytes, bytes, &paramBytes) ||
         paramBytes > kMaxTensorBytes)
       return error(callPos.value_or(p.pos),

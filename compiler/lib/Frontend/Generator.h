@@ -33,6 +33,11 @@ constexpr int64_t kMaxTensorBytes = int64_t(1) << 48;
 constexpr int64_t kMaxRepeat = 100000;
 constexpr int64_t kMaxBlockInstances = 1000000;
 
+/// The bytes of a shape's static dims at `width` bytes per element, or
+/// nothing when they exceed kMaxTensorBytes (checked products: never wraps).
+std::optional<int64_t> staticBytes(llvm::ArrayRef<int64_t> shape,
+                                   int64_t width);
+
 class Generator {
 public:
   Generator(const spec::Model &model, mlir::MLIRContext &ctx,

@@ -17,6 +17,10 @@
 
 namespace mlir::loom {
 
+/// On the stack buffers of packed B blocks: loom-tile-contractions marks
+/// them, loom-outline-kernels lets one contraction's peeled nests share one.
+constexpr llvm::StringLiteral kPackScratchAttr = "loom.pack_scratch";
+
 #define GEN_PASS_DECL
 #include "loom/Codegen/Passes.h.inc"
 

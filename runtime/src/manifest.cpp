@@ -529,9 +529,14 @@ Status Parser::parse(const std::string &text, Manifest &m) {
       std::string at = "state[" + std::to_string(i) + "]";
       if (!st.is_object())
         return error(at, "is not an object");
-      LOOM_RT_TRY(onlyKeys(st, at, {"name", "dtype", "shape"}));
+      LOOM_RT_TRY(onlyKeys(st, at, {"name", "dtype", "shape", "cache"}));
       TensorSpec t;
       LOOM_RT_TRY(tensor(st, at, t));
+      if (auto c = st.find("cache"); c != st.end()) {
+        if (!c->is_boolean())
+          return error(at + ".cache", "is not a boolean");
+        t.cache = c->get<bool>();
+      }
       // State and parameters share a checkpoint: their names must differ.
       if (m.findState(t.name) >= 0 || m.findParam(t.name) >= 0)
         return error(at, "the name '" + t.name + "' is used twice");

@@ -306,20 +306,24 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
   // state, ignored when it has none (a training checkpoint used for
   // inference). A file without any state leaves the state at zero (a fresh
   // optimizer on given weights).
+  // Key/value caches ("cache": true) are the session's scratch: neither
+  // loaded nor saved, and a file's tensors of that name are extra.
   std::vector<const SafetensorsTensor *> stateFound(m.state.size(), nullptr);
-  size_t numState = 0;
+  size_t numState = 0, numOptimizerState = 0;
+  for (const TensorSpec &spec : m.state)
+    numOptimizerState += !spec.cache;
   for (const SafetensorsTensor &t : st.tensors) {
     int i = m.findParam(t.name);
     if (i >= 0) {
       found[i].push_back(&t);
       continue;
     }
-    if (int si = m.findState(t.name); si >= 0) {
+    if (int si = m.findState(t.name); si >= 0 && !m.state[si].cache) {
       stateFound[si] = &t;
       ++numState;
       continue;
     }
-    if (m.state.empty() && t.name.rfind("optim.", 0) == 0)
+    if (numOptimizerState == 0 && t.name.rfind("optim.", 0) == 0)
       continue;
     extra.push_back(t.name);
   }
@@ -349,6 +353,8 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
   for (size_t i = 0; numState > 0 && i < m.state.size(); ++i) {
     const TensorSpec &spec = m.state[i];
     const SafetensorsTensor *t = stateFound[i];
+    if (spec.cache)
+      continue;
     if (!t)
       missing.push_back(spec.name);
     else if (t->dtype != safetensorsDTypeName(spec.dtype) || t->shape != spec.shape)
@@ -374,17 +380,17 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
   }
   // Only once the weights themselves fit (another model's file is reported
   // by its tensors above).
-  if ((flags & LOOM_LOAD_REQUIRE_STATE) && numState == 0 && !m.state.empty())
+  if ((flags & LOOM_LOAD_REQUIRE_STATE) && numState == 0 && numOptimizerState > 0)
     return Status::error(LOOM_ERR_MISMATCH,
                          "weights '" + path + "' hold no optimizer state (" +
-                             std::to_string(m.state.size()) +
+                             std::to_string(numOptimizerState) +
                              " optim.* tensors expected): not a training "
                              "checkpoint of this artifact");
   for (size_t i = 0; i < m.params.size(); ++i)
     if (m.params[i].nbytes > 0)
       std::memcpy(params_[i].data(), found[i][0]->data, m.params[i].nbytes);
   for (size_t i = 0; i < m.state.size(); ++i) {
-    if (numState == 0)
+    if (numState == 0 || m.state[i].cache)
       std::memset(state_[i].data(), 0, m.state[i].nbytes);
     else if (m.state[i].nbytes > 0)
       std::memcpy(state_[i].data(), stateFound[i]->data, m.state[i].nbytes);
@@ -417,8 +423,9 @@ Status Session::saveCheckpoint(
     entries.push_back({m.params[i].name, safetensorsDTypeName(m.params[i].dtype),
                        m.params[i].shape, params_[i].data(), m.params[i].nbytes});
   for (size_t i = 0; i < m.state.size(); ++i)
-    entries.push_back({m.state[i].name, safetensorsDTypeName(m.state[i].dtype),
-                       m.state[i].shape, state_[i].data(), m.state[i].nbytes});
+    if (!m.state[i].cache)
+      entries.push_back({m.state[i].name, safetensorsDTypeName(m.state[i].dtype),
+                         m.state[i].shape, state_[i].data(), m.state[i].nbytes});
   std::vector<std::pair<std::string, std::string>> metadata{{"producer", "loom"}};
   if (!m.model.empty())
     metadata.emplace_back("model", m.model);

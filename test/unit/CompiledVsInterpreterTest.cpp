@@ -315,6 +315,16 @@ TEST_F(CompiledVsInterpreter, IndicesAndEmbeddings) {
     %1 = loom.gather %b, %j : (tensor<1x7xi32>, tensor<1xi64>) -> tensor<1xi32>
     return %0, %1 : tensor<3x5xf32>, tensor<1xi32>
   })", Metric::Element, kExact, {{1, I(0, 13)}, {3, I(0, 7)}}});
+  // update_slice: run-time starts from below 0 to past the end are clamped
+  // to [0, size - n] (so every value writes in bounds); the argument dest is
+  // the caller's, so the compiled code copies it first.
+  check({"update_slice", R"(
+  func.func @forward(%c: tensor<2x3x11x4xf32>, %u: tensor<2x3x2x4xf32>, %p: tensor<i64>, %q: tensor<i32>, %i: tensor<9xi32>, %j: tensor<1xi32>) -> (tensor<2x3x11x4xf32>, tensor<2x3x11x4xf32>, tensor<9xi32>) {
+    %0 = loom.update_slice %c, %u, %p axis = 2 : (tensor<2x3x11x4xf32>, tensor<2x3x2x4xf32>, tensor<i64>) -> tensor<2x3x11x4xf32>
+    %1 = loom.update_slice %0, %u, %q axis = -2 : (tensor<2x3x11x4xf32>, tensor<2x3x2x4xf32>, tensor<i32>) -> tensor<2x3x11x4xf32>
+    %2 = loom.update_slice %i, %j, %q axis = 0 : (tensor<9xi32>, tensor<1xi32>, tensor<i32>) -> tensor<9xi32>
+    return %0, %1, %2 : tensor<2x3x11x4xf32>, tensor<2x3x11x4xf32>, tensor<9xi32>
+  })", Metric::Element, kExact, {{2, I(-3, 13)}, {3, I(-2, 12)}}});
   check({"embedding", R"(
   func.func @forward(%w: tensor<37x13xf32>, %i: tensor<2x7xi32>, %j: tensor<5xi64>, %k: tensor<1x1xi32>) -> (tensor<2x7x13xf32>, tensor<5x13xf32>, tensor<1x1x13xf32>) {
     %0 = loom.embedding %w, %i : (tensor<37x13xf32>, tensor<2x7xi32>) -> tensor<2x7x13xf32>

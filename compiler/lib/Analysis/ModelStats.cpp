@@ -37,7 +37,7 @@ std::optional<double> bytes(Type t) {
 /// FLOPs of one primitive op, per the rules in ModelStats.h.
 std::optional<double> opFlops(Operation *op) {
   using namespace mlir::loom;
-  if (isa<ConstantOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp, GatherOp,
+  if (isa<ConstantOp, ReshapeOp, TransposeOp, ConcatOp, SliceOp, UpdateSliceOp, GatherOp,
           EmbeddingOp, PositionsOp, CausalMaskOp, PatchifyOp, PrependTokenOp,
           CastOp, SplitHeadsOp, MergeHeadsOp>(op))
     return 0;

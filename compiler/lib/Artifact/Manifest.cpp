@@ -121,6 +121,7 @@ bool readFunction(func::FuncOp fn, Function &f, std::string &error) {
     } else if (auto st = named(LoomDialect::kStateAttrName)) {
       s.kind = "state";
       s.name = st.str();
+      s.cache = !!fn.getArgAttr(i, LoomDialect::kCacheAttrName);
     } else if (fn.getArgAttr(i, LoomDialect::kArenaAttrName)) {
       s.kind = "arena";
       s.shape.clear();
@@ -263,14 +264,19 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
     inputs.push_back(entry);
   }
   m["inputs"] = inputs;
-  // Optimizer state: the loom.state arguments of the training step, in
-  // order; the runtime zero-initializes them and saves them in checkpoints.
+  // State: the loom.state arguments, in order; the runtime zero-initializes
+  // them. Optimizer state is saved in checkpoints; a key/value cache
+  // (`"cache": true`) is the session's scratch and never saved or loaded.
   json state = json::array();
   std::set<std::string> seenState;
   for (const Function &f : functions)
     for (const Slot &s : f.slots)
-      if (s.kind == "state" && seenState.insert(s.name).second)
-        state.push_back({{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}});
+      if (s.kind == "state" && seenState.insert(s.name).second) {
+        json entry = {{"name", s.name}, {"dtype", s.dtype}, {"shape", s.shape}};
+        if (s.cache)
+          entry["cache"] = true;
+        state.push_back(entry);
+      }
   if (!state.empty())
     m["state"] = state;
   json fns = json::object();

@@ -35,6 +35,8 @@ std::vector<OpSpec> buildTable() {
                {{"axis", K::Int, true},
                 {"start", K::Int, true},
                 {"end", K::Int, true}}});
+  t.push_back({"update_slice", {"dest", "update", "start"}, -1,
+               {{"axis", K::Int, true}}});
   t.push_back({"split_heads", {"input"}, -1, {{"num_heads", K::Int, true}}});
   t.push_back({"positions", {"like"}, -1,
                {{"axis", K::Int, true}, {"offset", K::Int, false}}});

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "Eval.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -235,6 +236,34 @@ llvm::Expected<Tensor> evalCausalMask(CausalMaskOp op, const Env &env) {
   return out;
 }
 
+llvm::Expected<Tensor> evalUpdateSlice(UpdateSliceOp op, const Env &env) {
+  // dest with update written at [start, start + n) of axis, start clamped
+  // to [0, size - n] (as XLA's dynamic_update_slice).
+  const Tensor &dest = env[op.getDest()], &update = env[op.getUpdate()];
+  const Tensor &start = env[op.getStart()];
+  auto axis = normalizeAxis(op.getAxis(), dest.rank());
+  if (!axis || update.rank() != dest.rank())
+    return opError(op, "axis or rank mismatch");
+  for (int64_t d = 0; d < dest.rank(); ++d)
+    if (d == *axis ? update.shape[d] > dest.shape[d]
+                   : update.shape[d] != dest.shape[d])
+      return opError(op, "update " + shapeStr(update.shape) +
+                             " does not fit dest " + shapeStr(dest.shape));
+  int64_t n = update.shape[*axis];
+  int64_t at = std::clamp<int64_t>(start.getInt(0), 0, dest.shape[*axis] - n);
+  auto out = makeResult(op, dest.shape);
+  if (!out)
+    return out.takeError();
+  for (int64_t k = 0; k < dest.size(); ++k)
+    copyElement(*out, k, dest, k);
+  Shape ds = stridesOf(dest.shape);
+  int64_t k = 0;
+  forEachIndex(update.shape, [&](const Shape &idx) {
+    copyElement(*out, dot(idx, ds) + at * ds[*axis], update, k++);
+  });
+  return out;
+}
+
 llvm::Expected<Tensor> evalGather(GatherOp op, const Env &env) {
   // result[...] = input[..., indices[...]]
   const Tensor &x = env[op.getInput()], &ids = env[op.getIndices()];
@@ -369,6 +398,7 @@ void li::detail::registerShape(Registry &r) {
   add<PositionsOp>(r, evalPositions);
   add<CausalMaskOp>(r, evalCausalMask);
   add<GatherOp>(r, evalGather);
+  add<UpdateSliceOp>(r, evalUpdateSlice);
   add<EmbeddingOp>(r, evalEmbedding);
   add<IndexAddOp>(r, evalIndexAdd);
   add<SinusoidalEncodingOp>(r, evalSinusoidal);

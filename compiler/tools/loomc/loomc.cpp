@@ -93,6 +93,16 @@ training (adds @train_step to the artifact; `loom train` runs it):
   --clip-norm=X         clip the global gradient norm to X (default 1; 0 off)
   the learning rate and its schedule are chosen at run time (`loom train`);
   loom-opt --loom-training='...' builds the same step from the same options
+generation (adds KV-cache step functions; `loom generate` uses them):
+  --decode[=INPUT]      prefill_<L> and decode_<L> for each cache bucket L:
+                        new tokens of INPUT (default tokens, else tgt_tokens)
+                        attend to a key/value cache of T positions (T: the
+                        bound length of INPUT) held in the session, so a
+                        token costs O(L) attention, L the smallest bucket
+                        that holds the sequence so far
+  --decode-buckets=L,...  the bucket lengths (default: powers of two from 64
+                        below T, and T)
+  --prefill-chunk=C     prompt tokens per prefill call (default min(64, T))
 gradients:
   --grad                add @loss_grad (the loss and grad.<param> for every
                         parameter) as an entry point: `loom run --function
@@ -128,6 +138,10 @@ struct Options {
   /// optimizer-dependent ones), so loomc and loom-opt build the same step.
   LoomTrainStepOptions trainOptions;
   std::set<std::string> hyperGiven;
+  bool decode = false;
+  std::string decodeInput;          // "": tokens, else tgt_tokens
+  std::vector<int64_t> decodeBuckets; // empty: the default
+  int64_t prefillChunk = 0;         // 0: min(64, T)
 };
 
 /// Parses a hyperparameter's value; "" on success.
@@ -225,6 +239,31 @@ const std::map<std::string, Flag> &flagTable() {
            return "--train takes adamw or sgd, got '" + o.trainOptions.optimizer + "'";
          return std::string();
        }}},
+      {"--decode", {F::Optional, [](Options &o, const std::string &v) {
+         o.decode = true;
+         o.decodeInput = v;
+         return std::string();
+       }}},
+      {"--decode-buckets", {F::Required, [](Options &o, const std::string &v) {
+         o.decodeBuckets.clear();
+         llvm::SmallVector<llvm::StringRef> parts;
+         llvm::StringRef(v).split(parts, ',');
+         for (llvm::StringRef part : parts) {
+           int64_t n = 0;
+           if (part.getAsInteger(10, n) || n < 1 || n > (int64_t(1) << 30))
+             return "--decode-buckets expects lengths from 1 to 2^30 separated "
+                    "by commas, got '" + v + "'";
+           o.decodeBuckets.push_back(n);
+         }
+         return std::string();
+       }}},
+      {"--prefill-chunk", {F::Required, [](Options &o, const std::string &v) {
+         int64_t n = 0;
+         if (llvm::StringRef(v).getAsInteger(10, n) || n < 1 || n > (int64_t(1) << 30))
+           return "--prefill-chunk expects a length from 1 to 2^30, got '" + v + "'";
+         o.prefillChunk = n;
+         return std::string();
+       }}},
       {"--weight-decay", hyper(&LoomTrainStepOptions::weightDecay, "--weight-decay")},
       {"--beta1", hyper(&LoomTrainStepOptions::beta1, "--beta1")},
       {"--beta2", hyper(&LoomTrainStepOptions::beta2, "--beta2")},
@@ -284,6 +323,10 @@ std::string checkCombinations(Options &o) {
   if (!o.hyperGiven.empty() && !o.train)
     return "--weight-decay, --beta1, --beta2, --eps, --momentum and "
            "--clip-norm go with --train";
+  if ((!o.decodeBuckets.empty() || o.prefillChunk) && !o.decode)
+    return "--decode-buckets and --prefill-chunk go with --decode";
+  if (o.decode && (o.command != "compile" || o.interpret))
+    return "--decode goes with compiling (-o DIR or --emit)";
   if ((o.train || o.grad) && (o.command != "compile" || o.interpret))
     return std::string(o.train ? "--train" : "--grad") +
            " goes with compiling (-o DIR or --emit)";
@@ -347,7 +390,8 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
       if (i + 1 >= args.size())
         return usageError(name + " needs a value");
       value = args[++i];
-    } else if (flag->second.value == Flag::Optional && name != "--train") {
+    } else if (flag->second.value == Flag::Optional && name != "--train" &&
+               name != "--decode") {
       return usageError(name + " needs a value (" + name + "=...)");
     }
     std::string err = flag->second.apply(o, value);
@@ -507,6 +551,109 @@ int buildTraining(const Options &o, const spec::Model &model,
   return 0;
 }
 
+/// --decode: the KV-cache step functions. Each is the forward generated
+/// again with the step input's sequence dim bound to the tokens it takes
+/// (1 to decode, the chunk to prefill), rewritten by loom-decode-step for
+/// one cache bucket and moved into `module`.
+int buildDecode(const Options &o, const spec::Model &model,
+                mlir::ModuleOp module, const fe::ModelInfo &info,
+                spec::Diagnostics &diags, mlir::TimingScope &timing) {
+  auto bad = [&](const std::string &msg) {
+    llvm::errs() << o.model << ": error: --decode: " << msg << "\n";
+    return 1;
+  };
+  std::string input = o.decodeInput;
+  if (input.empty())
+    for (const char *candidate : {"tokens", "tgt_tokens"})
+      for (const fe::TensorInfo &t : info.inputs)
+        if (input.empty() && t.name == candidate)
+          input = candidate;
+  const fe::TensorInfo *step = nullptr;
+  for (const fe::TensorInfo &t : info.inputs)
+    if (t.name == input)
+      step = &t;
+  if (!step)
+    return bad(input.empty() ? "model '" + model.name +
+                                   "' has no input 'tokens' or 'tgt_tokens' "
+                                   "(name one: --decode=INPUT)"
+                             : "model '" + model.name + "' has no input '" +
+                                   input + "'");
+  if (step->shape.size() != 2 || step->dimNames.size() != 2 ||
+      step->dimNames[1].empty())
+    return bad("input '" + input + "' is not [B, T] with a symbolic T");
+  const std::string &dim = step->dimNames[1];
+  int64_t maxLen = step->shape[1];
+  if (maxLen <= 0)
+    return bad("bind the cache length with --dim " + dim + "=N");
+  int64_t chunk = o.prefillChunk ? o.prefillChunk : std::min<int64_t>(64, maxLen);
+  if (chunk > maxLen)
+    return bad("--prefill-chunk " + std::to_string(chunk) + " exceeds " +
+               dim + " = " + std::to_string(maxLen));
+  std::vector<int64_t> buckets = o.decodeBuckets;
+  if (buckets.empty()) {
+    for (int64_t l = 64; l < maxLen; l *= 2)
+      buckets.push_back(l);
+    buckets.push_back(maxLen);
+  }
+  std::sort(buckets.begin(), buckets.end());
+  buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+  if (buckets.back() != maxLen)
+    return bad("the largest bucket must be " + dim + " = " +
+               std::to_string(maxLen) + " (the cache length), got " +
+               std::to_string(buckets.back()));
+  mlir::TimingScope scope = timing.nest(llvm::StringRef("decode functions"));
+  mlir::MLIRContext *ctx = module.getContext();
+  auto mainInputs = llvm::to_vector(
+      module->getAttrOfType<mlir::ArrayAttr>(mlir::loom::LoomDialect::kInputsAttrName));
+  auto hasInput = [&](mlir::StringAttr n) {
+    return llvm::any_of(mainInputs, [&](mlir::Attribute a) {
+      auto d = llvm::dyn_cast<mlir::DictionaryAttr>(a);
+      return d && d.get("name") == n;
+    });
+  };
+  for (bool prefill : {false, true}) {
+    int64_t queries = prefill ? chunk : 1;
+    fe::GenOptions gen = o.gen;
+    gen.dims[dim] = queries;
+    fe::ModelInfo stepInfo;
+    auto temp = fe::generateModule(model, *ctx, gen, stepInfo, diags);
+    if (!temp)
+      return reportErrors(diags);
+    mlir::PassManager pm(ctx);
+    for (int64_t keys : buckets) {
+      if (keys < queries)
+        continue;
+      mlir::loom::LoomDecodeStepOptions d;
+      d.name = (prefill ? "prefill_" : "decode_") + std::to_string(keys);
+      d.prefix = prefill ? "prefill" : "decode";
+      d.stepInput = input;
+      d.maxLen = maxLen;
+      d.keyLen = keys;
+      d.keepOutputs = !prefill;
+      pm.addPass(mlir::loom::createLoomDecodeStep(d));
+    }
+    if (mlir::failed(pm.run(*temp)))
+      return reportErrors(diags);
+    for (auto fn : llvm::make_early_inc_range(temp->getOps<mlir::func::FuncOp>())) {
+      if (!fn.getSymName().starts_with(prefill ? "prefill_" : "decode_"))
+        continue;
+      fn->remove();
+      module.push_back(fn);
+    }
+    for (mlir::Attribute a : (*temp)->getAttrOfType<mlir::ArrayAttr>(
+             mlir::loom::LoomDialect::kInputsAttrName)) {
+      auto d = llvm::dyn_cast<mlir::DictionaryAttr>(a);
+      auto n = d ? d.getAs<mlir::StringAttr>("name") : nullptr;
+      if (n && n.getValue().starts_with(prefill ? "prefill." : "decode.") &&
+          !hasInput(n))
+        mainInputs.push_back(a);
+    }
+  }
+  module->setAttr(mlir::loom::LoomDialect::kInputsAttrName,
+                  mlir::ArrayAttr::get(ctx, mainInputs));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -571,6 +718,9 @@ int main(int argc, char **argv) {
 
   if (o.train || o.grad)
     if (int rc = buildTraining(o, *model, *module, diags, timing))
+      return rc;
+  if (o.decode)
+    if (int rc = buildDecode(o, *model, *module, info, diags, timing))
       return rc;
 
   if (o.command == "info")

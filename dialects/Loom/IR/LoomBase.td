@@ -38,6 +38,9 @@ def Loom_Dialect : Dialect {
     `loom.state = "optim.m.wte"`, and marks each result that replaces a
     parameter or a state tensor with `loom.update = "param:wte"` /
     `"state:optim.m.wte"` (the runtime swaps the buffers after the call).
+    A KV-cache step function (loom-decode-step) takes its key/value caches
+    as state marked `loom.cache` as well: zero at session creation, never
+    saved or loaded with the weights.
 
     The module carries what the artifact's manifest needs beyond the
     functions, so the manifest is a function of the IR alone (the spec file
@@ -57,6 +60,7 @@ def Loom_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kOutputAttrName = "loom.output";
     static constexpr ::llvm::StringLiteral kArenaAttrName = "loom.arena";
     static constexpr ::llvm::StringLiteral kStateAttrName = "loom.state";
+    static constexpr ::llvm::StringLiteral kCacheAttrName = "loom.cache";
     static constexpr ::llvm::StringLiteral kUpdateAttrName = "loom.update";
     // Module attributes (see the description) and function attributes.
     static constexpr ::llvm::StringLiteral kDimsAttrName = "loom.dims";

@@ -107,15 +107,20 @@ LogicalResult LoomDialect::verifyRegionArgAttribute(Operation *op,
                              << " must be a non-empty string";
     return success();
   }
-  if (key == kArenaAttrName) {
+  if (key == kArenaAttrName || key == kCacheAttrName) {
     if (!isa<UnitAttr>(attr.getValue()))
-      return op->emitError() << "'loom.arena' must be a unit attribute";
+      return op->emitError() << "'" << key << "' must be a unit attribute";
+    if (key == kCacheAttrName)
+      if (auto fn = dyn_cast<FunctionOpInterface>(op))
+        if (!fn.getArgAttr(argIndex, kStateAttrName))
+          return op->emitError() << "'loom.cache' on argument #" << argIndex
+                                 << " needs loom.state (a cache is state)";
     return success();
   }
   return op->emitError() << "unknown loom argument attribute '" << key
                          << "' (expected loom.param, loom.input, loom.state, "
-                            "or after bufferization loom.output, loom.update "
-                            "or loom.arena)";
+                            "loom.cache, or after bufferization loom.output, "
+                            "loom.update or loom.arena)";
 }
 
 LogicalResult LoomDialect::verifyRegionResultAttribute(Operation *op,

@@ -196,6 +196,48 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
 }
 
 //===----------------------------------------------------------------------===//
+// update_slice
+//===----------------------------------------------------------------------===//
+
+LogicalResult UpdateSliceOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  auto dest = tensorType(adaptor.getDest());
+  auto update = tensorType(adaptor.getUpdate());
+  int64_t rawAxis = static_cast<int64_t>(adaptor.getAxis());
+  auto axis = normalizeAxis(rawAxis, dest.getRank());
+  if (!axis)
+    return opError(loc, getOperationName(),
+                   "axis " + Twine(rawAxis) + " is out of range for " +
+                       str(dest));
+  if (update.getRank() != dest.getRank() ||
+      update.getElementType() != dest.getElementType())
+    return opError(loc, getOperationName(),
+                   "update " + str(update) + " differs from dest " +
+                       str(dest) + " in rank or element type");
+  Shape out(dest.getShape());
+  for (int64_t d = 0; d < dest.getRank(); ++d) {
+    int64_t u = update.getDimSize(d), t = dest.getDimSize(d);
+    if (d == *axis) {
+      if (!ShapedType::isDynamic(u) && !ShapedType::isDynamic(t) && u > t)
+        return opError(loc, getOperationName(),
+                       "update " + str(update) + " is longer than dest " +
+                           str(dest) + " on axis " + Twine(d));
+    } else if (!dimsCompatible(u, t)) {
+      return opError(loc, getOperationName(),
+                     "update " + str(update) + " differs from dest " +
+                         str(dest) + " in dim " + Twine(d) +
+                         " (not the update axis)");
+    } else {
+      out[d] = meetDim(u, t);
+    }
+  }
+  types.push_back(tensorOf(out, dest.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // split_heads / merge_heads
 //===----------------------------------------------------------------------===//
 

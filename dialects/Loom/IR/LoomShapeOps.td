@@ -84,6 +84,30 @@ def Loom_SliceOp : Loom_Op<"slice"> {
   let hasFolder = 1;
 }
 
+def Loom_UpdateSliceOp : Loom_Op<"update_slice"> {
+  let summary = "writes `update` into `dest` at a run-time offset of one axis";
+  let description = [{
+    The result is `dest` with `update` written over the range
+    `[start, start + n)` of `axis`, where `n` is the size of that axis in
+    `update` and `start` the value of the i32/i64 scalar tensor `start`; every
+    other dim of `update` equals `dest`'s. As XLA's `dynamic_update_slice`,
+    `start` is clamped to `[0, size - n]`, so no value of it writes out of
+    bounds. A KV-cache decoder appends a token's keys to its cache with it
+    (`loomc --decode`); bufferized, it writes the cache in place.
+
+    ```mlir
+    %k = loom.update_slice %cache, %new, %pos axis = 2 : (tensor<1x12x1024x64xf32>, tensor<1x12x1x64xf32>, tensor<i64>) -> tensor<1x12x1024x64xf32>
+    ```
+  }];
+  let arguments = (ins Loom_Tensor:$dest, Loom_Tensor:$update,
+                       0DTensorOf<[I32, I64]>:$start, I64Attr:$axis);
+  let results = (outs Loom_Tensor:$result);
+  let assemblyFormat = [{
+    $dest `,` $update `,` $start `axis` `=` $axis attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 def Loom_SplitHeadsOp : Loom_Op<"split_heads", [Loom_CompositeOpTrait]> {
   let summary = "[..., T, H*Dh] -> [..., H, T, Dh]";
   let description = [{

@@ -32,6 +32,8 @@ struct Slot {
   /// params and state: the output whose value the call writes over this
   /// tensor in place ("new.wte"); empty when the call only reads it.
   std::string output;
+  /// state: a key/value cache (`loom.cache`), not optimizer state.
+  bool cache = false;
 };
 
 /// One entry point `void loom_<name>(void **slots)`.

@@ -75,4 +75,50 @@ def LoomIndexRanges : Pass<"loom-index-ranges", "::mlir::ModuleOp"> {
   }];
 }
 
+def LoomDecodeStep : Pass<"loom-decode-step", "::mlir::ModuleOp"> {
+  let summary = "Adds a KV-cache step function: new tokens attend to a cache the runtime owns";
+  let description = [{
+    Clones `function` (the forward, generated with the step input's sequence
+    dim bound to the number of new tokens Tq: 1 for a decode step, a chunk
+    for prefill) into `name`, which processes Tq tokens at run-time
+    positions `[pos, pos + Tq)` against a key/value cache of `max-len`
+    positions:
+
+    * the step input (`step-input`, `[B, Tq]`) becomes the input
+      `<prefix>.tokens`, and a new i64 scalar input `<prefix>.pos` (valid
+      values `[0, max-len - Tq]`, recorded in `loom.inputs` as a `range`)
+      gives the position of its first token;
+    * every `loom.positions` over a value computed from the step input is
+      offset by `pos`;
+    * every causal self-attention over the step input gets two state
+      arguments `kv.<i>.key` / `kv.<i>.value` (`[..., max-len, Dh]`, marked
+      `loom.cache`) that the function writes in place
+      (`loom.update_slice` at `pos`, returned with `loom.update`), and
+      attends over the first `key-len` cached positions with the mask
+      `key <= pos + query` instead of `causal`. With `key-len` a bucket >=
+      pos + Tq, a step costs O(key-len) attention, not O(max-len).
+    * `keep-outputs=false` (prefill) drops the function's outputs, so what
+      only they need (the LM head) is not computed.
+
+    Cross-attention (keys not computed from the step input) is left as it
+    is.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"forward\"",
+           "the function to clone">,
+    Option<"name", "name", "std::string", "\"decode\"",
+           "the new function's name">,
+    Option<"prefix", "prefix", "std::string", "\"decode\"",
+           "the prefix of its token and position inputs">,
+    Option<"stepInput", "step-input", "std::string", "\"tokens\"",
+           "the input whose tokens the step processes">,
+    Option<"maxLen", "max-len", "int64_t", "0",
+           "positions in the cache (required)">,
+    Option<"keyLen", "key-len", "int64_t", "0",
+           "cached positions attended over (default max-len)">,
+    Option<"keepOutputs", "keep-outputs", "bool", "true",
+           "return the function's outputs (false for prefill)">
+  ];
+}
+
 #endif // LOOM_TRANSFORMS_PASSES_TD

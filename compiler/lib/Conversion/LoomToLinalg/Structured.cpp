@@ -440,6 +440,40 @@ struct LowerSlice : OpRewritePattern<SliceOp> {
   }
 };
 
+/// tensor.insert_slice at a clamped run-time offset: bufferized, a write of
+/// the update's bytes into dest's buffer (in place when dest is a cache the
+/// function updates), not a copy of dest.
+struct LowerUpdateSlice : OpRewritePattern<UpdateSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(UpdateSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    auto dest = cast<RankedTensorType>(op.getDest().getType());
+    auto update = cast<RankedTensorType>(op.getUpdate().getType());
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += dest.getRank();
+    Value start = tensor::ExtractOp::create(rewriter, loc, op.getStart(),
+                                            ValueRange{});
+    start = i64ToIndex(rewriter, loc, start);
+    Value lo = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value hi = arith::ConstantIndexOp::create(
+        rewriter, loc, dest.getDimSize(axis) - update.getDimSize(axis));
+    start = arith::MinSIOp::create(
+        rewriter, loc, arith::MaxSIOp::create(rewriter, loc, start, lo), hi);
+    SmallVector<OpFoldResult> offsets(dest.getRank(), rewriter.getIndexAttr(0)),
+        sizes, strides(dest.getRank(), rewriter.getIndexAttr(1));
+    offsets[axis] = start;
+    for (int64_t s : update.getShape())
+      sizes.push_back(rewriter.getIndexAttr(s));
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, op.getUpdate(), op.getDest(), offsets, sizes, strides);
+    return success();
+  }
+};
+
 /// result[...] = input[..., indices[...]]
 struct LowerGather : OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -647,7 +681,7 @@ struct LowerPrependToken : OpRewritePattern<PrependTokenOp> {
 void lowering::populateStructuredPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerReduce<ReduceSumOp>, LowerReduce<ReduceMeanOp>,
                LowerReduce<ReduceMaxOp>, LowerMatmul, LowerBatchMatmul,
-               LowerTranspose, LowerReshape, LowerConcat, LowerSlice,
+               LowerTranspose, LowerReshape, LowerConcat, LowerSlice, LowerUpdateSlice,
                LowerGather, LowerEmbedding, LowerIndexAdd, LowerPatchify,
                LowerPrependToken>(
       patterns.getContext());

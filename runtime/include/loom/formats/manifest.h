@@ -31,6 +31,9 @@ struct TensorSpec {
   std::vector<int64_t> shape;
   int64_t numel = 1;
   uint64_t nbytes = 0;
+  /// State only: a key/value cache (manifest `"cache": true`): zero at
+  /// session creation, never saved or loaded with the weights.
+  bool cache = false;
 };
 
 /// An integer input's valid values (manifest `range`, `range_of`,

@@ -132,6 +132,10 @@ const char *loom_artifact_model(const loom_artifact *a) {
   return a ? a->impl->manifest().model.c_str() : "";
 }
 
+const char *loom_artifact_tokenizer(const loom_artifact *a) {
+  return a ? a->impl->manifest().tokenizer.c_str() : "";
+}
+
 size_t loom_artifact_num_params(const loom_artifact *a) {
   return a ? a->impl->manifest().params.size() : 0;
 }

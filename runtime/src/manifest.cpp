@@ -388,8 +388,9 @@ Status Parser::parse(const std::string &text, Manifest &m) {
   if (!root.is_object())
     return error("", "not a JSON object");
   LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
-                                  "library", "dims", "params", "inputs",
-                                  "state", "functions", "fingerprint"}));
+                                  "tokenizer", "library", "dims", "params",
+                                  "inputs", "state", "functions",
+                                  "fingerprint"}));
   // The fingerprint covers everything else: a manifest edited after loomc
   // wrote it (an arena size, a shape) is refused here, and the library
   // must carry the same value (Artifact::open).
@@ -420,7 +421,7 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     return error("", "version " + std::to_string(v) +
                          " is not supported (this runtime reads version 1)");
   for (auto [key, field] : {std::pair<const char *, std::string *>{"model", &m.model},
-                            {"spec", &m.spec}}) {
+                            {"spec", &m.spec}, {"tokenizer", &m.tokenizer}}) {
     auto it = root.find(key);
     if (it == root.end())
       continue;
@@ -428,6 +429,10 @@ Status Parser::parse(const std::string &text, Manifest &m) {
       return error("", std::string("'") + key + "' is not a string");
     *field = it->get_ref<const std::string &>();
   }
+  if (!m.tokenizer.empty() && m.tokenizer != "bytes" && m.tokenizer != "bpe" &&
+      m.tokenizer != "wordpiece")
+    return error("", "'tokenizer' is '" + m.tokenizer +
+                         "', not bytes, bpe or wordpiece");
 
   LOOM_RT_TRY(name(root, "library", "", m.library));
   // The library lives inside the artifact directory.

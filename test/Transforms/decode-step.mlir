@@ -57,6 +57,39 @@ module attributes {loom.inputs = [{dtype = "i32", name = "tokens", shape = array
 
 // -----
 
+// An encoder-decoder: the cross-attention's keys and values come from the
+// source, not from the new tokens; they are computed once per source by
+// @encode into state (enc.0), which the step reads instead of the source.
+
+module {
+  func.func @forward(%src: tensor<1x3xi32> {loom.input = "src"}, %tok: tensor<1x1xi32> {loom.input = "tokens"},
+                     %w: tensor<32x8xf32> {loom.param = "w"}) -> (tensor<1x1x8xf32> {loom.output = "y"}) {
+    %m = loom.embedding %w, %src : (tensor<32x8xf32>, tensor<1x3xi32>) -> tensor<1x3x8xf32>
+    %mh = loom.split_heads %m num_heads = 2 : (tensor<1x3x8xf32>) -> tensor<1x2x3x4xf32>
+    %e = loom.embedding %w, %tok : (tensor<32x8xf32>, tensor<1x1xi32>) -> tensor<1x1x8xf32>
+    %h = loom.split_heads %e num_heads = 2 : (tensor<1x1x8xf32>) -> tensor<1x2x1x4xf32>
+    %a = loom.attention %h, %h, %h causal : (tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>) -> tensor<1x2x1x4xf32>
+    %c = loom.attention %a, %mh, %mh : (tensor<1x2x1x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x1x4xf32>
+    %y = loom.merge_heads %c : (tensor<1x2x1x4xf32>) -> tensor<1x1x8xf32>
+    return %y : tensor<1x1x8xf32>
+  }
+}
+
+// CHECK-LABEL: func.func @encode(
+// CHECK-SAME: {loom.input = "src"}
+// CHECK-SAME: %[[E:[a-z0-9]+]]: tensor<1x2x3x4xf32> {loom.cache, loom.state = "enc.0"}
+// CHECK-SAME: -> (tensor<1x2x3x4xf32> {loom.output = "new.enc.0", loom.update = "state:enc.0"})
+// CHECK: %[[M:.*]] = loom.embedding
+// CHECK: %[[MH:.*]] = loom.split_heads %[[M]]
+// CHECK-NEXT: return %[[MH]]
+// CHECK-LABEL: func.func @decode_8(
+// CHECK-NOT: "src"
+// CHECK-SAME: %[[ENC:[a-z0-9]+]]: tensor<1x2x3x4xf32> {loom.cache, loom.state = "enc.0"}
+// CHECK-NOT: loom.embedding %{{.*}} : (tensor<32x8xf32>, tensor<1x3xi32>)
+// CHECK: loom.attention %{{.*}}, %[[ENC]], %[[ENC]] :
+
+// -----
+
 // expected-error @+1 {{loom-decode-step: function 'forward' has no causal self-attention over 'tokens' to cache}}
 module {
   func.func @forward(%tok: tensor<1x1xi32> {loom.input = "tokens"}, %wte: tensor<32x8xf32> {loom.param = "wte"}) -> tensor<1x1x8xf32> {

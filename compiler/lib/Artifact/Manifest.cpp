@@ -161,6 +161,8 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
   out.model = module.getSymName() ? module.getSymName()->str() : "";
   if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
     out.spec = file.getFilename().str();
+  if (auto t = module->getAttrOfType<StringAttr>(LoomDialect::kTokenizerAttrName))
+    out.tokenizer = t.str();
   if (auto dims = module->getAttrOfType<DictionaryAttr>(LoomDialect::kDimsAttrName))
     for (NamedAttribute d : dims)
       if (auto v = dyn_cast<IntegerAttr>(d.getValue()))
@@ -235,6 +237,8 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
   m["version"] = 1;
   m["model"] = artifact.model;
   m["spec"] = artifact.spec;
+  if (!artifact.tokenizer.empty())
+    m["tokenizer"] = artifact.tokenizer;
   m["library"] = library;
   json dims = json::object();
   for (const auto &[name, value] : artifact.dims)

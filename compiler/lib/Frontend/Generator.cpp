@@ -516,6 +516,14 @@ OwningOpRef<ModuleOp> Generator::run() {
     }
     info.hasLoss = true;
   }
+  if (model.tokenizer) {
+    const std::string &kind = model.tokenizer->value;
+    if (kind != "bytes" && kind != "bpe" && kind != "wordpiece") {
+      error(model.tokenizer->pos, "unknown tokenizer '" + kind +
+                                      "' (bytes, bpe or wordpiece)");
+      return nullptr;
+    }
+  }
   if (outputs.empty() && !loss) {
     error(model.pos, "model '" + model.name +
                          "' declares no output and no loss: nothing to compute");
@@ -585,4 +593,6 @@ void Generator::recordModuleAttrs() {
   m->setAttr(LoomDialect::kDimsAttrName, b.getDictionaryAttr(dims));
   m->setAttr(LoomDialect::kParamsAttrName, b.getArrayAttr(params));
   m->setAttr(LoomDialect::kInputsAttrName, b.getArrayAttr(inputs));
+  if (model.tokenizer)
+    m->setAttr(LoomDialect::kTokenizerAttrName, str(model.tokenizer->value));
 }

@@ -108,6 +108,9 @@ bool equivalent(const Model &a, const Model &b) {
     return false;
   if (a.loss && !same(*a.loss, *b.loss))
     return false;
+  if (a.tokenizer.has_value() != b.tokenizer.has_value() ||
+      (a.tokenizer && !same(*a.tokenizer, *b.tokenizer)))
+    return false;
   return sameList(a.config, b.config,
                   [](const ConfigEntry &x, const ConfigEntry &y) {
                     return x.name == y.name && same(x.value, y.value);

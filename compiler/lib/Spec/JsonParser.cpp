@@ -370,8 +370,8 @@ bool Converter::model(const JValue &root, Model &m) {
   if (root.kind != JValue::Kind::Object)
     return error(root.pos, "a model must be a JSON object");
   if (!checkKeys(root,
-                 {"model", "config", "dims", "inputs", "params", "ties",
-                  "blocks", "body", "outputs", "loss"},
+                 {"model", "tokenizer", "config", "dims", "inputs", "params",
+                  "ties", "blocks", "body", "outputs", "loss"},
                  "the model"))
     return false;
   bool named = false;
@@ -458,6 +458,13 @@ bool Converter::model(const JValue &root, Model &m) {
           return false;
         m.outputs.push_back(std::move(out));
       }
+    } else if (key == "tokenizer") {
+      Output t;
+      t.pos = v.pos;
+      t.name = "tokenizer";
+      if (!name(v, "'tokenizer'", t.value))
+        return false;
+      m.tokenizer = std::move(t);
     } else if (key == "loss") {
       Output loss;
       loss.pos = mem.keyPos;

@@ -390,6 +390,8 @@ std::string printIntExpr(const IntExpr &e) {
 
 std::string printText(const Model &m) {
   std::string os = "model " + m.name + "\n";
+  if (m.tokenizer)
+    os += "tokenizer " + m.tokenizer->value + "\n";
   if (!m.config.empty()) {
     os += "\nconfig {\n";
     for (const ConfigEntry &c : m.config)
@@ -444,6 +446,8 @@ std::string printText(const Model &m) {
 std::string printJson(const Model &m) {
   JOut root = object();
   root.members.emplace_back("model", str(m.name));
+  if (m.tokenizer)
+    root.members.emplace_back("tokenizer", str(m.tokenizer->value));
   if (!m.config.empty()) {
     JOut c = object();
     for (const ConfigEntry &e : m.config)

@@ -193,6 +193,16 @@ bool Parser::parseItem(Model &m) {
     m.outputs.push_back(o);
     return true;
   }
+  if (atKeyword("tokenizer") && ahead.kind == Token::Kind::Name) {
+    consume();
+    Output t{"tokenizer", "", tok.pos};
+    if (!expectName(t.value, "a tokenizer kind (bytes, bpe, wordpiece)"))
+      return false;
+    if (m.tokenizer)
+      return error(t.pos, "the tokenizer is declared twice");
+    m.tokenizer = t;
+    return true;
+  }
   if (atKeyword("return"))
     return error(pos, "'return' outside a block");
   if (atKeyword("loss") && ahead.is('=')) {

@@ -44,9 +44,109 @@ llvm::DenseSet<Value> dependents(func::FuncOp fn, ArrayRef<Value> roots) {
   return out;
 }
 
+/// Erases the ops of `fn` whose results nobody uses (loom ops are pure),
+/// then the arguments nothing reads (but state ones under `keepState`).
+LogicalResult pruneDead(func::FuncOp fn, bool keepState = false) {
+  // From the back: an op's users come after it, so one pass suffices.
+  Block &body = fn.getBody().front();
+  for (Operation *op = body.getTerminator()->getPrevNode(); op;) {
+    Operation *prev = op->getPrevNode();
+    if (op->use_empty() && isPure(op))
+      op->erase();
+    op = prev;
+  }
+  llvm::BitVector unused(fn.getNumArguments());
+  for (BlockArgument arg : fn.getArguments())
+    if (arg.use_empty() &&
+        !(keepState && fn.getArgAttr(arg.getArgNumber(), LoomDialect::kStateAttrName)))
+      unused.set(arg.getArgNumber());
+  return fn.eraseArguments(unused);
+}
+
 struct LoomDecodeStepPass
     : public mlir::loom::impl::LoomDecodeStepBase<LoomDecodeStepPass> {
   using LoomDecodeStepBase::LoomDecodeStepBase;
+
+  /// Moves the computation of `shared` (values of `fn`, a clone of `source`
+  /// through `cloned`) into the encoder function, creating it from
+  /// `source` if the module has none; `fn` reads them from state arguments
+  /// enc.<i> instead.
+  LogicalResult hoist(ModuleOp module, func::FuncOp source,
+                      const IRMapping &cloned, func::FuncOp fn,
+                      const llvm::SetVector<Value> &shared,
+                      const llvm::DenseSet<Value> &perStep, OpBuilder &b) {
+    MLIRContext *ctx = module.getContext();
+    // fn's values back to source's.
+    llvm::DenseMap<Value, Value> original;
+    for (auto [from, to] : cloned.getValueMap())
+      original[to] = from;
+    SmallVector<Type> types;
+    for (Value v : shared)
+      types.push_back(v.getType());
+    auto enc = module.lookupSymbol<func::FuncOp>(encoder);
+    if (enc) {
+      if (enc.getResultTypes() != ArrayRef<Type>(types))
+        return module.emitError()
+               << "loom-decode-step: '" << name << "' shares other values ("
+               << types.size() << ") than the existing '" << encoder
+               << "' computes (" << enc.getNumResults() << ")";
+    } else {
+      b.setInsertionPointAfter(source);
+      IRMapping m;
+      enc = cast<func::FuncOp>(b.clone(*source, m));
+      enc.setSymName(encoder);
+      SmallVector<Value> results;
+      SmallVector<Attribute> resultAttrs;
+      for (auto [i, v] : llvm::enumerate(shared)) {
+        auto it = original.find(v);
+        if (it == original.end())
+          return fn.emitError() << "loom-decode-step: a shared value has no "
+                                   "counterpart in '" << function << "'";
+        std::string stateName = "enc." + std::to_string(i);
+        unsigned argIndex = enc.getNumArguments();
+        (void)enc.insertArgument(
+            argIndex, v.getType(),
+            b.getDictionaryAttr(
+                {b.getNamedAttr(LoomDialect::kStateAttrName,
+                                StringAttr::get(ctx, stateName)),
+                 b.getNamedAttr(LoomDialect::kCacheAttrName, UnitAttr::get(ctx))}),
+            enc.getLoc());
+        results.push_back(m.lookup(it->second));
+        resultAttrs.push_back(b.getDictionaryAttr(
+            {b.getNamedAttr(LoomDialect::kOutputAttrName,
+                            StringAttr::get(ctx, "new." + stateName)),
+             b.getNamedAttr(LoomDialect::kUpdateAttrName,
+                            StringAttr::get(ctx, "state:" + stateName))}));
+      }
+      auto ret = cast<func::ReturnOp>(enc.getBody().back().getTerminator());
+      b.setInsertionPoint(ret);
+      func::ReturnOp::create(b, ret.getLoc(), results);
+      ret.erase();
+      enc.setType(FunctionType::get(ctx, enc.getArgumentTypes(), types));
+      enc.setAllResultAttrs(resultAttrs);
+      // Its state arguments are where its results go: they stay.
+      if (failed(pruneDead(enc, /*keepState=*/true)))
+        return failure();
+    }
+    for (auto [i, sharedValue] : llvm::enumerate(shared)) {
+      Value v = sharedValue;
+      std::string stateName = "enc." + std::to_string(i);
+      unsigned argIndex = fn.getNumArguments();
+      (void)fn.insertArgument(
+          argIndex, v.getType(),
+          b.getDictionaryAttr(
+              {b.getNamedAttr(LoomDialect::kStateAttrName,
+                              StringAttr::get(ctx, stateName)),
+               b.getNamedAttr(LoomDialect::kCacheAttrName, UnitAttr::get(ctx))}),
+          fn.getLoc());
+      Value arg = fn.getArgument(argIndex);
+      v.replaceUsesWithIf(arg, [&](OpOperand &use) {
+        Operation *user = use.getOwner();
+        return user->getNumResults() > 0 && perStep.count(user->getResult(0));
+      });
+    }
+    return success();
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -70,7 +170,8 @@ struct LoomDecodeStepPass
 
     OpBuilder b(module.getContext());
     b.setInsertionPointAfter(source);
-    auto fn = cast<func::FuncOp>(b.clone(*source));
+    IRMapping cloned;
+    auto fn = cast<func::FuncOp>(b.clone(*source, cloned));
     fn.setSymName(name);
     MLIRContext *ctx = module.getContext();
     Location loc = fn.getLoc();
@@ -222,6 +323,32 @@ struct LoomDecodeStepPass
       ++index;
     }
 
+    // Values the steps share: computed from other inputs (the source), not
+    // from the new tokens, the start or the caches.
+    if (!encoder.empty()) {
+      SmallVector<Value> stepRoots = {tokens, pos}, others;
+      for (BlockArgument arg : fn.getArguments()) {
+        if (fn.getArgAttr(arg.getArgNumber(), LoomDialect::kStateAttrName))
+          stepRoots.push_back(arg);
+        else if (arg != tokens && arg != pos &&
+                 fn.getArgAttr(arg.getArgNumber(), LoomDialect::kInputAttrName))
+          others.push_back(arg);
+      }
+      llvm::DenseSet<Value> perStep = dependents(fn, stepRoots);
+      llvm::DenseSet<Value> fromOthers = dependents(fn, others);
+      llvm::SetVector<Value> shared;
+      fn.walk([&](Operation *op) {
+        if (op->getNumResults() == 0 || !perStep.count(op->getResult(0)))
+          return;
+        for (Value v : op->getOperands())
+          if (!perStep.count(v) && fromOthers.count(v) && v.getDefiningOp())
+            shared.insert(v);
+      });
+      if (!shared.empty() && failed(hoist(module, source, cloned, fn, shared,
+                                          perStep, b)))
+        return signalPassFailure();
+    }
+
     // Results: the function's outputs (decode) or none (prefill), then the
     // updated caches.
     auto ret = cast<func::ReturnOp>(fn.getBody().back().getTerminator());
@@ -246,12 +373,9 @@ struct LoomDecodeStepPass
     fn.setType(FunctionType::get(ctx, fn.getArgumentTypes(), resultTypes));
     fn.setAllResultAttrs(resultAttrs);
 
-    // Arguments nothing reads any more (the targets, say) go.
-    llvm::BitVector unused(fn.getNumArguments());
-    for (BlockArgument arg : fn.getArguments())
-      if (arg.use_empty())
-        unused.set(arg.getArgNumber());
-    if (failed(fn.eraseArguments(unused))) {
+    // What nothing uses any more (the LM head of prefill, a hoisted
+    // encoder) and arguments nothing reads (the targets, the source) go.
+    if (failed(pruneDead(fn))) {
       fn.erase();
       return fail("cannot drop unused arguments");
     }

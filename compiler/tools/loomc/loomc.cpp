@@ -635,8 +635,18 @@ int buildDecode(const Options &o, const spec::Model &model,
     if (mlir::failed(pm.run(*temp)))
       return reportErrors(diags);
     for (auto fn : llvm::make_early_inc_range(temp->getOps<mlir::func::FuncOp>())) {
-      if (!fn.getSymName().starts_with(prefill ? "prefill_" : "decode_"))
+      if (fn.getSymName() == "encode") {
+        // Prefill and decode share one encoder (what they read from the
+        // source): the first one built stays.
+        auto have = module.lookupSymbol<mlir::func::FuncOp>("encode");
+        if (have && have.getFunctionType() != fn.getFunctionType())
+          return bad("the prefill and decode steps hoist different values "
+                     "into 'encode'");
+        if (have)
+          continue;
+      } else if (!fn.getSymName().starts_with(prefill ? "prefill_" : "decode_")) {
         continue;
+      }
       fn->remove();
       module.push_back(fn);
     }

@@ -47,7 +47,8 @@ def Loom_Dialect : Dialect {
     is the module's location): `loom.dims` (the bound dims, `{B = 4 : i64}`),
     `loom.params` (every parameter in declaration order: name, dtype, shape,
     init and tied aliases) and `loom.inputs` (every model input; the training
-    step appends `optim.lr` and `optim.step`). A training step records its
+    step appends `optim.lr` and `optim.step`), and `loom.tokenizer` (the
+    spec's tokenizer kind, when it names one). A training step records its
     hyperparameters in the function attribute `loom.optimizer`, and
     loom-plan-arena the arena size in `loom.arena_bytes`.
   }];
@@ -66,6 +67,7 @@ def Loom_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kDimsAttrName = "loom.dims";
     static constexpr ::llvm::StringLiteral kParamsAttrName = "loom.params";
     static constexpr ::llvm::StringLiteral kInputsAttrName = "loom.inputs";
+    static constexpr ::llvm::StringLiteral kTokenizerAttrName = "loom.tokenizer";
     static constexpr ::llvm::StringLiteral kOptimizerAttrName = "loom.optimizer";
     static constexpr ::llvm::StringLiteral kArenaBytesAttrName = "loom.arena_bytes";
   }];

@@ -129,6 +129,9 @@ LOOM_RT_API loom_status loom_artifact_open(const char *dir, loom_artifact **out)
 LOOM_RT_API void loom_artifact_close(loom_artifact *artifact);
 /* The manifest's "model" ("" if absent). */
 LOOM_RT_API const char *loom_artifact_model(const loom_artifact *artifact);
+/* The tokenizer kind the spec names (`tokenizer bpe`): "bytes", "bpe",
+ * "wordpiece", or "" when it names none. */
+LOOM_RT_API const char *loom_artifact_tokenizer(const loom_artifact *artifact);
 
 LOOM_RT_API size_t loom_artifact_num_params(const loom_artifact *artifact);
 LOOM_RT_API loom_status loom_artifact_param(const loom_artifact *artifact,

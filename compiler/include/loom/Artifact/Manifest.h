@@ -66,6 +66,7 @@ struct Param : Tensor {
 /// Everything manifest.json and the C header say.
 struct Artifact {
   std::string model, spec;
+  std::string tokenizer; // the spec's tokenizer kind, "" if it names none
   std::vector<std::pair<std::string, int64_t>> dims;
   std::vector<Param> params;
   std::vector<Tensor> inputs;

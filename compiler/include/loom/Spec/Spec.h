@@ -154,6 +154,10 @@ struct Model {
   std::vector<Stmt> body;
   std::vector<Output> outputs;
   std::optional<Output> loss;
+  /// `tokenizer bpe`: how text becomes the model's ids (bytes, bpe,
+  /// wordpiece); `name` is "tokenizer", `value` the kind. Checked in the
+  /// front end; the artifact's manifest carries it.
+  std::optional<Output> tokenizer;
 };
 
 /// One error with its place in the spec.

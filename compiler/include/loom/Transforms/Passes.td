@@ -100,8 +100,14 @@ def LoomDecodeStep : Pass<"loom-decode-step", "::mlir::ModuleOp"> {
     * `keep-outputs=false` (prefill) drops the function's outputs, so what
       only they need (the LM head) is not computed.
 
-    Cross-attention (keys not computed from the step input) is left as it
-    is.
+    What a step needs from other inputs but not from the new tokens (an
+    encoder-decoder's encoder output, its cross-attention keys and values,
+    the source mask) is hoisted into the function `encoder` (default
+    `encode`; empty: not hoisted): it computes those values once per
+    source into state arguments `enc.<i>` (`loom.cache`), which the step
+    reads instead of recomputing them. Every step function of a module
+    shares one encoder; a step whose hoisted values differ from an existing
+    encoder's results is an error.
   }];
   let options = [
     Option<"function", "function", "std::string", "\"forward\"",
@@ -117,7 +123,9 @@ def LoomDecodeStep : Pass<"loom-decode-step", "::mlir::ModuleOp"> {
     Option<"keyLen", "key-len", "int64_t", "0",
            "cached positions attended over (default max-len)">,
     Option<"keepOutputs", "keep-outputs", "bool", "true",
-           "return the function's outputs (false for prefill)">
+           "return the function's outputs (false for prefill)">,
+    Option<"encoder", "encoder", "std::string", "\"encode\"",
+           "the function computing what steps share (empty: none)">
   ];
 }
 

@@ -89,6 +89,8 @@ struct FunctionSpec {
 
 struct Manifest {
   std::string model, spec, library;
+  /// The spec's tokenizer kind: "bytes", "bpe", "wordpiece", or "" (none).
+  std::string tokenizer;
   /// loomc's `fingerprint` (checked against the content when parsed; the
   /// library must export the same `loom_manifest_fingerprint`).
   uint64_t fingerprint = 0;

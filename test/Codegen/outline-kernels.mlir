@@ -193,3 +193,25 @@ func.func @s(%out: memref<8xf32>) {
   }
   return
 }
+
+// Contractions too small to outline stay in the function and run one after
+// another: their packing buffers share one too, at the function's entry
+// (eight 1.2 MB buffers used to overflow the main thread's 8 MB stack).
+// CHECK-LABEL: func.func @host_packs(
+// CHECK-NEXT: %[[P:.*]] = memref.alloca() {alignment = 64 : i64, loom.pack_scratch} : memref<8192xi8>
+// CHECK-NOT: memref.alloca
+// CHECK: memref.view %[[P]]
+// CHECK: memref.view %[[P]]
+// CHECK: return
+func.func @host_packs(%out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %p = memref.alloca() {loom.pack_scratch} : memref<4096xi8>
+  %v = memref.view %p[%c0][] : memref<4096xi8> to memref<1024xf32>
+  %a = memref.load %v[%c0] : memref<1024xf32>
+  memref.store %a, %out[%c0] : memref<8xf32>
+  %q = memref.alloca() {loom.pack_scratch} : memref<8192xi8>
+  %w = memref.view %q[%c0][] : memref<8192xi8> to memref<2048xf32>
+  %b = memref.load %w[%c0] : memref<2048xf32>
+  memref.store %b, %out[%c0] : memref<8xf32>
+  return
+}

@@ -51,6 +51,25 @@ bool isRematerializable(Operation *op) {
              memref::CastOp>(op);
 }
 
+/// The packing buffers of contractions that run one after another (in one
+/// kernel, or in the function itself): one buffer, the largest, at the
+/// start of `body`, 64-byte aligned.
+void sharePackScratch(ArrayRef<memref::AllocaOp> packed, Block *body) {
+  if (packed.empty())
+    return;
+  memref::AllocaOp largest = packed.front();
+  for (memref::AllocaOp a : packed)
+    if (a.getType().getNumElements() > largest.getType().getNumElements())
+      largest = a;
+  largest->moveBefore(body, body->begin());
+  largest.setAlignment(64);
+  for (memref::AllocaOp a : packed)
+    if (a != largest) {
+      a.replaceAllUsesWith(largest.getResult());
+      a.erase();
+    }
+}
+
 struct LoomOutlineKernelsPass
     : public mlir::loom::impl::LoomOutlineKernelsBase<LoomOutlineKernelsPass> {
   void runOnOperation() override {
@@ -165,26 +184,28 @@ struct LoomOutlineKernelsPass
       });
       for (memref::AllocaOp a : scratch)
         a->moveBefore(body, body->begin());
-      if (!packed.empty()) {
-        memref::AllocaOp largest = packed.front();
-        for (memref::AllocaOp a : packed)
-          if (a.getType().getNumElements() >
-              largest.getType().getNumElements())
-            largest = a;
-        largest->moveBefore(body, body->begin());
-        largest.setAlignment(64);
-        for (memref::AllocaOp a : packed)
-          if (a != largest) {
-            a.replaceAllUsesWith(largest.getResult());
-            a.erase();
-          }
-      }
+      sharePackScratch(packed, body);
       func::ReturnOp::create(b, loop->getLoc());
       symbols.insert(kernel);
 
       OpBuilder cb(loop);
       func::CallOp::create(cb, loop->getLoc(), kernel, args.getArrayRef());
       loop->erase();
+    }
+    // Contractions left in the function itself (too little parallel work
+    // to outline) run one after another too: one packing buffer for all
+    // (eight 1.2 MB buffers overflowed the 8 MB stack of a small GPT's
+    // training step).
+    {
+      SmallVector<memref::AllocaOp> packed;
+      fn.walk([&](memref::AllocaOp a) {
+        auto t = a.getType();
+        if (a->getNumOperands() == 0 && a->hasAttr(loom::kPackScratchAttr) &&
+            t.getRank() == 1 && t.getElementType().isInteger(8) &&
+            t.getLayout().isIdentity())
+          packed.push_back(a);
+      });
+      sharePackScratch(packed, &fn.getBody().front());
     }
     // Views and constants only the kernels used are dead now.
     // (Reverse order: a view's users come after it.)

@@ -215,3 +215,32 @@ func.func @host_packs(%out: memref<8xf32>) {
   memref.store %b, %out[%c0] : memref<8xf32>
   return
 }
+
+// -----
+
+// A host-level packing buffer a kernel takes as its argument keeps its type:
+// the kernel gets an i8 view of the shared buffer.
+// CHECK-LABEL: func.func @host_packs_to_kernels(
+// CHECK-NEXT: %[[P:.*]] = memref.alloca() {alignment = 64 : i64, loom.pack_scratch} : memref<8192xi8>
+// CHECK: %[[SMALL:.*]] = memref.view %[[P]][%{{.*}}][] : memref<8192xi8> to memref<4096xi8>
+// CHECK-NOT: memref.alloca
+// CHECK: call @host_packs_to_kernels__k0(%[[SMALL]], %{{.*}}) : (memref<4096xi8>, memref<8xf32>) -> ()
+// CHECK: call @host_packs_to_kernels__k1(%[[P]], %{{.*}}) : (memref<8192xi8>, memref<8xf32>) -> ()
+func.func @host_packs_to_kernels(%out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %p = memref.alloca() {loom.pack_scratch} : memref<4096xi8>
+  %v = memref.view %p[%c0][] : memref<4096xi8> to memref<1024xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %a = memref.load %v[%i] : memref<1024xf32>
+    memref.store %a, %out[%i] : memref<8xf32>
+  }
+  %q = memref.alloca() {loom.pack_scratch} : memref<8192xi8>
+  %w = memref.view %q[%c0][] : memref<8192xi8> to memref<2048xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %b = memref.load %w[%i] : memref<2048xf32>
+    memref.store %b, %out[%i] : memref<8xf32>
+  }
+  return
+}

@@ -63,11 +63,30 @@ void sharePackScratch(ArrayRef<memref::AllocaOp> packed, Block *body) {
       largest = a;
   largest->moveBefore(body, body->begin());
   largest.setAlignment(64);
-  for (memref::AllocaOp a : packed)
-    if (a != largest) {
+  // The others become views of it at offset 0 (of their own type: a
+  // kernel may take one as an argument).
+  OpBuilder b(largest->getContext());
+  b.setInsertionPointAfter(largest);
+  Value zero;
+  for (memref::AllocaOp a : packed) {
+    if (a == largest)
+      continue;
+    // Views of it read the shared buffer directly.
+    a.getResult().replaceUsesWithIf(largest.getResult(), [](OpOperand &use) {
+      return isa<memref::ViewOp>(use.getOwner());
+    });
+    if (a.use_empty()) {
+    } else if (a.getType() == largest.getType()) {
       a.replaceAllUsesWith(largest.getResult());
-      a.erase();
+    } else {
+      if (!zero)
+        zero = arith::ConstantIndexOp::create(b, a.getLoc(), 0);
+      a.replaceAllUsesWith(memref::ViewOp::create(b, a.getLoc(), a.getType(),
+                                                  largest, zero, ValueRange{})
+                               .getResult());
     }
+    a.erase();
+  }
 }
 
 struct LoomOutlineKernelsPass

@@ -94,9 +94,16 @@ class Row:
     gemm: tuple = ()     # (M, K, N)
     quick: bool = False  # part of --quick
     heavy_compile: bool = False  # torch.compile here takes minutes
+    ctx: int = 0         # gpt_decode: the position of the new token + 1
+    loom_flags: list = field(default_factory=list)  # more loomc flags
+    loom_function: str = ""  # the function loom runs, if not the default
+    artifact_name: str = ""  # rows sharing one artifact name it alike
+    nocache: bool = False    # gpt_decode: also loom without the cache
 
     @property
     def function(self):
+        if self.loom_function:
+            return self.loom_function
         return "train_step" if self.train else "forward"
 
 
@@ -130,6 +137,20 @@ def all_rows():
             3 * gpt_forward_flops(256, 64, 2, 16, 64), TRAIN_PEERS,
             train=True, model="tiny_gpt", vocab=256, quick=True),
     ]
+    # One generated token at context length T: loom's decode step over the
+    # cache bucket that holds T positions (one artifact, loomc --decode at
+    # T = 1024, buckets 64 ... 1024), beside loom recomputing the forward
+    # over the T tokens (no cache) and PyTorch with its KV cache.
+    for T in (64, 256, 1024):
+        bucket = next(b for b in (64, 128, 256, 512, 1024) if b >= T)
+        rows.append(Row("gpt2_decode_t%d" % T,
+                        "GPT-2 small, one token at T%d (KV cache)" % T, "gpt_decode",
+                        "models/gpt2.loom", {"B": 1, "T": 1024},
+                        gpt_forward_flops(50257, 768, 12, 1, 1) + 12 * 4 * T * 768,
+                        ["torch-eager"], model="gpt2", vocab=50257, ctx=T,
+                        loom_flags=["--decode"], loom_function="decode_%d" % bucket,
+                        artifact_name="gpt2_decode_b1t1024", nocache=True,
+                        quick=(T == 256)))
     for (M, K, N) in GEMM_SHAPES:
         rows.append(Row("gemm_%d_%d_%d" % (M, K, N), "GEMM M%d K%d N%d" % (M, K, N),
                         "gemm", os.path.join(WORK, "specs", "gemm_%d_%d_%d.loom" % (M, K, N)),
@@ -300,10 +321,12 @@ class Loom:
         flags = [arg for k, v in sorted(row.dims.items()) for arg in ("--dim", "%s=%d" % (k, v))]
         if row.train:
             flags.append("--train")
+        flags += row.loom_flags
         key = hashlib.sha256(json.dumps({
             "spec": open(spec, "rb").read().decode(errors="replace"), "flags": flags,
             "loomc": [self.loomc_stat.st_mtime_ns, self.loomc_stat.st_size]}).encode()).hexdigest()[:16]
-        art = os.path.join(WORK, "artifacts", "%s-%s" % (row.name, key))
+        name = row.artifact_name or row.name
+        art = os.path.join(WORK, "artifacts", "%s-%s" % (name, key))
         meta = os.path.join(art, "compile.json")
         if os.path.exists(meta):
             info = json.load(open(meta))
@@ -328,7 +351,7 @@ class Loom:
         shutil.rmtree(art, ignore_errors=True)
         os.rename(tmp, art)
         for old in os.listdir(os.path.dirname(art)):  # this row's stale artifacts
-            if old.startswith(row.name + "-") and ".tmp" not in old and old != os.path.basename(art):
+            if old.startswith(name + "-") and ".tmp" not in old and old != os.path.basename(art):
                 shutil.rmtree(os.path.join(os.path.dirname(art), old), ignore_errors=True)
         info["cached"] = False
         return art, info
@@ -352,6 +375,8 @@ def spec_inputs(row):
         return [{"name": "x", "dtype": "f32", "shape": list(row.gemm[:2])}]
     if row.kind in ("gpt_fwd", "gpt_train"):
         return [{"name": n, "dtype": "i32", "shape": [B, T]} for n in ("tokens", "targets")]
+    if row.kind == "gpt_decode":
+        return []
     if row.kind == "bert_fwd":
         return ([{"name": n, "dtype": "i32", "shape": [B, T]} for n in ("tokens", "token_types")]
                 + [{"name": "attention_mask", "dtype": "i1", "shape": [B, T]},
@@ -384,7 +409,11 @@ def make_inputs(row, art, directory):
             a = np.array(1e-4, np.float32)
         elif name == "optim.step":
             a = np.array(1.0, np.float32)
-        elif name in ("tokens", "targets"):
+        elif name == "decode.pos":  # the new token's position
+            a = np.array(row.ctx - 1, np.int64)
+        elif name == "prefill.pos":
+            a = np.array(0, np.int64)
+        elif name in ("tokens", "targets", "decode.tokens", "prefill.tokens"):
             a = rng.integers(0, row.vocab, shape)
         elif name == "mlm_targets":
             a = np.where(rng.random(shape) < 0.15, rng.integers(0, row.vocab, shape), -100)
@@ -483,9 +512,11 @@ def bench_row(row, args, loom, env, torch_env):
     if row.kind == "gemm":
         write_gemm_spec(row)
 
-    impls = ["loom"] + [p for p in row.peers if p not in args.skip]
-    if "loom" in args.skip:
-        impls.remove("loom")
+    impls = ["loom"] + (["loom-nocache"] if row.nocache else []) + [
+        p for p in row.peers if p not in args.skip]
+    for own in ("loom", "loom-nocache"):
+        if own in args.skip and own in impls:
+            impls.remove(own)
     if args.quick and row.heavy_compile and "torch-compile" in impls:
         impls.remove("torch-compile")
     for impl in impls:
@@ -503,25 +534,40 @@ def bench_row(row, args, loom, env, torch_env):
         log("loom: %s" % e)
         art = None
         make_inputs(row, None, inputs_dir)  # the peers still run
-    loom_est = None
+    # loom's own variants: (row, artifact, --input flags) each; without the
+    # cache, a decode row runs the forward over its ctx tokens.
+    variants = {}
     if "loom" in results and not results["loom"].error:
-        r = results["loom"]
-        r.compile_s = cinfo["compile_s"]
-        r.compile_note = "cached, compiled %s" % cinfo["date"] if cinfo["cached"] else "compiled now"
+        variants["loom"] = (row, art, input_flags, cinfo)
+    if "loom-nocache" in results:
+        plain = Row(row.name + "_nocache", row.title + ", no cache", "gpt_fwd", row.spec,
+                    {"B": 1, "T": row.ctx}, row.flops, [], model=row.model, vocab=row.vocab)
         try:
-            med, _, rss = loom.run(art, row, input_flags, 1, env)
-            loom_est = med
+            art2, cinfo2 = loom.artifact(plain)
+            flags2 = make_inputs(plain, art2, inputs_dir + "-nocache")
+            variants["loom-nocache"] = (plain, art2, flags2, cinfo2)
+        except Exception as e:
+            results["loom-nocache"].error = str(e)
+            log("loom-nocache: %s" % e)
+    loom_est = {}
+    for impl, (vrow, vart, vflags, vinfo) in variants.items():
+        r = results[impl]
+        r.compile_s = vinfo["compile_s"]
+        r.compile_note = "cached, compiled %s" % vinfo["date"] if vinfo["cached"] else "compiled now"
+        try:
+            med, _, rss = loom.run(vart, vrow, vflags, 1, env)
+            loom_est[impl] = med
             r.maxrss_kb = rss
         except Exception as e:
             r.error = str(e)
-            log("loom: %s" % e)
+            log("%s: %s" % (impl, e))
 
     # Peers: one worker each, set up one after another.
     workers = {}
     for impl in impls:
-        if impl == "loom":
+        if impl in ("loom", "loom-nocache"):
             continue
-        task = {"row": row.name, "kind": row.kind, "impl": impl, "model": row.model,
+        task = {"row": row.name, "ctx": row.ctx, "kind": row.kind, "impl": impl, "model": row.model,
                 "inputs": inputs_dir, "threads": args.threads, "workdir": rowdir,
                 "target_s": args.target_s, "min_reps": args.min_reps, "max_reps": 2000,
                 "compile_mode": args.compile_mode}
@@ -565,14 +611,16 @@ def bench_row(row, args, loom, env, torch_env):
             if r.error:
                 continue
             time.sleep(0.2)  # let the previous process's spinning threads settle
-            if impl == "loom":
-                reps = max(args.min_reps, min(2000, math.ceil(args.target_s / max(loom_est, 1e-6))))
+            if impl in variants:
+                vrow, vart, vflags, _ = variants[impl]
+                reps = max(args.min_reps, min(2000, math.ceil(
+                    args.target_s / max(loom_est[impl], 1e-6))))
                 try:
-                    med, _, rss = loom.run(art, row, input_flags, reps, env)
+                    med, _, rss = loom.run(vart, vrow, vflags, reps, env)
                 except Exception as e:
                     r.error = str(e)
                     continue
-                loom_est = med
+                loom_est[impl] = med
                 r.maxrss_kb = max(r.maxrss_kb, rss)
             else:
                 w = workers[impl]
@@ -617,7 +665,8 @@ def fmt_range(r):
 
 
 def best_peer(results):
-    peers = [r for i, r in results.items() if i != "loom" and r.median is not None and not r.error]
+    peers = [r for i, r in results.items()
+             if not i.startswith("loom") and r.median is not None and not r.error]
     return min(peers, key=lambda r: r.median) if peers else None
 
 
@@ -670,14 +719,14 @@ def report(rows, all_results, peak, args, meta):
                 continue
             m = r.median
             ratio = ""
-            if impl == "loom" and bp and m:
+            if impl.startswith("loom") and bp and m:
                 ratio = "%.2f" % (m / bp.median)
             elif bp is r:
                 ratio = "(best peer)"
             comp = "-"
             if r.compile_s is not None:
                 comp = "%.1f s" % r.compile_s
-                if impl == "loom":
+                if impl.startswith("loom"):
                     comp += " (%s)" % r.compile_note
             if r.reps:
                 lo, hi = min(r.reps), max(r.reps)

@@ -59,6 +59,32 @@ class GPTBlock(nn.Module):
         m = self.mlp_proj(F.gelu(self.c_fc(self.ln_2(h)), approximate="tanh"))
         return h + m
 
+    def step(self, x, past):
+        """forward with a KV cache: x holds the new positions; past is this
+        layer's (keys, values) [B, H, Tp, Dh] or None. Returns the output
+        and the extended cache (torch.cat, as transformers' DynamicCache)."""
+        B, T, D = x.shape
+        H = self.n_head
+        q, k, v = self.c_attn(self.ln_1(x)).split(D, dim=2)
+        q = q.view(B, T, H, D // H).transpose(1, 2)
+        k = k.view(B, T, H, D // H).transpose(1, 2)
+        v = v.view(B, T, H, D // H).transpose(1, 2)
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)
+            v = torch.cat([past[1], v], dim=2)
+        if past is None:
+            o = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        elif T == 1:
+            o = F.scaled_dot_product_attention(q, k, v)
+        else:  # new query i sees the cache and new keys up to itself
+            Tk = k.shape[2]
+            mask = torch.ones(T, Tk, dtype=torch.bool).tril(Tk - T)
+            o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        o = o.transpose(1, 2).reshape(B, T, D)
+        h = x + self.c_proj(o)
+        m = self.mlp_proj(F.gelu(self.c_fc(self.ln_2(h)), approximate="tanh"))
+        return h + m, (k, v)
+
 
 class GPT(nn.Module):
     """GPT-2: token + learned position embeddings, n_layer pre-LN blocks,
@@ -82,6 +108,18 @@ class GPT(nn.Module):
         for block in self.h:
             x = block(x)
         return F.linear(self.ln_f(x), self.wte.weight)
+
+    def step(self, tokens, past=None):
+        """Incremental decoding: logits of `tokens` (at the positions after
+        the cached ones) and the extended per-layer caches."""
+        start = 0 if past is None else past[0][0].shape[2]
+        pos = torch.arange(start, start + tokens.shape[1], device=tokens.device)
+        x = self.wte(tokens) + self.wpe(pos)
+        caches = []
+        for i, block in enumerate(self.h):
+            x, kv = block.step(x, None if past is None else past[i])
+            caches.append(kv)
+        return F.linear(self.ln_f(x), self.wte.weight), caches
 
     def loss(self, tokens, targets):
         logits = self.forward(tokens)

@@ -117,7 +117,7 @@ def build_model(task):
     sys.path.insert(0, HERE)
     import models
     kind = task["kind"]
-    if kind in ("gpt_fwd", "gpt_train"):
+    if kind in ("gpt_fwd", "gpt_train", "gpt_decode"):
         cfg = {"gpt2": models.GPT2_SMALL, "tiny_gpt": models.TINY_GPT}[task["model"]]
         return models.GPT(cfg)
     if kind == "bert_fwd":
@@ -219,6 +219,32 @@ def setup_forward(task):
     return call, compile_s, info
 
 
+def setup_decode(task):
+    """One token of GPT-2 generation with PyTorch's KV cache: the cache
+    holds ctx - 1 positions (filled once by a prefill); every call appends
+    the new token's keys and values (torch.cat, as transformers' dynamic
+    cache does) and returns its logits."""
+    import torch
+    torch.set_num_threads(task["threads"])
+    torch.manual_seed(0)
+    model = build_model(task).eval()
+    if task["impl"] != "torch-eager":
+        raise ValueError("unknown impl " + task["impl"])
+    ctx = task["ctx"]
+    g = torch.Generator().manual_seed(1)
+    prompt = torch.randint(0, 50257, (1, ctx - 1), generator=g)
+    token = torch.randint(0, 50257, (1, 1), generator=g)
+    with torch.inference_mode():
+        _, past = model.step(prompt)
+
+    def call():
+        with torch.inference_mode():
+            model.step(token, past)
+
+    return call, None, {"torch_threads": torch.get_num_threads(),
+                        "cache": "%d positions, torch.cat per step" % (ctx - 1)}
+
+
 def setup_train(task):
     import torch
     torch.set_num_threads(task["threads"])
@@ -272,6 +298,8 @@ def main():
             call, compile_s, info = setup_gemm(task)
         elif task["kind"] == "gpt_train":
             call, compile_s, info = setup_train(task)
+        elif task["kind"] == "gpt_decode":
+            call, compile_s, info = setup_decode(task)
         elif task["impl"] == "onnxruntime":
             call, compile_s, info = setup_onnxruntime(task)
         else:

@@ -399,8 +399,9 @@ std::unique_ptr<DataSource> makeDataSource(const std::string &spec,
       return nullptr;
     }
     if (k == Kind::Lm)
-      return makeLmSource(std::move(corpus), inputs, seed);
-    return makeMlmSource(std::move(corpus), inputs, seed, options.vocab);
+      return makeLmSource(std::move(corpus), inputs, seed, options.heldOut);
+    return makeMlmSource(std::move(corpus), inputs, seed, options.vocab,
+                         options.heldOut);
   }
 
   // ---- synthetic data ----
@@ -445,11 +446,11 @@ std::unique_ptr<DataSource> makeDataSource(const std::string &spec,
             std::to_string(options.numClasses);
       return nullptr;
     }
-    return makeImageSource(inputs, seed, options.numClasses);
+    return makeImageSource(inputs, seed, options.numClasses, options.heldOut);
   case Kind::Captions:
-    return makeCaptionSource(inputs, seed, err);
+    return makeCaptionSource(inputs, seed, options.heldOut, err);
   default:
-    return makeTranslationSource(inputs, seed, err);
+    return makeTranslationSource(inputs, seed, options.heldOut, err);
   }
 }
 

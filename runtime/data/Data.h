@@ -12,7 +12,8 @@
 //
 // Stream of row R of step S of data kind K (K = "lm", "mlm", "images",
 // "captions", "translation"; captions draw the permutation of rows
-// [90j, 90j + 90) from row R = 2^64 - 1 - j):
+// [90j, 90j + 90) from row R = 2^64 - 1 - j; the held-out stream of a kind,
+// DataOptions::heldOut, is K + "/heldout", e.g. "images/heldout"):
 //   base = mix64(mix64(mix64(fnv1a64(K) ^ mix64(seed)) + (S + 1) * G)
 //                + (R + 1) * G),   G = 0x9E3779B97F4A7C15
 //   draw n = mix64(base + (n + 1) * G)
@@ -46,6 +47,8 @@
 //    1: period 4, cool colour (.2, .6, 1)), with a random phase, brightness
 //    in [0.75, 1.25] and noise (sd about 0.3). Pixel = colour[ch % 3] *
 //    brightness * (on ? 1 : -1) + noise: about zero mean, unit scale.
+//    imageClassName(c) names class c; pixelScale("images") maps pixels to
+//    and from 8-bit image files.
 //
 //  captions (inputs pixels: f32[B, C, H, W], tokens: i32[B, T], eot: f32[B,
 //    T]), synthetic CLIP pairs: a shape (square, circle, cross) of a colour
@@ -60,7 +63,8 @@
 //    byte, 0 elsewhere. Rows take a random permutation of the 90
 //    combinations, so the pairs of a batch are distinct whenever B <= 90.
 //    Shape radius min(H, W)/8 (+0/1), centre jittered by W/16; pixel =
-//    (colour * brightness in [0.8, 1] + noise sd 0.05 - 0.05) * 4.
+//    (colour * brightness in [0.8, 1] + noise sd 0.05 - 0.05) * 4
+//    (8-bit files: pixelScale("captions")).
 //
 //  translation (inputs src_tokens: i32[B, S], src_mask: i1[B, S],
 //    tgt_tokens: i32[B, T], tgt_targets: i32[B, T]), synthetic: the source
@@ -72,6 +76,7 @@
 //    src_tokens = source bytes, then [PAD] 0 with src_mask false;
 //    tgt_tokens = [BOS] 1 + target bytes, tgt_targets = target bytes +
 //    [EOS] 2; padding 0 in tgt_tokens and -100 in tgt_targets.
+//    translationPairs gives the sentence pairs themselves.
 //
 // Nothing here throws or aborts on bad input: failures return a message.
 //
@@ -132,6 +137,12 @@ struct DataOptions {
   int64_t vocab = 256;
   /// Classes of the synthetic image data, 2..10.
   int64_t numClasses = 10;
+  /// Draw from the kind's held-out stream ("K/heldout" instead of "K"):
+  /// evaluation batches that no training run of any seed draws. (Items can
+  /// still coincide by chance: there are only 20 one-word sentences.) Text
+  /// and token data draw other windows and masks of the same file; hold a
+  /// file out for those.
+  bool heldOut = false;
 };
 
 class DataSource {
@@ -167,6 +178,34 @@ std::unique_ptr<DataSource> makeDataSource(const std::string &spec,
                                            const std::vector<TensorSpec> &inputs,
                                            uint64_t seed, std::string &err,
                                            const DataOptions &options = {});
+
+/// The name of class C of the synthetic images (0..9), e.g. "horizontal
+/// stripes, period 8, warm"; "class C" outside 0..9.
+std::string imageClassName(int64_t c);
+
+/// How a synthetic kind's pixels map to 8-bit image files: the byte u of a
+/// channel stands for the pixel value (u / 255 - mean) / std. The range
+/// covers every value the generator draws, so a batch written as 8-bit
+/// images and read back is the same tensor up to rounding (|error| <= 0.5 /
+/// 255 / std). KIND: "images" (mean 0.5, std 0.2: [-2.5, 2.5]) or "captions"
+/// (mean 0.17, std 0.18: [-0.94, 4.61]; colour intensity i in [0, 1] is the
+/// pixel (i - 0.05) * 4, so the dark background is byte ~34).
+struct PixelScale {
+  float mean, std;
+};
+PixelScale pixelScale(const std::string &kind);
+
+/// One sentence pair of the translation data (bytes; no [BOS]/[EOS]).
+struct TranslationPair {
+  std::string source, target;
+};
+
+/// Pairs 0..COUNT-1 of the translation generator for source length S and
+/// target length T: pair i is row i of step 0 of the (held-out, when
+/// HELD_OUT) stream of SEED, the pair a batch of that stream would hold
+/// there. Empty with a message in ERR when S or T is too small for a word.
+std::vector<TranslationPair> translationPairs(uint64_t seed, int64_t count, int64_t S,
+                                              int64_t T, bool heldOut, std::string &err);
 
 /// "tokens: i32[4, 64], targets: i32[4, 64]".
 std::string formatInputs(const std::vector<TensorSpec> &inputs);

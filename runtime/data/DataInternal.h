@@ -48,6 +48,18 @@ inline uint64_t kindKey(const char *kind, uint64_t seed) {
   return rt::mix64(rt::fnv1a64(kind) ^ rt::mix64(seed));
 }
 
+/// The key of KIND's training stream, or of its held-out stream
+/// ("KIND/heldout", DataOptions::heldOut).
+inline uint64_t streamKey(const char *kind, uint64_t seed, bool heldOut) {
+  return heldOut ? kindKey((std::string(kind) + "/heldout").c_str(), seed)
+                 : kindKey(kind, seed);
+}
+
+/// ", seed S" or ", seed S (held-out stream)", for describe().
+inline std::string seedText(uint64_t seed, bool heldOut) {
+  return ", seed " + std::to_string(seed) + (heldOut ? " (held-out stream)" : "");
+}
+
 /// Token ids of a text or .npy file.
 class Corpus {
 public:
@@ -89,18 +101,22 @@ inline float noise(uint64_t d) {
   return static_cast<float>(s) * (1.0f / 37837.0f);
 }
 
+// HELD_OUT: draw from the kind's held-out stream (streamKey).
 std::unique_ptr<DataSource> makeLmSource(std::shared_ptr<const Corpus> corpus,
                                          const std::vector<TensorSpec> &inputs,
-                                         uint64_t seed);
+                                         uint64_t seed, bool heldOut);
 std::unique_ptr<DataSource> makeMlmSource(std::shared_ptr<const Corpus> corpus,
                                           const std::vector<TensorSpec> &inputs,
-                                          uint64_t seed, int64_t vocab);
+                                          uint64_t seed, int64_t vocab, bool heldOut);
 std::unique_ptr<DataSource> makeImageSource(const std::vector<TensorSpec> &inputs,
-                                            uint64_t seed, int64_t numClasses);
+                                            uint64_t seed, int64_t numClasses,
+                                            bool heldOut);
 std::unique_ptr<DataSource> makeCaptionSource(const std::vector<TensorSpec> &inputs,
-                                              uint64_t seed, std::string &err);
+                                              uint64_t seed, bool heldOut,
+                                              std::string &err);
 std::unique_ptr<DataSource> makeTranslationSource(const std::vector<TensorSpec> &inputs,
-                                                  uint64_t seed, std::string &err);
+                                                  uint64_t seed, bool heldOut,
+                                                  std::string &err);
 
 } // namespace loom::data::detail
 

@@ -18,10 +18,19 @@ constexpr uint64_t kNoiseBase = 1024;
 
 // ---- images ------------------------------------------------------------------
 
+// Class c draws pattern c % 5 (the cases of the switch in batch()) at
+// variant c / 5 (half period 4, warm; half period 2, cool): imageClassName.
+const char *const kPatternNames[5] = {"horizontal stripes", "vertical stripes",
+                                      "diagonal stripes", "anti-diagonal stripes",
+                                      "checkerboard"};
+const char *const kVariantNames[2] = {"period 8, warm", "period 4, cool"};
+
 class ImageSource final : public DataSource {
 public:
-  ImageSource(const std::vector<TensorSpec> &inputs, uint64_t seed, int64_t classes)
-      : inputs_(inputs), seed_(seed), key_(kindKey("images", seed)), classes_(classes) {
+  ImageSource(const std::vector<TensorSpec> &inputs, uint64_t seed, int64_t classes,
+              bool heldOut)
+      : inputs_(inputs), seed_(seed), heldOut_(heldOut),
+        key_(streamKey("images", seed, heldOut)), classes_(classes) {
     pixels_ = inputIndex(inputs_, "pixels");
     labels_ = inputIndex(inputs_, "labels");
     const std::vector<int64_t> &s = inputs_[pixels_].shape;
@@ -78,13 +87,15 @@ public:
     return "synthetic images: " + std::to_string(B_) + " x " + std::to_string(C_) +
            "x" + std::to_string(H_) + "x" + std::to_string(W_) + " per batch, " +
            std::to_string(classes_) +
-           " classes of stripes/checkerboards (orientation x period/colour), seed " +
-           std::to_string(seed_);
+           " classes of stripes/checkerboards (orientation x period/colour)" +
+           seedText(seed_, heldOut_);
   }
 
 private:
   std::vector<TensorSpec> inputs_;
-  uint64_t seed_, key_;
+  uint64_t seed_;
+  bool heldOut_;
+  uint64_t key_;
   int64_t classes_;
   size_t pixels_, labels_;
   int64_t B_, C_, H_, W_;
@@ -123,8 +134,9 @@ std::string caption(int tmpl, int colour, int shape, int pos) {
 
 class CaptionSource final : public DataSource {
 public:
-  CaptionSource(const std::vector<TensorSpec> &inputs, uint64_t seed)
-      : inputs_(inputs), seed_(seed), key_(kindKey("captions", seed)) {
+  CaptionSource(const std::vector<TensorSpec> &inputs, uint64_t seed, bool heldOut)
+      : inputs_(inputs), seed_(seed), heldOut_(heldOut),
+        key_(streamKey("captions", seed, heldOut)) {
     pixels_ = inputIndex(inputs_, "pixels");
     tokens_ = inputIndex(inputs_, "tokens");
     eot_ = inputIndex(inputs_, "eot");
@@ -228,12 +240,14 @@ public:
            std::to_string(C_) + "x" + std::to_string(H_) + "x" + std::to_string(W_) +
            " pictures of coloured shapes with " + std::to_string(T_) +
            "-byte captions like '" + caption(template_, 0, 0, 0) +
-           "' per batch, seed " + std::to_string(seed_);
+           "' per batch" + seedText(seed_, heldOut_);
   }
 
 private:
   std::vector<TensorSpec> inputs_;
-  uint64_t seed_, key_;
+  uint64_t seed_;
+  bool heldOut_;
+  uint64_t key_;
   size_t pixels_, tokens_, eot_;
   int64_t B_, C_, H_, W_, T_;
   int template_;
@@ -259,10 +273,54 @@ size_t longest(const char *const *words) {
   return n;
 }
 
+/// The sentence pair of one row stream for source length S and target length
+/// T (see Data.h): words are drawn until the count or the first that would
+/// not fit.
+void drawPair(const RowStream &rs, int64_t S, int64_t T, std::string &source,
+              std::string &target) {
+  Draws d(rs);
+  int chosen[kMaxWords];
+  int want = 1 + static_cast<int>(d.below(kMaxWords));
+  int n = 0;
+  size_t srcLen = 0, tgtLen = 0;
+  for (int i = 0; i < want; ++i) {
+    int w = static_cast<int>(d.below(kWords));
+    size_t sl = srcLen + (n ? 1 : 0) + std::strlen(kEnglish[w]);
+    size_t tl = tgtLen + (n ? 1 : 0) + std::strlen(kFrench[w]);
+    if (sl > static_cast<size_t>(S) || tl + 1 > static_cast<size_t>(T))
+      break;
+    chosen[n++] = w;
+    srcLen = sl;
+    tgtLen = tl;
+  }
+  source.clear();
+  target.clear();
+  for (int i = 0; i < n; ++i) {
+    if (i)
+      source += ' ';
+    source += kEnglish[chosen[i]];
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    if (i != n - 1)
+      target += ' ';
+    target += kFrench[chosen[i]];
+  }
+}
+
+/// The error of translation data for lengths S and T ("" when they fit).
+std::string translationFitError(int64_t S, int64_t T) {
+  size_t needS = longest(kEnglish), needT = longest(kFrench) + 1;
+  if (S < static_cast<int64_t>(needS) || T < static_cast<int64_t>(needT))
+    return "translation data needs S >= " + std::to_string(needS) + " and T >= " +
+           std::to_string(needT) + " (the longest word, plus [BOS]/[EOS] in T)";
+  return "";
+}
+
 class TranslationSource final : public DataSource {
 public:
-  TranslationSource(const std::vector<TensorSpec> &inputs, uint64_t seed)
-      : inputs_(inputs), seed_(seed), key_(kindKey("translation", seed)) {
+  TranslationSource(const std::vector<TensorSpec> &inputs, uint64_t seed, bool heldOut)
+      : inputs_(inputs), seed_(seed), heldOut_(heldOut),
+        key_(streamKey("translation", seed, heldOut)) {
     src_ = inputIndex(inputs_, "src_tokens");
     srcMask_ = inputIndex(inputs_, "src_mask");
     tgt_ = inputIndex(inputs_, "tgt_tokens");
@@ -279,35 +337,8 @@ public:
     int32_t *tgt = out.tensors[tgt_].data<int32_t>();
     int32_t *tt = out.tensors[tgtTargets_].data<int32_t>();
     std::string source, target;
-    int chosen[kMaxWords];
     for (int64_t b = 0; b < B_; ++b) {
-      RowStream rs(key_, step, static_cast<uint64_t>(b));
-      Draws d(rs);
-      int want = 1 + static_cast<int>(d.below(kMaxWords));
-      int n = 0;
-      size_t srcLen = 0, tgtLen = 0;
-      for (int i = 0; i < want; ++i) {
-        int w = static_cast<int>(d.below(kWords));
-        size_t sl = srcLen + (n ? 1 : 0) + std::strlen(kEnglish[w]);
-        size_t tl = tgtLen + (n ? 1 : 0) + std::strlen(kFrench[w]);
-        if (sl > static_cast<size_t>(S_) || tl + 1 > static_cast<size_t>(T_))
-          break;
-        chosen[n++] = w;
-        srcLen = sl;
-        tgtLen = tl;
-      }
-      source.clear();
-      target.clear();
-      for (int i = 0; i < n; ++i) {
-        if (i)
-          source += ' ';
-        source += kEnglish[chosen[i]];
-      }
-      for (int i = n - 1; i >= 0; --i) {
-        if (i != n - 1)
-          target += ' ';
-        target += kFrench[chosen[i]];
-      }
+      drawPair(RowStream(key_, step, static_cast<uint64_t>(b)), S_, T_, source, target);
       int32_t *sr = src + b * S_;
       uint8_t *mr = smask + b * S_;
       for (int64_t s = 0; s < S_; ++s) {
@@ -334,12 +365,14 @@ public:
   std::string describe() const override {
     return "synthetic translation: " + std::to_string(B_) + " pairs per batch of " +
            std::to_string(S_) + "-byte English word lists -> " + std::to_string(T_) +
-           "-byte reversed French (20-word dictionary), seed " + std::to_string(seed_);
+           "-byte reversed French (20-word dictionary)" + seedText(seed_, heldOut_);
   }
 
 private:
   std::vector<TensorSpec> inputs_;
-  uint64_t seed_, key_;
+  uint64_t seed_;
+  bool heldOut_;
+  uint64_t key_;
   size_t src_, srcMask_, tgt_, tgtTargets_;
   int64_t B_, S_, T_;
 };
@@ -347,27 +380,64 @@ private:
 } // namespace
 
 std::unique_ptr<DataSource> makeImageSource(const std::vector<TensorSpec> &inputs,
-                                            uint64_t seed, int64_t numClasses) {
-  return std::make_unique<ImageSource>(inputs, seed, numClasses);
+                                            uint64_t seed, int64_t numClasses,
+                                            bool heldOut) {
+  return std::make_unique<ImageSource>(inputs, seed, numClasses, heldOut);
 }
 
 std::unique_ptr<DataSource> makeCaptionSource(const std::vector<TensorSpec> &inputs,
-                                              uint64_t seed, std::string &err) {
-  return std::make_unique<CaptionSource>(inputs, seed);
+                                              uint64_t seed, bool heldOut,
+                                              std::string &err) {
+  return std::make_unique<CaptionSource>(inputs, seed, heldOut);
 }
 
 std::unique_ptr<DataSource> makeTranslationSource(const std::vector<TensorSpec> &inputs,
-                                                  uint64_t seed, std::string &err) {
+                                                  uint64_t seed, bool heldOut,
+                                                  std::string &err) {
   int64_t S = inputs[inputIndex(inputs, "src_tokens")].shape[1];
   int64_t T = inputs[inputIndex(inputs, "tgt_tokens")].shape[1];
-  size_t needS = longest(kEnglish), needT = longest(kFrench) + 1;
-  if (S < static_cast<int64_t>(needS) || T < static_cast<int64_t>(needT)) {
-    err = "translation data needs S >= " + std::to_string(needS) + " and T >= " +
-          std::to_string(needT) + " (the longest word, plus [BOS]/[EOS] in T); the "
-          "model's inputs are " + formatInputs(inputs);
+  err = translationFitError(S, T);
+  if (!err.empty()) {
+    err += "; the model's inputs are " + formatInputs(inputs);
     return nullptr;
   }
-  return std::make_unique<TranslationSource>(inputs, seed);
+  return std::make_unique<TranslationSource>(inputs, seed, heldOut);
 }
 
 } // namespace loom::data::detail
+
+namespace loom::data {
+
+using namespace detail;
+
+// ---- what the generators draw, for evaluation and sample files ----------------
+
+std::string imageClassName(int64_t c) {
+  if (c < 0 || c >= 10)
+    return "class " + std::to_string(c);
+  return std::string(kPatternNames[c % 5]) + ", " + kVariantNames[c / 5];
+}
+
+PixelScale pixelScale(const std::string &kind) {
+  // images: |pixel| <= 1.25 * 1 + 0.3 * 3.4642 = 2.29 < 2.5 = (1 - 0.5) / 0.2.
+  // captions: (v - 0.05) * 4 for v in [-0.05 * 3.4642, 1 + 0.05 * 3.4642]
+  // lies in [-0.893, 4.493], inside [(0 - 0.17) / 0.18, (1 - 0.17) / 0.18] =
+  // [-0.944, 4.611]. (3.4642 = 2 * 65535 / 37837 bounds noise().)
+  if (kind == "captions")
+    return {0.17f, 0.18f};
+  return {0.5f, 0.2f};
+}
+
+std::vector<TranslationPair> translationPairs(uint64_t seed, int64_t count, int64_t S,
+                                              int64_t T, bool heldOut, std::string &err) {
+  err = translationFitError(S, T);
+  if (!err.empty())
+    return {};
+  uint64_t key = streamKey("translation", seed, heldOut);
+  std::vector<TranslationPair> pairs(static_cast<size_t>(std::max<int64_t>(0, count)));
+  for (size_t i = 0; i < pairs.size(); ++i)
+    drawPair(RowStream(key, 0, i), S, T, pairs[i].source, pairs[i].target);
+  return pairs;
+}
+
+} // namespace loom::data

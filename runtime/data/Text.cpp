@@ -11,9 +11,9 @@ namespace {
 class LmSource final : public DataSource {
 public:
   LmSource(std::shared_ptr<const Corpus> corpus, const std::vector<TensorSpec> &inputs,
-           uint64_t seed)
-      : corpus_(std::move(corpus)), inputs_(inputs), seed_(seed),
-        key_(kindKey("lm", seed)) {
+           uint64_t seed, bool heldOut)
+      : corpus_(std::move(corpus)), inputs_(inputs), seed_(seed), heldOut_(heldOut),
+        key_(streamKey("lm", seed, heldOut)) {
     tokens_ = inputIndex(inputs_, "tokens");
     targets_ = inputIndex(inputs_, "targets");
     B_ = inputs_[tokens_].shape[0];
@@ -43,13 +43,15 @@ public:
   std::string describe() const override {
     return "language-model data from " + corpus_->describe() + ": " +
            std::to_string(B_) + " windows of " + std::to_string(T_) +
-           " tokens per batch at random offsets, seed " + std::to_string(seed_);
+           " tokens per batch at random offsets" + seedText(seed_, heldOut_);
   }
 
 private:
   std::shared_ptr<const Corpus> corpus_;
   std::vector<TensorSpec> inputs_;
-  uint64_t seed_, key_;
+  uint64_t seed_;
+  bool heldOut_;
+  uint64_t key_;
   size_t tokens_, targets_;
   int64_t B_, T_;
 };
@@ -58,9 +60,9 @@ private:
 class MlmSource final : public DataSource {
 public:
   MlmSource(std::shared_ptr<const Corpus> corpus, const std::vector<TensorSpec> &inputs,
-            uint64_t seed, int64_t vocab)
-      : corpus_(std::move(corpus)), inputs_(inputs), seed_(seed),
-        key_(kindKey("mlm", seed)), vocab_(vocab) {
+            uint64_t seed, int64_t vocab, bool heldOut)
+      : corpus_(std::move(corpus)), inputs_(inputs), seed_(seed), heldOut_(heldOut),
+        key_(streamKey("mlm", seed, heldOut)), vocab_(vocab) {
     tokens_ = inputIndex(inputs_, "tokens");
     types_ = inputIndex(inputs_, "token_types");
     mask_ = inputIndex(inputs_, "attention_mask");
@@ -150,14 +152,16 @@ public:
   std::string describe() const override {
     return "masked-LM data from " + corpus_->describe() + ": " + std::to_string(B_) +
            " sequences of [CLS] A [SEP] B [SEP] x " + std::to_string(T_) +
-           " tokens per batch, 15% masked, 50% random next sentence, seed " +
-           std::to_string(seed_);
+           " tokens per batch, 15% masked, 50% random next sentence" +
+           seedText(seed_, heldOut_);
   }
 
 private:
   std::shared_ptr<const Corpus> corpus_;
   std::vector<TensorSpec> inputs_;
-  uint64_t seed_, key_;
+  uint64_t seed_;
+  bool heldOut_;
+  uint64_t key_;
   int64_t vocab_;
   size_t tokens_, types_, mask_, targets_, nsp_;
   int64_t B_, T_;
@@ -167,14 +171,14 @@ private:
 
 std::unique_ptr<DataSource> makeLmSource(std::shared_ptr<const Corpus> corpus,
                                          const std::vector<TensorSpec> &inputs,
-                                         uint64_t seed) {
-  return std::make_unique<LmSource>(std::move(corpus), inputs, seed);
+                                         uint64_t seed, bool heldOut) {
+  return std::make_unique<LmSource>(std::move(corpus), inputs, seed, heldOut);
 }
 
 std::unique_ptr<DataSource> makeMlmSource(std::shared_ptr<const Corpus> corpus,
                                           const std::vector<TensorSpec> &inputs,
-                                          uint64_t seed, int64_t vocab) {
-  return std::make_unique<MlmSource>(std::move(corpus), inputs, seed, vocab);
+                                          uint64_t seed, int64_t vocab, bool heldOut) {
+  return std::make_unique<MlmSource>(std::move(corpus), inputs, seed, vocab, heldOut);
 }
 
 } // namespace loom::data::detail

@@ -329,6 +329,19 @@ loom_status loom_param_data(loom_session *s, const char *name,
   });
 }
 
+loom_status loom_state_data(loom_session *s, const char *name,
+                            loom_tensor_info *info, void **data) {
+  if (!s || !name || !info || !data)
+    return nullArgument("loom_state_data");
+  return guarded([&] {
+    const loom::rt::TensorSpec *spec;
+    if (loom_status st = report(s->impl->state(name, spec, *data)))
+      return st;
+    fillInfo(*spec, info);
+    return LOOM_OK;
+  });
+}
+
 loom_status loom_set_input(loom_session *s, const char *name, loom_dtype dtype,
                            const int64_t *shape, int32_t rank, const void *data,
                            size_t nbytes) {

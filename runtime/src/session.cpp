@@ -452,6 +452,17 @@ Status Session::param(const std::string &name, const TensorSpec *&spec,
   return Status::ok();
 }
 
+Status Session::state(const std::string &name, const TensorSpec *&spec,
+                      void *&data) {
+  int i = manifest().findState(name);
+  if (i < 0)
+    return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
+                                                 "' has no state tensor '" + name + "'");
+  spec = &manifest().state[i];
+  data = state_[i].data();
+  return Status::ok();
+}
+
 Status Session::setInput(std::string_view nameView, loom_dtype dtype,
                          const int64_t *shape, int32_t rank, const void *data,
                          size_t nbytes) {

@@ -60,6 +60,9 @@ public:
       const std::vector<std::pair<std::string, std::string>> &metadata) const;
   /// By name or alias.
   Status param(const std::string &name, const TensorSpec *&spec, void *&data);
+  /// A state tensor's storage (optimizer state, a key/value cache); a call
+  /// may move it (an update swapped in), so ask again after loom_run.
+  Status state(const std::string &name, const TensorSpec *&spec, void *&data);
   // setInput, run and output allocate nothing unless they fail.
   Status setInput(std::string_view name, loom_dtype dtype,
                   const int64_t *shape, int32_t rank, const void *data,

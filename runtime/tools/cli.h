@@ -4,7 +4,9 @@
 
 #include "loom/runtime.h"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -34,6 +36,53 @@ struct Handles {
   }
 };
 
+/// argv[i] as a flag: "--flag=value" or "--flag" (then value() takes the
+/// next argument).
+struct Arg {
+  int argc;
+  char **argv;
+  int &i;
+  std::string arg, flag, inlineValue;
+  bool hasInline = false;
+
+  Arg(int argc, char **argv, int &i) : argc(argc), argv(argv), i(i), arg(argv[i]) {
+    flag = arg;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      flag = arg.substr(0, arg.find('='));
+      inlineValue = arg.substr(arg.find('=') + 1);
+      hasInline = true;
+    }
+  }
+  std::string value() {
+    if (hasInline)
+      return inlineValue;
+    if (i + 1 >= argc)
+      failWith(flag + " needs a value");
+    return argv[++i];
+  }
+  bool isOption() const { return arg.size() > 1 && arg[0] == '-'; }
+};
+
+inline double parseNumber(const std::string &flag, const std::string &v, double lo,
+                   double hi) {
+  char *end = nullptr;
+  double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !std::isfinite(x) || x < lo || x > hi)
+    failWith(flag + " expects a number in [" + std::to_string(lo) + ", " +
+             std::to_string(hi) + "], got '" + v + "'");
+  return x;
+}
+
+inline int64_t parseCount(const std::string &flag, const std::string &v, int64_t lo,
+                   int64_t hi) {
+  char *end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || x < lo || x > hi)
+    failWith(flag + " expects an integer from " + std::to_string(lo) + " to " +
+             std::to_string(hi) + ", got '" + v + "'");
+  return x;
+}
+
 uint64_t parseSeed(const std::string &text);
 /// --threads N: 1 to 1024.
 int parseThreads(const std::string &text);
@@ -41,6 +90,15 @@ int parseThreads(const std::string &text);
 /// `loom train ...` and `loom generate ...` (argv[1] is the command).
 int commandTrain(int argc, char **argv);
 int commandGenerate(int argc, char **argv);
+/// The task commands (tasks.cpp): `loom fill-mask | classify | clip-rank |
+/// translate | sample ...`; each answers --help with its own usage.
+int commandFillMask(int argc, char **argv);
+int commandClassify(int argc, char **argv);
+int commandClipRank(int argc, char **argv);
+int commandTranslate(int argc, char **argv);
+int commandSample(int argc, char **argv);
+/// `loom tokenizer train|encode|decode ...` (tokenizer_cmd.cpp).
+int commandTokenizer(int argc, char **argv);
 
 extern const char *kTrainUsage;
 extern const char *kGenerateUsage;

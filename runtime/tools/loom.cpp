@@ -45,6 +45,12 @@ const char *kUsage =
     "  loom info ARTIFACT_DIR\n"
     "  loom train ARTIFACT_DIR --data SPEC --steps N [options]  (loom train --help)\n"
     "  loom generate ARTIFACT_DIR --weights FILE [options]      (loom generate --help)\n"
+    "  loom fill-mask ARTIFACT_DIR --weights FILE \"a [MASK]\"    (loom fill-mask --help)\n"
+    "  loom classify ARTIFACT_DIR --weights FILE IMAGE...       (loom classify --help)\n"
+    "  loom clip-rank ARTIFACT_DIR --weights FILE IMAGE CAPTION...  (loom clip-rank --help)\n"
+    "  loom translate ARTIFACT_DIR --weights FILE TEXT|--eval N (loom translate --help)\n"
+    "  loom sample images|captions --count N -o DIR             (loom sample --help)\n"
+    "  loom tokenizer train|encode|decode ...                   (loom tokenizer --help)\n"
     "\n"
     "run       runs a function (default forward) of a compiled artifact. Without\n"
     "          --weights, parameters are initialized from the manifest with\n"
@@ -390,8 +396,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   // `loom run --help`, `loom info ARTIFACT -h`: the usage, like `loom --help`
-  // (train and generate print their own).
-  if (argc >= 2 && std::strcmp(argv[1], "train") && std::strcmp(argv[1], "generate"))
+  // (train, generate and the task commands print their own).
+  static const char *const kOwnUsage[] = {"train",    "generate",  "fill-mask", "classify",
+                                          "clip-rank", "translate", "sample", "tokenizer"};
+  bool ownUsage = false;
+  for (const char *c : kOwnUsage)
+    ownUsage |= argc >= 2 && !std::strcmp(argv[1], c);
+  if (argc >= 2 && !ownUsage)
     for (int i = 2; i < argc; ++i)
       if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
         std::fputs(kUsage, stdout);
@@ -402,6 +413,18 @@ int main(int argc, char **argv) {
       return commandTrain(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "generate"))
       return commandGenerate(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "fill-mask"))
+      return commandFillMask(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "classify"))
+      return commandClassify(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "clip-rank"))
+      return commandClipRank(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "translate"))
+      return commandTranslate(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "sample"))
+      return commandSample(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "tokenizer"))
+      return commandTokenizer(argc, argv);
     Options o = parseArgs(argc, argv);
     if (o.command == "run")
       return commandRun(o);

@@ -370,8 +370,8 @@ bool Converter::model(const JValue &root, Model &m) {
   if (root.kind != JValue::Kind::Object)
     return error(root.pos, "a model must be a JSON object");
   if (!checkKeys(root,
-                 {"model", "tokenizer", "config", "dims", "inputs", "params",
-                  "ties", "blocks", "body", "outputs", "loss"},
+                 {"model", "config", "dims", "inputs", "params", "ties",
+                  "blocks", "body", "outputs", "loss", "tokenizer"},
                  "the model"))
     return false;
   bool named = false;

@@ -212,12 +212,18 @@ LOOM_RT_API loom_status loom_save_checkpoint(const loom_session *session,
  * thread. */
 LOOM_RT_API loom_status loom_read_metadata(const char *path, const char *key,
                                            const char **value);
-/* Optimizer state tensors of the artifact (zero-initialized per session). */
+/* State tensors of the artifact (zero-initialized per session): optimizer
+ * state, and the key/value caches of `loomc --decode` (not saved). */
 LOOM_RT_API size_t loom_artifact_num_state(const loom_artifact *artifact);
 LOOM_RT_API loom_status loom_artifact_state(const loom_artifact *artifact,
                                             size_t index, loom_tensor_info *out);
 /* Direct access to a parameter's storage (by name or alias). */
 LOOM_RT_API loom_status loom_param_data(loom_session *session, const char *name,
+                                        loom_tensor_info *info, void **data);
+/* Direct access to a state tensor's storage (optimizer state, a key/value
+ * cache: e.g. to reorder a beam's cache rows). Valid until the next loom_run
+ * (a call may swap an update in). */
+LOOM_RT_API loom_status loom_state_data(loom_session *session, const char *name,
                                         loom_tensor_info *info, void **data);
 
 /* Copies an input from host memory. dtype, rank, shape and nbytes must match

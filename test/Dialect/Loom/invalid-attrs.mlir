@@ -66,7 +66,7 @@ func.func private @duplicate_in_declaration(tensor<4xf32> {loom.param = "w"}, te
 
 // -----
 
-// expected-error @+1 {{unknown loom argument attribute 'loom.weight' (expected loom.param, loom.input, loom.state, or after bufferization loom.output, loom.update or loom.arena)}}
+// expected-error @+1 {{unknown loom argument attribute 'loom.weight' (expected loom.param, loom.input, loom.state, loom.cache, or after bufferization loom.output, loom.update or loom.arena)}}
 func.func @unknown_argument_attribute(%w: tensor<4xf32> {loom.weight = "w"}) -> tensor<4xf32> {
   return %w : tensor<4xf32>
 }

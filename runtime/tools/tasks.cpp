@@ -63,6 +63,8 @@ const char *kFillMaskUsage =
     "  --data SPEC          the text of --eval: text:FILE, tokens:FILE.npy or a\n"
     "                       path, as for `loom train --data`\n"
     "  --seed S             the held-out stream of --eval (default 0)\n"
+    "  --no-cache           rerun the forward even when the artifact has the\n"
+    "                       key/value-cache functions\n"
     "  --threads N          kernel threads (default: LOOM_NUM_THREADS, else all)\n";
 
 const char *kClassifyUsage =
@@ -107,8 +109,10 @@ const char *kTranslateUsage =
     "decoder starts with [BOS] 1 and a hypothesis ends at [EOS] 2; [PAD] and\n"
     "[BOS] are never generated. Finished hypotheses are ranked by log-prob /\n"
     "((5 + length) / 6)^alpha (GNMT); the search stops when no live hypothesis\n"
-    "can beat the best finished one. Each step reruns the forward on the\n"
-    "prefixes (no KV cache yet), B of them per call (compile with B = beam).\n"
+    "can beat the best finished one. An artifact compiled with `loomc --decode`\n"
+    "(and --dim B >= the beam) runs one cached decode step per beam step for\n"
+    "all hypotheses, its key/value cache rows following their parents; else\n"
+    "each step reruns the forward on the prefixes, B of them per call.\n"
     "Prints the best translation.\n"
     "  --weights FILE       the model's weights (a `loom train` checkpoint)\n"
     "  --beam N             hypotheses kept per step (default 4; 1 = greedy)\n"
@@ -299,6 +303,7 @@ public:
   }
 
   const loom_artifact *artifact() const { return h_.artifact; }
+  loom_session *session() const { return h_.session; }
   const std::string &dir() const { return dir_; }
 
 private:
@@ -891,6 +896,135 @@ private:
   std::vector<bool> allowed_;
 };
 
+/// The same log-probabilities from the KV-cache functions of `loomc
+/// --decode` (compiled with B >= the beam width): `encode` runs once per
+/// source, then every beam step is one decode step for all live hypotheses
+/// (one per batch row) at the same position; before it, each row's cached
+/// keys and values are replaced by those of the hypothesis it extends (a
+/// row gather of every kv.* state tensor: O(layers x T x d) bytes, no
+/// recompute). Equal to ForwardScorer up to rounding.
+class CachedScorer final : public NextTokenScorer {
+public:
+  CachedScorer(Model &m, const Seq2Seq &s)
+      : m_(m), s_(s), allowed_(static_cast<size_t>(s.V), true) {
+    allowed_[data::kPadId] = allowed_[data::kBosId] = false;
+    const loom_artifact *a = m.artifact();
+    for (size_t i = 0; i < loom_artifact_num_functions(a); ++i) {
+      std::string name = loom_artifact_function_name(a, i);
+      if (name == "encode")
+        hasEncoder_ = true;
+      else if (name.rfind("decode_", 0) == 0)
+        decode_[std::stoll(name.substr(7))] = name;
+    }
+    loom_tensor_info t;
+    for (size_t i = 0; i < loom_artifact_num_state(a); ++i) {
+      check(loom_artifact_state(a, i, &t));
+      if (std::strncmp(t.name, "kv.", 3) == 0)
+        caches_.push_back(t.name);
+    }
+    if (!m.input("decode.tokens", tokens_) || tokens_.rank != 2 ||
+        tokens_.shape[0] != s.B || tokens_.shape[1] != 1 || !m.input("decode.pos", pos_))
+      failWith("artifact '" + m.dir() + "': decode functions without decode.tokens [" +
+               std::to_string(s.B) + ", 1] and decode.pos");
+  }
+
+  /// Whether the artifact has the cache functions.
+  static bool available(const Model &m) {
+    for (size_t i = 0; i < loom_artifact_num_functions(m.artifact()); ++i)
+      if (std::strncmp(loom_artifact_function_name(m.artifact(), i), "decode_", 7) == 0)
+        return true;
+    return false;
+  }
+
+  void setSource(const std::string &text, ForwardScorer &inputs) {
+    inputs.setSource(text); // the same src_tokens and src_mask rows
+    encoded_ = false;
+  }
+
+  void scoreNext(const std::vector<Prefix> &prefixes,
+                 std::vector<std::vector<float>> &logProbs) override {
+    const size_t B = static_cast<size_t>(s_.B), V = static_cast<size_t>(s_.V);
+    if (prefixes.empty() || prefixes.size() > B)
+      failWith("the beam holds " + std::to_string(prefixes.size()) +
+               " hypotheses; the artifact's decode steps take " + std::to_string(B) +
+               " (compile it with --dim B=" + std::to_string(prefixes.size()) + ")");
+    size_t len = prefixes[0].ids.size();
+    for (const Prefix &p : prefixes)
+      if (p.ids.size() != len)
+        failWith("internal: beam hypotheses of different lengths");
+    loom_session *session = m_.session();
+    if (!encoded_) {
+      if (hasEncoder_)
+        check(loom_run(session, "encode"));
+      encoded_ = true;
+      // Every row takes the (common) prefix but its last id.
+      for (size_t p = 0; p + 1 < len; ++p)
+        step(std::vector<int32_t>(B, prefixes[0].ids[p]), static_cast<int64_t>(p));
+    } else {
+      reorder(prefixes);
+    }
+    std::vector<int32_t> ids(B, prefixes[0].ids.back());
+    for (size_t r = 0; r < prefixes.size(); ++r)
+      ids[r] = prefixes[r].ids.back();
+    const float *logits = step(ids, static_cast<int64_t>(len) - 1);
+    ++steps;
+    logProbs.resize(prefixes.size());
+    for (size_t r = 0; r < prefixes.size(); ++r)
+      logProbs[r] = logSoftmax(logits + r * V, V, allowed_);
+  }
+
+  int64_t steps = 0;
+
+private:
+  /// One decode step of IDS (one per row) at POS; the logits [B, 1, V].
+  const float *step(const std::vector<int32_t> &ids, int64_t pos) {
+    auto it = decode_.lower_bound(pos + 1);
+    if (it == decode_.end())
+      failWith("position " + std::to_string(pos) + " is past the key/value cache");
+    m_.set(tokens_, ids.data());
+    m_.set(pos_, &pos);
+    check(loom_run(m_.session(), it->second.c_str()));
+    loom_tensor_info info;
+    const void *data;
+    check(loom_get_output(m_.session(), it->second.c_str(), "logits", &info, &data));
+    return static_cast<const float *>(data);
+  }
+
+  /// Row r of every cache becomes the row of the hypothesis prefixes[r]
+  /// extends.
+  void reorder(const std::vector<Prefix> &prefixes) {
+    bool identity = true;
+    for (size_t r = 0; r < prefixes.size(); ++r)
+      identity &= prefixes[r].parent == static_cast<int64_t>(r);
+    if (identity)
+      return;
+    for (const std::string &name : caches_) {
+      loom_tensor_info info;
+      void *data;
+      check(loom_state_data(m_.session(), name.c_str(), &info, &data));
+      size_t row = info.nbytes / static_cast<size_t>(info.shape[0]);
+      scratch_.assign(static_cast<const char *>(data),
+                      static_cast<const char *>(data) + info.nbytes);
+      for (size_t r = 0; r < prefixes.size(); ++r) {
+        int64_t parent = prefixes[r].parent;
+        if (parent < 0 || parent >= info.shape[0])
+          failWith("internal: a hypothesis without a parent row");
+        std::memcpy(static_cast<char *>(data) + r * row,
+                    scratch_.data() + static_cast<size_t>(parent) * row, row);
+      }
+    }
+  }
+
+  Model &m_;
+  const Seq2Seq &s_;
+  std::vector<bool> allowed_;
+  std::map<int64_t, std::string> decode_;
+  std::vector<std::string> caches_;
+  std::vector<char> scratch_;
+  loom_tensor_info tokens_, pos_;
+  bool hasEncoder_ = false, encoded_ = false;
+};
+
 std::string bytesOf(const Hypothesis &h) {
   std::string s;
   for (int32_t id : h.ids)
@@ -909,7 +1043,7 @@ int loom::cli::commandTranslate(int argc, char **argv) {
   beam.eos = data::kEosId;
   int64_t nBest = 1, evalCount = 0;
   uint64_t seed = 0;
-  bool haveSeed = false;
+  bool haveSeed = false, useCache = true;
   Common c = parseCommon(argc, argv, "translate", [&](Arg &a) {
     if (a.flag == "--beam")
       beam.beam = parseCount(a.flag, a.value(), 1, 256);
@@ -924,7 +1058,9 @@ int loom::cli::commandTranslate(int argc, char **argv) {
     else if (a.flag == "--seed") {
       seed = parseSeed(a.value());
       haveSeed = true;
-    } else
+    } else if (a.flag == "--no-cache" && !a.hasInline)
+      useCache = false;
+    else
       return false;
     return true;
   });
@@ -951,11 +1087,29 @@ int loom::cli::commandTranslate(int argc, char **argv) {
   if (beam.maxLen == 0)
     beam.maxLen = s.T;
   m.start(c.weights, c.threads);
-  ForwardScorer scorer(m, s);
+  ForwardScorer forward(m, s);
+  // The KV cache when the artifact has it (loomc --decode) and --no-cache
+  // is not given; both score the same (up to rounding).
+  std::unique_ptr<CachedScorer> cached;
+  if (useCache && CachedScorer::available(m)) {
+    if (beam.beam > s.B)
+      failWith("--beam " + std::to_string(beam.beam) + " exceeds the artifact's batch B = " +
+               std::to_string(s.B) + " (each hypothesis takes a row of the cache; "
+               "compile with --dim B=" + std::to_string(beam.beam) + ", or --no-cache)");
+    cached = std::make_unique<CachedScorer>(m, s);
+  }
+  NextTokenScorer &scorer = cached ? static_cast<NextTokenScorer &>(*cached)
+                                   : static_cast<NextTokenScorer &>(forward);
+  auto setSource = [&](const std::string &text) {
+    if (cached)
+      cached->setSource(text, forward);
+    else
+      forward.setSource(text);
+  };
   const std::vector<int32_t> start = {data::kBosId};
 
   if (evalCount == 0) {
-    scorer.setSource(c.positional[1]);
+    setSource(c.positional[1]);
     std::vector<Hypothesis> hyps = beamSearch(scorer, start, beam);
     if (!hyps.empty() && !hyps[0].finished)
       std::fprintf(stderr,
@@ -980,7 +1134,7 @@ int loom::cli::commandTranslate(int argc, char **argv) {
              ", T = " + std::to_string(s.T));
   int64_t exact = 0, shown = 0, steps = 0;
   for (const data::TranslationPair &pair : pairs) {
-    scorer.setSource(pair.source);
+    setSource(pair.source);
     BeamStats stats;
     std::vector<Hypothesis> hyps = beamSearch(scorer, start, beam, &stats);
     steps += stats.steps;
@@ -992,10 +1146,11 @@ int loom::cli::commandTranslate(int argc, char **argv) {
                   pair.target.c_str());
   }
   std::printf("held-out: %lld pairs (seed %llu), beam %lld, length penalty %g, "
-              "%.1f steps and %.1f forwards per pair\n",
+              "%.1f steps and %.1f %s per pair\n",
               (long long)evalCount, (unsigned long long)seed, (long long)beam.beam,
               beam.alpha, double(steps) / double(evalCount),
-              double(scorer.forwards) / double(evalCount));
+              double(cached ? cached->steps : forward.forwards) / double(evalCount),
+              cached ? "cached decode steps" : "forwards");
   std::printf("exact match: %.4f (%lld/%lld)\n", double(exact) / double(evalCount),
               (long long)exact, (long long)evalCount);
   return 0;

@@ -9,8 +9,10 @@ example_init translate 2000 1000
 
 # S = 32 source bytes (up to ~6 words), T = 40 decoder positions.
 compile "$models/tiny_transformer.loom" "$out/train" --dim B=32 --dim S=32 --dim T=40 --train
-# The forward runs the beam: B = the beam width.
-compile "$models/tiny_transformer.loom" "$out/forward" --dim B=4 --dim S=32 --dim T=40
+# The beam runs on the key/value-cache decode steps (loomc --decode), one
+# batch row per hypothesis: B = the beam width.
+compile "$models/tiny_transformer.loom" "$out/forward" --dim B=4 --dim S=32 --dim T=40 \
+  --decode --decode-buckets=16,40
 train "$out/train" "$out/weights.safetensors" --data translation --lr 3e-3 --warmup 100
 
 echo "-- loom translate (one sentence, then 200 held-out pairs)"

@@ -32,6 +32,8 @@ const char *loom::cli::kGenerateUsage =
     "--tokenizer DIR (`loom tokenizer train`; needed when the spec names bpe\n"
     "or wordpiece), else byte by byte (ids 0..255).\n"
     "  --prompt TEXT          the start of the text\n"
+    "  --prompt-ids IDS       the prompt as token ids (\"464 2068 7586\"; with\n"
+    "                         --ids no tokenizer is needed)\n"
     "  --tokenizer DIR        vocab.json + merges.txt (or vocab.txt): the\n"
     "                         tokenizer the model was trained with\n"
     "  --source TEXT          an encoder-decoder's input (src_tokens); the output\n"
@@ -59,6 +61,7 @@ namespace {
 
 struct GenerateOptions {
   std::string artifact, weights, prompt = "\n", source, tokenizer;
+  std::vector<int32_t> promptIds;
   bool havePrompt = false, haveSource = false;
   int64_t tokens = 200;
   SamplingOptions sampling;
@@ -87,6 +90,23 @@ GenerateOptions parseGenerate(int argc, char **argv) {
       if (o.havePrompt)
         failWith("the prompt is given twice");
       o.prompt = v();
+      o.havePrompt = true;
+    } else if (flag == "--prompt-ids") {
+      if (o.havePrompt)
+        failWith("the prompt is given twice");
+      std::string list = v();
+      for (char &c : list)
+        if (c == ',')
+          c = ' ';
+      size_t at = 0;
+      while ((at = list.find_first_not_of(' ', at)) != std::string::npos) {
+        size_t end = list.find(' ', at);
+        std::string one = list.substr(at, end == std::string::npos ? end : end - at);
+        o.promptIds.push_back(static_cast<int32_t>(parseCount(flag, one, 0, INT32_MAX)));
+        at = end;
+      }
+      if (o.promptIds.empty())
+        failWith("--prompt-ids wants at least one id");
       o.havePrompt = true;
     } else if (flag == "--tokenizer") {
       o.tokenizer = v();
@@ -259,7 +279,8 @@ int loom::cli::commandGenerate(int argc, char **argv) {
     if (kind == "bytes")
       failWith("--tokenizer: the spec of '" + o.artifact +
                "' names a byte-level vocabulary (tokenizer bytes)");
-  } else if (kind == "bpe" || kind == "wordpiece") {
+  } else if ((kind == "bpe" || kind == "wordpiece") &&
+             !(o.ids && !o.promptIds.empty())) {
     failWith("the spec of '" + o.artifact + "' names a " + kind +
              " tokenizer: give its files with --tokenizer DIR "
              "(loom tokenizer train writes them)");
@@ -284,11 +305,21 @@ int loom::cli::commandGenerate(int argc, char **argv) {
     if (o.stopTokens.empty())
       stopTokens.push_back(2); // [EOS]
   } else {
-    seq = codec.encode(o.prompt, vocab, "the prompt");
+    if (!o.promptIds.empty()) {
+      seq = o.promptIds;
+      for (int32_t id : seq)
+        if (id >= vocab)
+          failWith("--prompt-ids: id " + std::to_string(id) +
+                   " is outside the vocabulary of " + std::to_string(vocab));
+    } else {
+      seq = codec.encode(o.prompt, vocab, "the prompt");
+    }
     if (seq.empty())
       failWith("the prompt is empty");
-    if (!o.ids)
-      std::fwrite(o.prompt.data(), 1, o.prompt.size(), stdout);
+    if (!o.ids) {
+      std::string shown = o.promptIds.empty() ? o.prompt : codec.decode(seq);
+      std::fwrite(shown.data(), 1, shown.size(), stdout);
+    }
   }
   size_t prompt = seq.size();
   std::string text;     // the generated text so far

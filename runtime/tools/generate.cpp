@@ -281,9 +281,18 @@ int loom::cli::commandGenerate(int argc, char **argv) {
                "' names a byte-level vocabulary (tokenizer bytes)");
   } else if ((kind == "bpe" || kind == "wordpiece") &&
              !(o.ids && !o.promptIds.empty())) {
-    failWith("the spec of '" + o.artifact + "' names a " + kind +
-             " tokenizer: give its files with --tokenizer DIR "
-             "(loom tokenizer train writes them)");
+    // The checkpoint of a `loom train --tokenizer DIR` run names it.
+    const char *dir = nullptr;
+    if (loom_read_metadata(o.weights.c_str(), "loom.tokenizer", &dir) != LOOM_OK)
+      failWith("the spec of '" + o.artifact + "' names a " + kind +
+               " tokenizer, and '" + o.weights +
+               "' records none: give its files with --tokenizer DIR "
+               "(loom tokenizer train writes them)");
+    o.tokenizer = dir;
+    loom::rt::Status st = loom::tok::openTokenizer(o.tokenizer, codec.tokenizer);
+    if (!st.isOk())
+      failWith("the tokenizer that '" + o.weights + "' records: " + st.message() +
+               " (give another with --tokenizer DIR)");
   }
   std::unique_ptr<Stepper> stepper;
   if (!o.noCache)
@@ -360,6 +369,7 @@ int loom::cli::commandGenerate(int argc, char **argv) {
     }
   }
   std::fputc('\n', stdout);
+  std::fflush(stdout); // the text before the timing line on a shared terminal
   if (o.timing) {
     double totalMs = std::chrono::duration<double, std::milli>(
                          std::chrono::steady_clock::now() - begin)

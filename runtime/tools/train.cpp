@@ -18,6 +18,7 @@
 
 #include "Data.h"
 #include "loom/formats/rng.h"
+#include "loom/tokenizer/tokenizer.h"
 
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -63,6 +65,10 @@ const char *loom::cli::kTrainUsage =
     "  --log FILE           one record per step: .csv or .jsonl\n"
     "  --plot FILE.svg      the loss curve, written at the end\n"
     "  --overfit            train on the first batch only (debugging, tests)\n"
+    "  --tokenizer DIR      the tokenizer the token ids come from (loom\n"
+    "                       tokenizer encode): its size must be the model's\n"
+    "                       vocabulary; checkpoints record it, so `loom\n"
+    "                       generate` takes text without --tokenizer\n"
     "  --vocab N            token ids must be below N (default: the rows of\n"
     "                       the artifact's token embedding; 256 without one)\n"
     "  --print-every K      a progress line every K steps when stderr is not\n"
@@ -81,7 +87,7 @@ std::string fmt(double v, const char *f = "%.9g") {
 }
 
 struct TrainOptions {
-  std::string artifact, data, weights, resume, checkpoint, log, plot;
+  std::string artifact, data, weights, resume, checkpoint, log, plot, tokenizer;
   std::string schedule = "cosine";
   int64_t steps = 0, warmup = 0, checkpointEvery = 0, printEvery = 0;
   int64_t stopAfter = 0;
@@ -150,6 +156,8 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.resetOptimizer = true;
     else if (flag == "--vocab")
       o.vocab = parseCount(flag, v(), 2, int64_t(1) << 31);
+    else if (flag == "--tokenizer")
+      o.tokenizer = v();
     else if (flag == "--print-every")
       o.printEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
     else if (flag == "--threads")
@@ -285,6 +293,11 @@ void resumeFrom(TrainOptions &o, int64_t &start, std::vector<double> &history) {
              std::to_string(seed) + " of '" + o.resume + "'");
   o.seed = seed;
   std::string data = metadata(p, "loom.data");
+  // The tokenizer of a run that named one carries over (a checkpoint from
+  // before --tokenizer has no such key).
+  if (const char *tok = nullptr;
+      o.tokenizer.empty() && loom_read_metadata(p, "loom.tokenizer", &tok) == LOOM_OK)
+    o.tokenizer = tok;
   if (o.haveData && data != o.data)
     failWith("--data " + o.data + " differs from the data '" + data +
              "' of '" + o.resume + "'");
@@ -413,6 +426,26 @@ private:
     std::string err;
     loom::data::DataOptions dopt;
     dopt.vocab = o.vocab > 0 ? o.vocab : artifactVocab(a);
+    if (!o.tokenizer.empty()) {
+      std::unique_ptr<loom::tok::Tokenizer> t;
+      loom::rt::Status st = loom::tok::openTokenizer(o.tokenizer, t);
+      if (!st.isOk())
+        failWith("--tokenizer: " + st.message());
+      if (static_cast<int64_t>(t->vocabSize()) != dopt.vocab)
+        failWith("--tokenizer " + o.tokenizer + " has " + std::to_string(t->vocabSize()) +
+                 " tokens, the model's vocabulary " + std::to_string(dopt.vocab));
+      if (o.data.rfind("text:", 0) == 0 ||
+          (o.data.find(':') == std::string::npos &&
+           o.data.size() > 0 && o.data.rfind(".npy") != o.data.size() - 4))
+        failWith("--data " + o.data + " is text, read byte by byte: encode it with the "
+                 "tokenizer first (loom tokenizer encode " + o.tokenizer +
+                 " --input FILE -o ids.npy) and train on --data tokens:ids.npy");
+      // Checkpoints name it by absolute path (generate finds it there).
+      std::error_code ec;
+      std::filesystem::path abs = std::filesystem::absolute(o.tokenizer, ec);
+      if (!ec)
+        o.tokenizer = abs.lexically_normal().string();
+    }
     source = loom::data::makeDataSource(o.data, specs, o.seed, err, dopt);
     if (!source)
       failWith("--data " + o.data + ": " + err);
@@ -512,6 +545,10 @@ private:
                                        std::to_string(o.warmup), o.schedule,
                                        o.overfit ? "1" : "0", losses,
                                        std::to_string(o.steps)};
+    if (!o.tokenizer.empty()) {
+      keys.push_back("loom.tokenizer");
+      values.push_back(o.tokenizer);
+    }
     std::vector<const char *> k, v;
     for (size_t i = 0; i < keys.size(); ++i) {
       k.push_back(keys[i].c_str());

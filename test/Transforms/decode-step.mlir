@@ -118,3 +118,16 @@ module {
     return %pe : tensor<1x8xf32>
   }
 }
+
+// -----
+
+// Bidirectional attention over the new tokens has no cache form.
+module {
+  func.func @forward(%tok: tensor<1x1xi32> {loom.input = "tokens"}, %wte: tensor<32x8xf32> {loom.param = "wte"}) -> tensor<1x2x1x4xf32> {
+    %e = loom.embedding %wte, %tok : (tensor<32x8xf32>, tensor<1x1xi32>) -> tensor<1x1x8xf32>
+    %h = loom.split_heads %e num_heads = 2 : (tensor<1x1x8xf32>) -> tensor<1x2x1x4xf32>
+    // expected-error @+1 {{loom-decode-step: this attention's keys come from 'tokens' but it is not causal: a key/value cache cannot serve it}}
+    %a = loom.attention %h, %h, %h : (tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>) -> tensor<1x2x1x4xf32>
+    return %a : tensor<1x2x1x4xf32>
+  }
+}

@@ -237,13 +237,26 @@ struct LoomDecodeStepPass
         }
     }
 
-    // Causal self-attention against the cache.
+    // Causal self-attention against the cache. Attention without `causal`
+    // over keys of the new tokens would see only them: no cache serves it.
     SmallVector<AttentionOp> attentions;
+    AttentionOp bidirectional;
     fn.walk([&](AttentionOp a) {
-      if (a.getCausal() && fromTokens.count(a.getQuery()) &&
-          fromTokens.count(a.getKey()))
+      if (!fromTokens.count(a.getKey()))
+        return;
+      if (a.getCausal() && fromTokens.count(a.getQuery()))
         attentions.push_back(a);
+      else if (!bidirectional)
+        bidirectional = a;
     });
+    if (bidirectional) {
+      bidirectional.emitError()
+          << "loom-decode-step: this attention's keys come from '" << stepInput
+          << "' but it is not causal: a key/value cache cannot serve it (each "
+             "position would need the tokens after it)";
+      fn.erase();
+      return signalPassFailure();
+    }
     if (attentions.empty()) {
       fn.erase();
       return fail("function '" + function + "' has no causal self-attention "

@@ -14,6 +14,16 @@ using namespace loom::cli;
 
 Stepper::~Stepper() = default;
 
+bool loom::cli::findInput(const loom_artifact *a, const std::string &name,
+                          loom_tensor_info &out) {
+  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
+    check(loom_artifact_input(a, i, &out));
+    if (name == out.name)
+      return true;
+  }
+  return false;
+}
+
 int32_t loom::cli::sampleToken(const float *logits, int64_t vocab,
                                const std::vector<int32_t> &history,
                                const SamplingOptions &o, uint64_t step) {
@@ -68,16 +78,6 @@ int32_t loom::cli::sampleToken(const float *logits, int64_t vocab,
 }
 
 namespace {
-
-const loom_tensor_info *findInput(const loom_artifact *a, const std::string &name,
-                                  loom_tensor_info &out) {
-  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
-    check(loom_artifact_input(a, i, &out));
-    if (name == out.name)
-      return &out;
-  }
-  return nullptr;
-}
 
 bool findOutput(const loom_artifact *a, const char *fn, const char *name,
                 loom_tensor_info &out) {

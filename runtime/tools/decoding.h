@@ -53,6 +53,10 @@ int32_t sampleToken(const float *logits, int64_t vocab,
                     const std::vector<int32_t> &history,
                     const SamplingOptions &options, uint64_t step);
 
+/// Input NAME of the artifact into OUT; false when it has none.
+bool findInput(const loom_artifact *artifact, const std::string &name,
+               loom_tensor_info &out);
+
 class Stepper {
 public:
   virtual ~Stepper();

@@ -169,15 +169,6 @@ GenerateOptions parseGenerate(int argc, char **argv) {
   return o;
 }
 
-bool hasInput(const loom_artifact *a, const char *name, loom_tensor_info &info) {
-  for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
-    check(loom_artifact_input(a, i, &info));
-    if (!std::strcmp(info.name, name))
-      return true;
-  }
-  return false;
-}
-
 /// Byte-level text -> ids, refusing bytes outside the vocabulary.
 std::vector<int32_t> bytesToIds(const std::string &text, int64_t vocab,
                                 const char *what) {
@@ -222,7 +213,7 @@ struct TextCodec {
 void setSource(loom_session *s, const loom_artifact *a, const std::string &text,
                int64_t vocab) {
   loom_tensor_info src, mask;
-  if (!hasInput(a, "src_tokens", src) || src.rank != 2 ||
+  if (!findInput(a, "src_tokens", src) || src.rank != 2 ||
       src.dtype != LOOM_DTYPE_I32)
     failWith("--source: the artifact has no src_tokens i32[B, S] input");
   int64_t b = src.shape[0], len = src.shape[1];
@@ -239,7 +230,7 @@ void setSource(loom_session *s, const loom_artifact *a, const std::string &text,
   int64_t shape[2] = {b, len};
   check(loom_set_input(s, "src_tokens", LOOM_DTYPE_I32, shape, 2, rows.data(),
                        rows.size() * sizeof(int32_t)));
-  if (hasInput(a, "src_mask", mask))
+  if (findInput(a, "src_mask", mask))
     check(loom_set_input(s, "src_mask", LOOM_DTYPE_I1, shape, 2, valid.data(),
                          valid.size()));
 }
@@ -256,8 +247,8 @@ int loom::cli::commandGenerate(int argc, char **argv) {
     check(loom_session_set_threads(h.session, o.threads));
   loom_session *s = h.session;
   loom_tensor_info info;
-  bool seq2seq = hasInput(a, "tgt_tokens", info) && hasInput(a, "src_tokens", info);
-  if (!seq2seq && !hasInput(a, "tokens", info))
+  bool seq2seq = findInput(a, "tgt_tokens", info) && findInput(a, "src_tokens", info);
+  if (!seq2seq && !findInput(a, "tokens", info))
     failWith("artifact '" + o.artifact +
              "' is not a causal LM: generate needs forward(tokens: i32[B, T]) "
              "-> logits, or an encoder-decoder (src_tokens, tgt_tokens)");

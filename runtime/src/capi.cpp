@@ -9,6 +9,7 @@
 
 #include "loom/formats/dtype.h"
 #include "loom/formats/safetensors.h"
+#include "profiler.h"
 #include "session.h"
 
 #include <exception>
@@ -248,6 +249,31 @@ loom_status loom_session_set_threads(loom_session *s, int32_t threads) {
 
 int32_t loom_session_threads(const loom_session *s) {
   return s ? s->impl->threads() : 0;
+}
+
+loom_status loom_session_set_profiling(loom_session *s, int32_t enabled) {
+  if (!s)
+    return nullArgument("loom_session_set_profiling");
+  return guarded([&] {
+    s->impl->setProfiling(enabled != 0);
+    return LOOM_OK;
+  });
+}
+
+size_t loom_session_profile_events(const loom_session *s,
+                                   const loom_profile_event **events) {
+  if (events)
+    *events = nullptr;
+  if (!s || !events || !s->impl->profiler())
+    return 0;
+  const auto &e = s->impl->profiler()->events();
+  *events = e.data();
+  return e.size();
+}
+
+void loom_session_clear_profile(loom_session *s) {
+  if (s && s->impl->profiler())
+    s->impl->profiler()->clear();
 }
 
 loom_status loom_init_params(loom_session *s, uint64_t seed) {

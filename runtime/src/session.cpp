@@ -1,5 +1,6 @@
 //===- session.cpp - an opened artifact and the sessions that run it -------===//
 #include "session.h"
+#include "profiler.h"
 #include "threadpool.h"
 
 #include "loom/formats/dtype.h"
@@ -198,6 +199,12 @@ Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out)
   ::dlerror();
   if (void *hook = ::dlsym(a->handle_, "loom_parallel_for_hook"))
     *static_cast<Hook *>(hook) = &loomrtParallelFor;
+  // Kernel calls are timed through this one (profiler.h); a library
+  // without kernels does not define it.
+  using ProfileHook = void (*)(int64_t, int32_t);
+  ::dlerror();
+  if (void *hook = ::dlsym(a->handle_, "loom_profile_hook"))
+    *static_cast<ProfileHook *>(hook) = &loomrtProfileHook;
   out = std::move(a);
   return Status::ok();
 }
@@ -571,7 +578,16 @@ Status Session::run(std::string_view functionView) {
                                                "' is not set");
   }
   FunctionState &state = functions_[fi];
-  {
+  if (profiler_) {
+    profiler_->setFunction(fi);
+    int64_t begin = profiler_->now();
+    {
+      CurrentPool current(pool_.get());
+      CurrentProfiler profiling(profiler_.get());
+      artifact_->entryPoint(fi)(state.slots.data());
+    }
+    profiler_->call(fi, begin, profiler_->now());
+  } else {
     // Kernels dispatched from this call run on this session's pool.
     CurrentPool current(pool_.get());
     artifact_->entryPoint(fi)(state.slots.data());
@@ -590,6 +606,13 @@ Status Session::run(std::string_view functionView) {
   if (swapped)
     bindSlots();
   return Status::ok();
+}
+
+void Session::setProfiling(bool enabled) {
+  if (enabled)
+    profiler_ = std::make_unique<Profiler>();
+  else
+    profiler_.reset();
 }
 
 Status Session::output(std::string_view functionView, std::string_view nameView,

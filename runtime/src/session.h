@@ -13,6 +13,7 @@
 namespace loom::rt {
 
 class ThreadPool;
+class Profiler;
 
 using EntryPoint = void (*)(void **slots);
 
@@ -74,6 +75,9 @@ public:
   int threads() const;
   Status output(std::string_view function, std::string_view name,
                 const TensorSpec *&spec, const void *&data) const;
+  /// Null when not profiling.
+  void setProfiling(bool enabled);
+  Profiler *profiler() const { return profiler_.get(); }
 
 private:
   explicit Session(std::shared_ptr<const Artifact> a);
@@ -102,6 +106,7 @@ private:
   std::vector<FunctionState> functions_;
   AlignedBuffer arena_;
   std::unique_ptr<ThreadPool> pool_; // null: one thread
+  std::unique_ptr<Profiler> profiler_; // null: not profiling
 };
 
 } // namespace loom::rt

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "cli.h"
 #include "loom/runtime.h"
+#include "profile.h"
 
 #include "loom/formats/dtype.h"
 #include "loom/formats/npy.h"
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <algorithm>
 #include <chrono>
@@ -40,7 +42,7 @@ const char *kUsage =
     "  loom run ARTIFACT_DIR [--weights FILE.safetensors | --seed N]\n"
     "           --input NAME=FILE.npy ... [--function NAME]\n"
     "           [--output NAME=FILE.npy ...] [--print] [--allow-extra]\n"
-    "           [--repeat N] [--threads N]\n"
+    "           [--repeat N] [--threads N] [--profile TRACE.json]\n"
     "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
     "  loom info ARTIFACT_DIR\n"
     "  loom train ARTIFACT_DIR --data SPEC --steps N [options]  (loom train --help)\n"
@@ -51,6 +53,7 @@ const char *kUsage =
     "  loom translate ARTIFACT_DIR --weights FILE TEXT|--eval N (loom translate --help)\n"
     "  loom sample images|captions --count N -o DIR             (loom sample --help)\n"
     "  loom tokenizer train|encode|decode ...                   (loom tokenizer --help)\n"
+    "  loom profile TRACE.json [--top N] [--by kernel|site|op]  (loom profile --help)\n"
     "\n"
     "run       runs a function (default forward) of a compiled artifact. Without\n"
     "          --weights, parameters are initialized from the manifest with\n"
@@ -104,6 +107,7 @@ std::pair<std::string, std::string> parseBinding(const std::string &flag,
 
 struct Options {
   std::string command, artifact, weights, outFile, function = "forward";
+  std::string profile; // a Chrome trace of the timed runs' kernels
   bool haveSeed = false, print = false, allowExtra = false;
   uint64_t seed = 0;
   int repeat = 0; // > 0: time that many runs after one warm-up
@@ -117,7 +121,7 @@ Options parseArgs(int argc, char **argv) {
     failWith("no command given\n" + std::string(kUsage));
   o.command = argv[1];
   if (o.command != "run" && o.command != "init" && o.command != "info")
-    failWith("unknown command '" + o.command + "' (run, init, info, train, generate)");
+    failWith("unknown command '" + o.command + "' (see loom --help)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     // --flag=value and --flag value are both accepted.
@@ -168,6 +172,9 @@ Options parseArgs(int argc, char **argv) {
       if (v.empty() || *end != '\0' || n < 1 || n > 1000000)
         failWith("--repeat expects a count from 1 to 1000000, got '" + v + "'");
       o.repeat = static_cast<int>(n);
+    } else if (flag == "--profile") {
+      allowedFor({"run"});
+      o.profile = takeValue();
     } else if (flag == "--threads") {
       allowedFor({"run"});
       o.threads = parseThreads(takeValue());
@@ -313,12 +320,26 @@ int commandRun(const Options &o) {
       msg += " (give it with --input NAME=FILE.npy)";
     failWith(msg);
   }
+  // With --profile, the runs after the first (which warmed caches and
+  // pages) are traced; at least one is.
+  std::unique_ptr<loom::tools::TraceRecorder> trace;
+  if (!o.profile.empty()) {
+    trace = std::make_unique<loom::tools::TraceRecorder>(
+        o.artifact, h.artifact, loom_session_threads(h.session));
+    check(loom_session_set_profiling(h.session, 1));
+    if (o.repeat == 0) {
+      check(loom_run(h.session, o.function.c_str()));
+      trace->collect(h.session, -1);
+    }
+  }
   if (o.repeat > 0) {
     // The first run above warmed caches and pages; time the call alone.
     std::vector<double> ms;
     for (int i = 0; i < o.repeat; ++i) {
       auto start = std::chrono::steady_clock::now();
       check(loom_run(h.session, o.function.c_str()));
+      if (trace)
+        trace->collect(h.session, i);
       ms.push_back(std::chrono::duration<double, std::milli>(
                        std::chrono::steady_clock::now() - start)
                        .count());
@@ -326,6 +347,11 @@ int commandRun(const Options &o) {
     std::sort(ms.begin(), ms.end());
     std::printf("%s: %d runs, median %.3f ms, min %.3f ms\n",
                 o.function.c_str(), o.repeat, ms[ms.size() / 2], ms.front());
+  }
+  if (trace) {
+    trace->write(o.profile);
+    std::fprintf(stderr, "loom: wrote %s (%zu profiled call(s); `loom profile %s`)\n",
+                 o.profile.c_str(), trace->calls(), o.profile.c_str());
   }
   for (const auto &[name, file] : o.outputs) {
     loom_tensor_info info;
@@ -398,7 +424,8 @@ int main(int argc, char **argv) {
   // `loom run --help`, `loom info ARTIFACT -h`: the usage, like `loom --help`
   // (train, generate and the task commands print their own).
   static const char *const kOwnUsage[] = {"train",    "generate",  "fill-mask", "classify",
-                                          "clip-rank", "translate", "sample", "tokenizer"};
+                                          "clip-rank", "translate", "sample", "tokenizer",
+                                          "profile"};
   bool ownUsage = false;
   for (const char *c : kOwnUsage)
     ownUsage |= argc >= 2 && !std::strcmp(argv[1], c);
@@ -425,6 +452,8 @@ int main(int argc, char **argv) {
       return commandSample(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "tokenizer"))
       return commandTokenizer(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "profile"))
+      return loom::tools::commandProfile(argc, argv);
     Options o = parseArgs(argc, argv);
     if (o.command == "run")
       return commandRun(o);

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cli.h"
+#include "profile.h"
 
 #include "Data.h"
 #include "loom/formats/rng.h"
@@ -30,6 +31,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -75,7 +77,12 @@ const char *loom::cli::kTrainUsage =
     "                       a terminal (default: ~20 lines per run)\n"
     "  --threads N          kernel threads (default: LOOM_NUM_THREADS, else\n"
     "                       all hardware threads); the losses do not depend\n"
-    "                       on it\n";
+    "                       on it\n"
+    "  --profile FILE.json  a Chrome trace (chrome://tracing, Perfetto) of the\n"
+    "                       kernel calls of --profile-steps steps after the\n"
+    "                       first (the first, if it is the only one); `loom\n"
+    "                       profile FILE.json` prints the top kernels\n"
+    "  --profile-steps K    steps to profile (default 5)\n";
 
 namespace {
 
@@ -91,6 +98,8 @@ struct TrainOptions {
   std::string schedule = "cosine";
   int64_t steps = 0, warmup = 0, checkpointEvery = 0, printEvery = 0;
   int64_t stopAfter = 0;
+  std::string profile;
+  int64_t profileSteps = 5;
   int64_t vocab = 0; // 0: from the artifact's token range (else 256)
   int threads = 0; // 0: the session's default
   uint64_t seed = 0;
@@ -162,6 +171,10 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.printEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
     else if (flag == "--threads")
       o.threads = parseThreads(v());
+    else if (flag == "--profile")
+      o.profile = v();
+    else if (flag == "--profile-steps")
+      o.profileSteps = parseCount(flag, v(), 1, 1000);
     else if (a.isOption())
       failWith("unknown option '" + a.arg + "' (loom train --help)");
     else if (o.artifact.empty())
@@ -353,10 +366,21 @@ public:
                  (long long)o.warmup, o.minLr, (unsigned long long)o.seed,
                  o.overfit ? ", overfitting the first batch" : "");
     begin = std::chrono::steady_clock::now();
+    if (!o.profile.empty()) {
+      trace = std::make_unique<loom::tools::TraceRecorder>(
+          o.artifact, h.artifact, loom_session_threads(h.session));
+      // The first step pays for page faults and cold caches.
+      profileFrom = end - start > 1 ? start + 1 : start;
+    }
     for (int64_t step = start; step < end; ++step)
       trainStep(step);
     if (log)
       std::fflush(log);
+    if (trace) {
+      trace->write(o.profile);
+      std::fprintf(stderr, "loom train: wrote %s (%zu profiled step(s); `loom profile %s`)\n",
+                   o.profile.c_str(), trace->calls(), o.profile.c_str());
+    }
     if (!o.checkpoint.empty())
       saveCheckpoint(end);
     summarize();
@@ -478,7 +502,14 @@ private:
     double lr = scheduledLr(o, step);
     setScalar(s, "optim.lr", static_cast<float>(lr));
     setScalar(s, "optim.step", static_cast<float>(step + 1));
+    bool profiled = trace && step >= profileFrom && step < profileFrom + o.profileSteps;
+    if (profiled)
+      check(loom_session_set_profiling(s, 1));
     check(loom_run(s, "train_step"));
+    if (profiled) {
+      trace->collect(s, step + 1);
+      check(loom_session_set_profiling(s, 0));
+    }
     float loss = scalarOutput(s, "train_step", "loss");
     float gnorm = scalarOutput(s, "train_step", "optim.grad_norm");
     auto t1 = std::chrono::steady_clock::now();
@@ -599,6 +630,8 @@ private:
   loom::data::Batch batch;
   std::chrono::steady_clock::time_point begin;
   double stepSeconds = 0;
+  std::unique_ptr<loom::tools::TraceRecorder> trace; // --profile
+  int64_t profileFrom = 0;
 };
 
 } // namespace

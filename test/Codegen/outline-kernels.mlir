@@ -22,7 +22,9 @@
 // CHECK: arith.mulf %{{.*}}, %[[S]]
 // CHECK-LABEL: func.func @f(
 // CHECK: %[[LOADED:.*]] = memref.load
-// CHECK: call @f__k0(%{{.*}}, %{{.*}}) : (memref<4xf32>, memref<64xi8>) -> ()
+// The call records the loop nest's cost for loomc --report and loom profile:
+// 4 multiplies, the buffers it touches (16 + 64 bytes) counted once.
+// CHECK: call @f__k0(%{{.*}}, %{{.*}}) {loom.bytes = 80 : i64, loom.flops = 4 : i64} : (memref<4xf32>, memref<64xi8>) -> ()
 // CHECK: call @f__k1(%{{.*}}, %[[LOADED]], %{{.*}})
 // CHECK-NOT: scf.for
 // CHECK: return
@@ -224,8 +226,8 @@ func.func @host_packs(%out: memref<8xf32>) {
 // CHECK-NEXT: %[[P:.*]] = memref.alloca() {alignment = 64 : i64, loom.pack_scratch} : memref<8192xi8>
 // CHECK: %[[SMALL:.*]] = memref.view %[[P]][%{{.*}}][] : memref<8192xi8> to memref<4096xi8>
 // CHECK-NOT: memref.alloca
-// CHECK: call @host_packs_to_kernels__k0(%[[SMALL]], %{{.*}}) : (memref<4096xi8>, memref<8xf32>) -> ()
-// CHECK: call @host_packs_to_kernels__k1(%[[P]], %{{.*}}) : (memref<8192xi8>, memref<8xf32>) -> ()
+// CHECK: call @host_packs_to_kernels__k0(%[[SMALL]], %{{.*}}) {{{.*}}} : (memref<4096xi8>, memref<8xf32>) -> ()
+// CHECK: call @host_packs_to_kernels__k1(%[[P]], %{{.*}}) {{{.*}}} : (memref<8192xi8>, memref<8xf32>) -> ()
 func.func @host_packs_to_kernels(%out: memref<8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -20,6 +20,7 @@
 #include "loom/Transforms/Passes.h"
 #include "Loom/IR/LoomDialect.h"
 #include "Loom/IR/LoomOps.h"
+#include "Loom/IR/Origins.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -212,6 +213,10 @@ struct AutodiffPass : public mlir::loom::impl::LoomAutodiffBase<AutodiffPass> {
     auto grad = cast<func::FuncOp>(mb.clone(*fn));
     grad.setSymName(gradName);
 
+    // The backward's ops carry the location of the forward op they
+    // differentiate; tagged with its name first, they keep naming it in
+    // kernels and profiles (Origins.h): "linear", not "transpose".
+    tagOrigins(grad, /*compositesOnly=*/false);
     // Composites without a rule of their own: through their definition.
     RewritePatternSet patterns(module.getContext());
     populateDecompositionPatterns(patterns, decomposedBeforeDifferentiation());

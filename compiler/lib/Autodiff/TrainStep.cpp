@@ -93,27 +93,40 @@ FailureOr<SmallVector<Param>> trainedParams(func::FuncOp grad) {
 class UpdateBuilder {
 public:
   UpdateBuilder(OpBuilder &b, Location loc, const Hyper &h)
-      : b(b), e(b, loc), h(h) {}
+      : b(b), e(b, loc), h(h), base(loc) {}
+
+  /// Ops built from here on: at `where` (a parameter's location, or the
+  /// step's), tagged as the optimizer's part `what` ("loom.adamw"), so
+  /// kernels and profiles say whose update a kernel is (Origins.h).
+  void at(Location where, StringRef what) {
+    e.loc = FusedLoc::get(where.getContext(), {where},
+                          StringAttr::get(where.getContext(), what));
+  }
 
   /// sqrt(sum over all gradients of g^2).
-  Value globalNorm(ArrayRef<Value> grads) {
+  Value globalNorm(ArrayRef<Value> grads, ArrayRef<Location> where) {
     Value sumSq;
-    for (Value g : grads) {
+    for (auto [g, l] : llvm::zip(grads, where)) {
+      at(l, "loom.clip_grad_norm");
       Value s = sumAll(e.mul(g, g));
       sumSq = sumSq ? e.add(sumSq, s) : s;
     }
+    at(base, "loom.clip_grad_norm");
     return SqrtOp::create(b, e.loc, sumSq);
   }
 
   /// g * min(1, clip / (norm + 1e-6)), written as
   /// g / max(1, (norm + 1e-6) / clip).
-  void clip(MutableArrayRef<Value> grads, Value norm) {
+  void clip(MutableArrayRef<Value> grads, Value norm, ArrayRef<Location> where) {
     if (h.clipNorm <= 0)
       return;
+    at(base, "loom.clip_grad_norm");
     Value ratio = e.div(e.add(norm, c(1e-6)), c(h.clipNorm));
     Value scale = e.div(c(1.0), MaximumOp::create(b, e.loc, c(1.0), ratio));
-    for (Value &g : grads)
+    for (auto [g, l] : llvm::zip(grads, where)) {
+      at(l, "loom.clip_grad_norm");
       g = e.mul(g, scale);
+    }
   }
 
   /// AdamW with bias corrections 1 - beta^t; returns (p', m', v').
@@ -162,6 +175,7 @@ private:
   OpBuilder &b;
   LoomBuilder e;
   const Hyper &h;
+  Location base; // the step's own location
 };
 
 struct TrainStepPass : public mlir::loom::impl::LoomTrainStepBase<TrainStepPass> {
@@ -275,10 +289,15 @@ void TrainStepPass::runOnOperation() {
 
   UpdateBuilder u(b, grad.getLoc(), h);
   SmallVector<Value> grads;
-  for (const Param &p : *params)
+  SmallVector<Location> paramLocs;
+  for (const Param &p : *params) {
     grads.push_back(map.lookup(gradRet.getOperand(p.gradRes)));
-  Value norm = u.globalNorm(grads);
-  u.clip(grads, norm);
+    // The parameter's checkpoint name around its spec position.
+    paramLocs.push_back(gradBody.getArgument(p.arg).getLoc());
+  }
+  Value norm = u.globalNorm(grads, paramLocs);
+  u.clip(grads, norm, paramLocs);
+  u.at(grad.getLoc(), h.adam ? "loom.adamw" : "loom.sgd");
 
   Value lr = arg(lrArg), t = arg(lrArg + 1);
   Value bc1, bc2;
@@ -289,6 +308,7 @@ void TrainStepPass::runOnOperation() {
   SmallVector<Value> newParams, newState(stateKinds.size() * n);
   for (auto [i, p] : llvm::enumerate(*params)) {
     Value w = arg(p.arg);
+    u.at(paramLocs[i], h.adam ? "loom.adamw" : "loom.sgd");
     bool decay = h.weightDecay > 0 && p.type.getRank() >= 2;
     if (h.adam) {
       auto [w2, m2, v2] = u.adamw(w, grads[i], arg(stateBase + i),

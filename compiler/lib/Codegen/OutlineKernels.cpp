@@ -1,6 +1,9 @@
 //===- OutlineKernels.cpp - one function per top-level loop nest ----------===//
 #include "loom/Codegen/Passes.h"
 
+#include "KernelCost.h"
+#include "Loom/IR/Origins.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -87,6 +90,25 @@ void sharePackScratch(ArrayRef<memref::AllocaOp> packed, Block *body) {
     }
     a.erase();
   }
+}
+
+/// The location of a kernel's call: the locations of every op in the loop
+/// nest that records a loom op (mlir::loom::tagOrigins), fused, so the
+/// call names all the spec lines and loom ops the kernel implements; the
+/// loop's own location where none does.
+Location siteLocation(Operation *loop) {
+  llvm::SetVector<Location> locs;
+  loop->walk([&](Operation *op) {
+    std::vector<loom::Origin> origins;
+    loom::collectOrigins(op->getLoc(), origins);
+    if (!origins.empty())
+      locs.insert(op->getLoc());
+  });
+  if (locs.empty())
+    return loop->getLoc();
+  if (locs.size() == 1)
+    return locs.front();
+  return FusedLoc::get(loop->getContext(), locs.getArrayRef());
 }
 
 struct LoomOutlineKernelsPass
@@ -208,7 +230,17 @@ struct LoomOutlineKernelsPass
       symbols.insert(kernel);
 
       OpBuilder cb(loop);
-      func::CallOp::create(cb, loop->getLoc(), kernel, args.getArrayRef());
+      auto call = func::CallOp::create(cb, siteLocation(loop), kernel,
+                                       args.getArrayRef());
+      // What loom-profile-sites reports for this call (the kernel may be
+      // shared with other sites once loom-dedup-kernels merges twins).
+      double bytes = 0;
+      for (Value a : args)
+        bytes += loom::bufferBytes(a);
+      call->setAttr(loom::kSiteFlopsAttr,
+                    cb.getI64IntegerAttr(static_cast<int64_t>(loom::countFlops(loop))));
+      call->setAttr(loom::kSiteBytesAttr,
+                    cb.getI64IntegerAttr(static_cast<int64_t>(bytes)));
       loop->erase();
     }
     // Contractions left in the function itself (too little parallel work

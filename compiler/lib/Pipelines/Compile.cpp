@@ -14,7 +14,7 @@ bool (::loom::pipelines::compileToSharedLibrary)(
     ModuleOp module, const std::string &soPath,
     const target::EmitOptions &options, artifact::Artifact &artifact,
     std::string &error, void (*configure)(PassManager &, void *),
-    TimingScope *timing) {
+    TimingScope *timing, std::vector<artifact::KernelSite> *sites) {
   TimingScope none;
   TimingScope &root = timing ? *timing : none;
   if (failed(runStagesUpTo(module, "memref", configure, nullptr, "", timing))) {
@@ -29,6 +29,8 @@ bool (::loom::pipelines::compileToSharedLibrary)(
     error = "lowering to LLVM failed (see the diagnostics)";
     return false;
   }
+  if (sites && !artifact::describeKernels(module, *sites, error))
+    return false;
   // The manifest's fingerprint, exported: the runtime refuses a library
   // whose manifest is not the one it was built with.
   {

@@ -54,7 +54,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // the runtime's parallel-for hook.
        "loom-tile-contractions,"
        "convert-linalg-to-parallel-loops,loom-outline-kernels,"
-       "loom-dedup-kernels,loom-chunk-kernels,"
+       "loom-dedup-kernels,loom-chunk-kernels,loom-profile-sites,"
        "convert-vector-to-scf{full-unroll=true},lower-affine,"
        "convert-scf-to-cf,convert-vector-to-llvm,"
        "expand-strided-metadata,lower-affine,"

@@ -8,6 +8,7 @@
 #include "loom/Transforms/Passes.h"
 #include "Loom/IR/LoomBuilder.h"
 #include "Loom/IR/LoomOps.h"
+#include "Loom/IR/Origins.h"
 #include "Loom/IR/ShapeUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -407,6 +408,9 @@ struct LoomDecomposePass
   }
 
   void runOnOperation() override {
+    // The primitives of a composite carry its location: tagged with the
+    // composite's name first, they keep naming it (Origins.h).
+    tagOrigins(getOperation(), /*compositesOnly=*/true);
     RewritePatternSet patterns(&getContext());
     populateDecompositionPatterns(patterns, ops);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {

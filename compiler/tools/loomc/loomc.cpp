@@ -61,8 +61,13 @@ const char *kUsage = R"(usage:
       DIR/manifest.json (docs/artifact.md); every dim must be bound
   loomc MODEL --emit=KIND [-o FILE] [--dim NAME=N]... [--no-locs]
       stop at one stage and print it: loom (default), linalg, memref,
-      llvm-dialect, llvm-ir, asm, obj, so, header, manifest (obj and so
-      need -o)
+      llvm-dialect, llvm-ir, asm, obj, so, header, manifest, kernels
+      (obj and so need -o); kernels is the kernels.json an artifact
+      carries: every kernel call with the loom ops and spec lines it
+      implements, its FLOPs and bytes, and its generator
+  loomc MODEL --report --dim NAME=N... [-o DIR]
+      per kernel call: FLOPs, bytes, arithmetic intensity, generator, spec
+      position and loom ops (with -o DIR: after writing the artifact)
   loomc MODEL --interpret [--dim NAME=N]... [--weights FILE | --seed N]
         --input NAME=FILE.npy... [--function F] [--output NAME=FILE.npy]...
       run F (default forward) in the reference interpreter with the
@@ -128,6 +133,7 @@ struct Options {
   loomc::InterpretOptions interp;
   bool printIRAfterAll = false;
   bool timing = false;
+  bool report = false;
   std::string to;
   std::string output;
   bool locs = true;
@@ -271,6 +277,10 @@ const std::map<std::string, Flag> &flagTable() {
       {"--momentum", hyper(&LoomTrainStepOptions::momentum, "--momentum")},
       {"--clip-norm", hyper(&LoomTrainStepOptions::clipNorm, "--clip-norm")},
       {"--emit", stores(F::Required, &Options::emit)},
+      {"--report", {F::None, [](Options &o, const std::string &) {
+         o.report = true;
+         return std::string();
+       }}},
       {"--to", stores(F::Required, &Options::to)},
       {"-o", stores(F::Required, &Options::output)},
       {"--dim", {F::Required, [](Options &o, const std::string &v) {
@@ -344,12 +354,15 @@ std::string checkCombinations(Options &o) {
     return "--to is only for 'loomc fmt'";
   static const char *kinds[] = {"loom", "linalg", "memref", "llvm-dialect",
                                 "llvm-ir", "asm", "obj", "so", "header",
-                                "manifest"};
+                                "manifest", "kernels"};
   if (o.command == "compile" && !o.emit.empty() &&
       std::find(std::begin(kinds), std::end(kinds), o.emit) == std::end(kinds))
     return "unknown --emit kind '" + o.emit +
            "' (available: loom, linalg, memref, llvm-dialect, llvm-ir, asm, "
-           "obj, so, header, manifest)";
+           "obj, so, header, manifest, kernels)";
+  if (o.report && (o.command != "compile" || o.interpret ||
+                   !(o.emit.empty() || o.emit == "kernels")))
+    return "--report goes with compiling (-o DIR, or alone)";
   if ((o.emit == "obj" || o.emit == "so") && o.output.empty())
     return "--emit=" + o.emit + " writes a binary file: give -o FILE";
   return "";
@@ -474,9 +487,10 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
         return 1;
       }
     la::Artifact artifact;
+    std::vector<la::KernelSite> sites;
     std::string so = dir.empty() ? o.output : dir + "/model.so";
     if (!lp::compileToSharedLibrary(module, so, emit, artifact, error, dumps,
-                                    timed)) {
+                                    timed, &sites)) {
       if (!diags.empty())
         return reportErrors(diags);
       llvm::errs() << "loomc: error: " << error << "\n";
@@ -486,11 +500,42 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
       return 0;
     if (!writeFile(dir + "/manifest.json", la::writeManifest(artifact, "model.so")))
       return 1;
+    if (!writeFile(dir + "/kernels.json",
+                   la::writeKernelsJson(
+                       sites, artifact.model,
+                       la::manifestFingerprint(artifact, "model.so"))))
+      return 1;
     llvm::outs() << "loomc: wrote " << dir << "/model.so and " << dir
                  << "/manifest.json (" << artifact.functions.size()
                  << " functions, largest arena " << artifact.largestArena()
                  << " bytes)\n";
+    if (o.report)
+      llvm::outs() << la::writeKernelReport(sites, artifact.model);
     return 0;
+  }
+
+  if (kind == "kernels" || kind == "report") {
+    // The manifest (for the fingerprint) at the memref stage, the sites
+    // after lowering.
+    la::Artifact artifact;
+    std::vector<la::KernelSite> sites;
+    if (mlir::failed(lp::runStagesUpTo(module, "memref", dumps, nullptr, "", timed)) ||
+        !la::describeArtifact(module, artifact, error) ||
+        mlir::failed(lp::runStagesUpTo(module, "llvm-dialect", dumps, nullptr,
+                                       "memref", timed)) ||
+        !la::describeKernels(module, sites, error)) {
+      if (!diags.empty())
+        return reportErrors(diags);
+      llvm::errs() << "loomc: error: " << error << "\n";
+      return 1;
+    }
+    if (kind == "report")
+      return writeOutput(o, la::writeKernelReport(sites, artifact.model));
+    std::string text = la::writeKernelsJson(
+        sites, artifact.model, la::manifestFingerprint(artifact, "model.so"));
+    if (o.report)
+      llvm::errs() << la::writeKernelReport(sites, artifact.model);
+    return writeOutput(o, text);
   }
 
   std::string stopAt = kind == "linalg" || kind == "memref" ? kind
@@ -741,7 +786,9 @@ int main(int argc, char **argv) {
   if (o.interpret)
     return loomc::interpret(*module, info, o.interp);
 
-  std::string kind = o.emit.empty() ? (o.output.empty() ? "loom" : "artifact")
+  std::string kind = o.emit.empty() ? (o.output.empty()
+                                         ? (o.report ? "report" : "loom")
+                                         : "artifact")
                                     : o.emit;
   if (kind == "loom")
     return writeOutput(o, printModule(*module, o.locs));

@@ -242,6 +242,28 @@ LOOM_RT_API loom_status loom_set_input(loom_session *session, const char *name,
  * loom_get_output of such an output returns them (it reads the
  * parameter's or state tensor's buffer). */
 LOOM_RT_API loom_status loom_run(loom_session *session, const char *function);
+
+/* Profiling (`loom run --profile`, `loom train --profile`). While enabled,
+ * every loom_run of the session records one event for the call (site -1)
+ * and one per kernel call, `site` being the call's id in the artifact's
+ * kernels.json (docs/artifact.md); times are steady-clock nanoseconds
+ * (CLOCK_MONOTONIC), comparable across enable/disable periods. The compiler brackets every kernel call with a
+ * probe that costs a load and a branch when no session profiles, so the
+ * same artifact serves both. */
+typedef struct loom_profile_event {
+  int64_t site;     /* kernels.json site id, or -1 for the whole call */
+  int32_t function; /* index among loom_artifact_function_name's */
+  int32_t reserved;
+  int64_t begin_ns, end_ns;
+} loom_profile_event;
+/* Enables (discarding earlier events) or disables profiling. */
+LOOM_RT_API loom_status loom_session_set_profiling(loom_session *session,
+                                                   int32_t enabled);
+/* The events recorded since profiling was enabled or cleared, in the order
+ * they ended; *events stays valid until the next loom_run or clear. */
+LOOM_RT_API size_t loom_session_profile_events(const loom_session *session,
+                                               const loom_profile_event **events);
+LOOM_RT_API void loom_session_clear_profile(loom_session *session);
 /* An output of the latest successful loom_run of `function`. The data stays
  * valid (and is overwritten by later runs) until the session is destroyed. */
 LOOM_RT_API loom_status loom_get_output(const loom_session *session,

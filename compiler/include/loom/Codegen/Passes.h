@@ -21,6 +21,16 @@ namespace mlir::loom {
 /// them, loom-outline-kernels lets one contraction's peeled nests share one.
 constexpr llvm::StringLiteral kPackScratchAttr = "loom.pack_scratch";
 
+/// On the calls loom-outline-kernels makes: the FLOPs and compulsory bytes
+/// of the loop nest the kernel runs at that site (KernelCost.h).
+constexpr llvm::StringLiteral kSiteFlopsAttr = "loom.flops";
+constexpr llvm::StringLiteral kSiteBytesAttr = "loom.bytes";
+
+/// The module attribute loom-profile-sites writes: one dictionary per
+/// profiled kernel call (id, function, kernel, flops, bytes, generator,
+/// location), in id order.
+constexpr llvm::StringLiteral kKernelSitesAttr = "loom.kernel_sites";
+
 #define GEN_PASS_DECL
 #include "loom/Codegen/Passes.h.inc"
 

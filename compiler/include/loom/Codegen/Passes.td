@@ -269,6 +269,33 @@ def LoomDedupKernels : Pass<"loom-dedup-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def LoomProfileSites : Pass<"loom-profile-sites", "::mlir::ModuleOp"> {
+  let summary = "Numbers every kernel call and times it when a profiler is attached";
+  let description = [{
+    Every call of a kernel (or of an external kernel library) in a public
+    function is a *site*, numbered in function and program order. The pass
+    records one dictionary per site in the module attribute
+    `loom.kernel_sites` (id, function, kernel, the loop nest's FLOPs and
+    compulsory bytes that `loom-outline-kernels` left on the call, the
+    generator, and the call's location, which fuses the locations of every
+    loom op the kernel implements), and brackets each call with
+    `__loom_profile(site, 0)` / `__loom_profile(site, 1)`:
+
+    ```mlir
+    llvm.call @__loom_profile(%c7, %c0) : (i64, i32) -> ()
+    call @forward__k7(%a, %b) {loom.flops = 1024 : i64, loom.bytes = 64 : i64}
+    llvm.call @__loom_profile(%c7, %c1) : (i64, i32) -> ()
+    ```
+
+    `__loom_profile` (internal, inlined) calls the exported function pointer
+    `loom_profile_hook` when it is not null; the runtime sets it when it
+    opens the library and records times only for sessions being profiled,
+    so an artifact is never compiled twice to be profiled. Runs after
+    `loom-chunk-kernels`, on func/scf.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect"];
+}
+
 def LoomChunkKernels : Pass<"loom-chunk-kernels", "::mlir::ModuleOp"> {
   let summary = "Lets a kernel run any range of its outer parallel loop's iterations";
   let description = [{

@@ -8,6 +8,7 @@
 #ifndef LOOM_PIPELINES_PIPELINES_H
 #define LOOM_PIPELINES_PIPELINES_H
 
+#include "loom/Artifact/Kernels.h"
 #include "loom/Artifact/Manifest.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Target/Emit.h"
@@ -64,13 +65,15 @@ void registerPipelines();
 /// writes the shared library `soPath`. Errors go to the context's
 /// diagnostics (stages) or to `error` (emission, linking). With `timing`,
 /// the stages' passes, LLVM code generation and linking are timed under it
-/// (loomc --timing).
+/// (loomc --timing). With `sites`, the kernel call sites (kernels.json) are
+/// read from the lowered module into it.
 bool compileToSharedLibrary(mlir::ModuleOp module, const std::string &soPath,
                             const target::EmitOptions &options,
                             artifact::Artifact &artifact, std::string &error,
                             void (*configure)(mlir::PassManager &,
                                               void *) = nullptr,
-                            mlir::TimingScope *timing = nullptr);
+                            mlir::TimingScope *timing = nullptr,
+                            std::vector<artifact::KernelSite> *sites = nullptr);
 
 } // namespace loom::pipelines
 

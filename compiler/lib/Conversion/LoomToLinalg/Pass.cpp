@@ -1,5 +1,6 @@
 //===- Pass.cpp - the convert-loom-to-linalg pass -------------------------===//
 #include "Common.h"
+#include "Loom/IR/Origins.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -21,6 +22,9 @@ namespace {
 struct ConvertLoomToLinalgPass
     : public mlir::loom::impl::ConvertLoomToLinalgBase<ConvertLoomToLinalgPass> {
   void runOnOperation() override {
+    // What the linalg ops implement, recorded before the loom ops go
+    // (Origins.h): kernels name their loom ops and spec lines.
+    tagOrigins(getOperation(), /*compositesOnly=*/false);
     ConversionTarget target(getContext());
     target.addIllegalDialect<LoomDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -7,34 +7,63 @@ namespace {
 
 class SoftmaxRows : public Halide::Generator<SoftmaxRows> {
 public:
+  // Lanes of the partial max / sum: 4 vectors, so a row's reduction is 4
+  // independent chains with one horizontal step at the end (an atomic
+  // vectorized reduction reduced every vector horizontally).
+  GeneratorParam<int> lanes{"lanes", 64};
+  GeneratorParam<int> task_rows{"task_rows", 4};
+
   // Dim 0 is the contiguous column (softmax) axis, dim 1 the row.
   Input<Buffer<float>> input{"input", 2};
   Output<Buffer<float>> output{"output", 2};
 
   void generate() {
-    Var c("c"), r("r");
+    Var c("c"), r("r"), l("l");
+    const int W = lanes;
     Expr cols = input.dim(0).extent();
-    RDom k(0, cols);
+    Expr full = cols / W;
+    // The row's full W-blocks, lane by lane; the last cols % W columns.
+    RDom ro(0, full, "ro"), rl(0, W, "rl"), rt(full * W, cols - full * W, "rt");
+    const Expr lowest = Halide::Float(32).min();
 
     /* THE ALGORITHM */
-    Func row_max("row_max"), shifted("shifted"), row_sum("row_sum");
-    row_max(r) = Halide::Float(32).min();
-    row_max(r) = max(row_max(r), input(k, r));
+    Func pmax("pmax"), row_max("row_max"), shifted("shifted"), psum("psum"),
+        row_sum("row_sum");
+    pmax(l, r) = lowest;
+    pmax(l, r) = max(pmax(l, r), input(ro * W + l, r));
+    row_max(r) = lowest;
+    row_max(r) = max(row_max(r), pmax(rl, r));
+    row_max(r) = max(row_max(r), input(rt, r));
     shifted(c, r) = exp(input(c, r) - row_max(r));
-    row_sum(r) = 0.0f;
-    row_sum(r) += shifted(k, r);
+    psum(l, r) += shifted(ro * W + l, r);
+    row_sum(r) += psum(rl, r);
+    row_sum(r) += shifted(rt, r);
     output(c, r) = shifted(c, r) / row_sum(r);
 
     /* THE SCHEDULE */
-    // Rows are independent: one task per row block. The three passes over a
-    // row stay in L1 for transformer widths (<= 50k columns f32 = 200 KB is L2).
+    // Rows are independent: one task per task_rows rows. A row's passes
+    // (max, exp and sum, scale) run from L1 for transformer widths (<= 50k
+    // columns f32 = 200 KB is L2). shifted is stored once per task (folded
+    // to one row), not allocated per row.
     const int vec = natural_vector_size<float>();
-    output.parallel(r).vectorize(c, vec, TailStrategy::GuardWithIf);
-    row_max.compute_at(output, r);
-    row_max.update().atomic().vectorize(k, vec);
-    shifted.compute_at(output, r).vectorize(c, vec, TailStrategy::GuardWithIf);
-    row_sum.compute_at(output, r);
-    row_sum.update().atomic().vectorize(k, vec);
+    Var rt_("rt_"), ri("ri");
+    output.split(r, rt_, ri, task_rows, TailStrategy::GuardWithIf)
+        .parallel(rt_)
+        .vectorize(c, vec, TailStrategy::GuardWithIf);
+    for (Func f : {pmax, psum}) {
+      f.compute_at(output, ri).vectorize(l);
+      f.update().reorder(l, ro).vectorize(l);
+    }
+    // The W partial results fold in one vector reduction; the tail is
+    // scalar (< W columns).
+    for (Func f : {row_max, row_sum}) {
+      f.compute_at(output, ri);
+      f.update(0).atomic().vectorize(rl);
+      f.update(1).unscheduled();
+    }
+    shifted.store_at(output, rt_)
+        .compute_at(output, ri)
+        .vectorize(c, vec, TailStrategy::GuardWithIf);
 
     input.dim(0).set_stride(1);
     output.dim(0).set_stride(1);

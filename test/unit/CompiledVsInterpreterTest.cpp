@@ -547,6 +547,12 @@ TEST_F(CompiledVsInterpreter, ZZCoversEveryLoomOp) {
     if (name.getDialectNamespace() != "loom")
       continue;
     std::string op = name.getStringRef().str();
+    // Made by code generation, after the interpreter's domain: the ops it
+    // replaces are compared with --kernels=halide in
+    // test/Integration/kernel-generators.test, the kernels themselves in
+    // runtime/kernels/HalideKernelsTest.cpp.
+    if (op == "loom.kernel_call")
+      continue;
     EXPECT_NE(all.find(op + " "), std::string::npos)
         << op << " has no compiled-vs-interpreter case";
     EXPECT_TRUE(loom::interp::isSupported(op)) << op;

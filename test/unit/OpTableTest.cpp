@@ -36,9 +36,14 @@ TEST(OpTable, EveryRegisteredOpHasAnEntry) {
   ctx.loadDialect<mlir::loom::LoomDialect>();
   std::set<std::string> ops = registeredLoomOps(ctx);
   ASSERT_GT(ops.size(), 40u);
-  for (const std::string &op : ops)
+  for (const std::string &op : ops) {
+    // Code generation's call of a Halide kernel (loom-select-kernels), not
+    // something a spec writes.
+    if (op == "kernel_call")
+      continue;
     EXPECT_NE(loom::frontend::lookupOp(op), nullptr)
         << "loom." << op << " has no entry in the DSL's op table";
+  }
 }
 
 TEST(OpTable, EveryEntryIsARegisteredOp) {

@@ -35,14 +35,22 @@ struct LoomProfileSitesPass
       return signalPassFailure();
     }
 
-    SmallVector<std::pair<func::FuncOp, func::CallOp>> sites;
+    // Calls of loom's kernels, and of other generators' (an llvm.call
+    // that loom-lower-kernel-calls made, with its generator named).
+    SmallVector<std::pair<func::FuncOp, Operation *>> sites;
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (!fn.isPublic() || fn.isExternal())
         continue;
-      fn.walk([&](func::CallOp call) {
-        auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-        if (callee && (!callee.isExternal() || call->hasAttr(loom::kSiteFlopsAttr)))
-          sites.push_back({fn, call});
+      fn.walk([&](Operation *op) {
+        if (auto call = dyn_cast<func::CallOp>(op)) {
+          auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+          if (callee &&
+              (!callee.isExternal() || call->hasAttr(loom::kSiteFlopsAttr)))
+            sites.push_back({fn, op});
+        } else if (isa<LLVM::CallOp>(op) &&
+                   op->hasAttr(loom::kSiteGeneratorAttr)) {
+          sites.push_back({fn, op});
+        }
       });
     }
     Builder attrs(ctx);
@@ -55,16 +63,23 @@ struct LoomProfileSitesPass
         return -1; // not counted (a call not made by loom-outline-kernels)
       };
       StringRef generator = "mlir";
-      if (auto g = call->getAttrOfType<StringAttr>("loom.generator"))
+      if (auto g = call->getAttrOfType<StringAttr>(loom::kSiteGeneratorAttr))
         generator = g.getValue();
+      StringAttr callee;
+      if (auto f = dyn_cast<func::CallOp>(call))
+        callee = f.getCalleeAttr().getAttr();
+      else if (auto l = dyn_cast<LLVM::CallOp>(call); l && l.getCallee())
+        callee = StringAttr::get(ctx, *l.getCallee());
+      else
+        callee = StringAttr::get(ctx, "?");
       SmallVector<NamedAttribute> fields = {
           attrs.getNamedAttr("id", attrs.getI64IntegerAttr(int64_t(id))),
           attrs.getNamedAttr("function", fn.getSymNameAttr()),
-          attrs.getNamedAttr("kernel", call.getCalleeAttr().getAttr()),
+          attrs.getNamedAttr("kernel", callee),
           attrs.getNamedAttr("flops", attrs.getI64IntegerAttr(count(loom::kSiteFlopsAttr))),
           attrs.getNamedAttr("bytes", attrs.getI64IntegerAttr(count(loom::kSiteBytesAttr))),
           attrs.getNamedAttr("generator", attrs.getStringAttr(generator)),
-          attrs.getNamedAttr("loc", LocationAttr(call.getLoc())),
+          attrs.getNamedAttr("loc", LocationAttr(call->getLoc())),
       };
       table.push_back(attrs.getDictionaryAttr(fields));
     }
@@ -79,8 +94,8 @@ struct LoomProfileSitesPass
     Type i64 = b.getI64Type(), i32 = b.getI32Type();
     LLVM::LLVMFuncOp probe = defineProbe(b, loc, ptr, i64, i32);
     for (auto [id, site] : llvm::enumerate(sites)) {
-      func::CallOp call = site.second;
-      Location cl = call.getLoc();
+      Operation *call = site.second;
+      Location cl = call->getLoc();
       b.setInsertionPoint(call);
       Value s = LLVM::ConstantOp::create(b, cl, i64, b.getI64IntegerAttr(id));
       Value begin = LLVM::ConstantOp::create(b, cl, i32, b.getI32IntegerAttr(0));

@@ -42,6 +42,18 @@ bool (::loom::pipelines::compileToSharedLibrary)(
                            LLVM::Linkage::External, "loom_manifest_fingerprint",
                            b.getIntegerAttr(i64, static_cast<int64_t>(fingerprint)));
   }
+  // Calls of Halide kernels (loom-lower-kernel-calls) link their library.
+  std::vector<std::string> libraries;
+  bool callsKernels = false;
+  module.walk([&](LLVM::LLVMFuncOp fn) {
+    callsKernels |= fn.isExternal() && fn.getSymName().starts_with("loom_kernel_");
+  });
+  if (callsKernels) {
+    std::string lib = target::kernelsLibrary(error);
+    if (lib.empty())
+      return false;
+    libraries = {lib, "-lpthread", "-ldl"};
+  }
   std::vector<std::string> objects;
   {
     TimingScope emitting = root.nest(StringRef("llvm"));
@@ -69,7 +81,7 @@ bool (::loom::pipelines::compileToSharedLibrary)(
   // Link to a temporary name and rename: a process that has the old library
   // mapped keeps it intact (overwriting a mapped .so in place crashes it).
   std::string tmp = soPath + ".tmp";
-  bool ok = target::linkSharedLibrary(objectPaths, tmp, error);
+  bool ok = target::linkSharedLibrary(objectPaths, tmp, error, libraries);
   removeObjects();
   if (ok)
     if (std::error_code ec = llvm::sys::fs::rename(tmp, soPath)) {

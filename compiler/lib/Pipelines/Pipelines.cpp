@@ -21,7 +21,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // softmax, their gradients) run one block of rows at a time; a B
        // stored [n, k] that enough rows reuse is transposed once for the
        // GEMM kernel.
-       "loom-index-ranges,loom-decompose,canonicalize,cse,"
+       "loom-index-ranges,loom-select-kernels,loom-decompose,canonicalize,cse,"
        "convert-loom-to-linalg,canonicalize,"
        "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse,"
        "loom-fuse-rows,canonicalize,cse,"
@@ -52,7 +52,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // fully (a non-unrolled lowering allocas inside loops). Kernels with
        // enough parallel work take an iteration range and are called through
        // the runtime's parallel-for hook.
-       "loom-tile-contractions,"
+       "loom-lower-kernel-calls,loom-tile-contractions,"
        "convert-linalg-to-parallel-loops,loom-outline-kernels,"
        "loom-dedup-kernels,loom-chunk-kernels,loom-profile-sites,"
        "convert-vector-to-scf{full-unroll=true},lower-affine,"

@@ -1,6 +1,8 @@
 //===- Emit.cpp - LLVM IR, assembly, objects and shared libraries ---------===//
 #include "loom/Target/Emit.h"
 
+#include <cstdlib>
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -239,9 +241,26 @@ bool loom::target::emitObjects(ModuleOp module, const EmitOptions &options,
   return true;
 }
 
+std::string loom::target::kernelsLibrary(std::string &error) {
+  std::string path;
+  if (const char *env = std::getenv("LOOM_KERNELS_LIBRARY"); env && *env)
+    path = env;
+#ifdef LOOM_KERNELS_LIBRARY
+  else
+    path = LOOM_KERNELS_LIBRARY;
+#endif
+  if (path.empty() || !llvm::sys::fs::exists(path)) {
+    error = "the model calls Halide kernels but the kernel library " +
+            (path.empty() ? std::string("is unknown") : "'" + path + "' is missing") +
+            " (set LOOM_KERNELS_LIBRARY, or compile with --kernels=mlir)";
+    return "";
+  }
+  return path;
+}
+
 bool loom::target::linkSharedLibrary(
     const std::vector<std::string> &objectPaths, const std::string &soPath,
-    std::string &error) {
+    std::string &error, const std::vector<std::string> &libraries) {
   auto cc = llvm::sys::findProgramByName("cc");
   if (!cc) {
     error = "no C compiler driver 'cc' on PATH to link the shared library";
@@ -250,6 +269,8 @@ bool loom::target::linkSharedLibrary(
   llvm::SmallVector<llvm::StringRef> args = {*cc, "-shared", "-o", soPath};
   for (const std::string &o : objectPaths)
     args.push_back(o);
+  for (const std::string &l : libraries)
+    args.push_back(l);
   args.push_back("-lm");
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,

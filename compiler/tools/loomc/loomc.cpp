@@ -9,12 +9,14 @@
 // `loomc: error: ...` for the command line) with exit code 1.
 //
 //===----------------------------------------------------------------------===//
+#include "Autotune.h"
 #include "Interpret.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
 #include "loom/Analysis/ModelStats.h"
 #include "loom/Spec/Spec.h"
 #include "loom/Artifact/Manifest.h"
+#include "loom/Codegen/KernelChoice.h"
 #include "loom/Codegen/Passes.h"
 #include "loom/Conversion/Passes.h"
 #include "loom/Pipelines/Pipelines.h"
@@ -81,6 +83,16 @@ const char *kUsage = R"(usage:
       parameter counts, FLOPs, activation memory, input and output shapes
 options:
   --dim NAME=N   bind a symbolic dim (e.g. --dim B=1 --dim T=1024)
+  --kernels=mlir|halide|auto   who generates the kernels of the ops a Halide
+                 kernel can compute (attention, softmax, layer norm,
+                 matmul/linear): loom's MLIR code, the Halide kernels, or
+                 (default) per op instance, as timed by --autotune and kept
+                 in the kernel choice cache, else a cost model (docs/kernels.md)
+  --kernel-cache=FILE  the choice cache (default
+                 $XDG_CACHE_HOME/loom/kernel-choices.json, ~/.cache/loom/...)
+  --autotune     time both generators on this machine for every candidate op
+                 instance not yet in the cache, record the winners, then
+                 compile with them
   -o FILE        write to FILE instead of stdout
   --no-locs      print IR without the spec locations
   --print-ir-after-all   dump the IR after every pass (to stderr)
@@ -134,6 +146,9 @@ struct Options {
   bool printIRAfterAll = false;
   bool timing = false;
   bool report = false;
+  std::string kernels;     // mlir | halide | auto ("" = auto)
+  std::string kernelCache; // "" = the default path
+  bool autotune = false;
   std::string to;
   std::string output;
   bool locs = true;
@@ -281,6 +296,17 @@ const std::map<std::string, Flag> &flagTable() {
          o.report = true;
          return std::string();
        }}},
+      {"--kernels", {F::Required, [](Options &o, const std::string &v) {
+         if (v != "mlir" && v != "halide" && v != "auto")
+           return "--kernels expects mlir, halide or auto, got '" + v + "'";
+         o.kernels = v;
+         return std::string();
+       }}},
+      {"--kernel-cache", stores(F::Required, &Options::kernelCache)},
+      {"--autotune", {F::None, [](Options &o, const std::string &) {
+         o.autotune = true;
+         return std::string();
+       }}},
       {"--to", stores(F::Required, &Options::to)},
       {"-o", stores(F::Required, &Options::output)},
       {"--dim", {F::Required, [](Options &o, const std::string &v) {
@@ -363,6 +389,11 @@ std::string checkCombinations(Options &o) {
   if (o.report && (o.command != "compile" || o.interpret ||
                    !(o.emit.empty() || o.emit == "kernels")))
     return "--report goes with compiling (-o DIR, or alone)";
+  if ((!o.kernels.empty() || o.autotune || !o.kernelCache.empty()) &&
+      (o.command != "compile" || o.interpret))
+    return "--kernels, --kernel-cache and --autotune go with compiling";
+  if (o.autotune && !o.kernels.empty() && o.kernels != "auto")
+    return "--autotune chooses per op instance: it goes with --kernels=auto";
   if ((o.emit == "obj" || o.emit == "so") && o.output.empty())
     return "--emit=" + o.emit + " writes a binary file: give -o FILE";
   return "";
@@ -801,5 +832,29 @@ int main(int argc, char **argv) {
   if (!unbound.empty())
     return usageError("compiling '" + model->name + "' needs static shapes: "
                       "bind " + unbound + " with --dim NAME=N");
+  // Who generates each kernel (loom-select-kernels reads these).
+  std::string cachePath = o.kernelCache.empty()
+                              ? mlir::loom::KernelChoiceCache::defaultPath()
+                              : o.kernelCache;
+  mlir::Builder attrs(&context);
+  (*module)->setAttr(mlir::loom::kKernelsModeAttr,
+                     attrs.getStringAttr(o.kernels.empty() ? "auto" : o.kernels));
+  if (!cachePath.empty())
+    (*module)->setAttr(mlir::loom::kKernelCacheAttr, attrs.getStringAttr(cachePath));
+  if (o.autotune) {
+    lt::EmitOptions emit;
+    emit.cpu = o.mcpu;
+    emit.jobs = o.jobs;
+    std::string error;
+    if (cachePath.empty())
+      return usageError("--autotune needs a cache: give --kernel-cache FILE "
+                        "(no HOME or XDG_CACHE_HOME to default to)");
+    if (!loomc::autotune(*module, cachePath, emit, error)) {
+      if (!diags.empty())
+        return reportErrors(diags);
+      llvm::errs() << "loomc: error: " << error << "\n";
+      return 1;
+    }
+  }
   return compile(o, kind, *module, diags, timing);
 }

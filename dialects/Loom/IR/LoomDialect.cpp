@@ -16,6 +16,7 @@ void LoomDialect::initialize() {
 #define GET_OP_LIST
 #include "Loom/IR/LoomOps.cpp.inc"
       >();
+  registerKernelCallInterfaces(*getContext());
 }
 
 Operation *LoomDialect::materializeConstant(OpBuilder &builder, Attribute value,

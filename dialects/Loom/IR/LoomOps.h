@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -25,6 +26,9 @@ namespace loom {
 /// True when both ranges hold tensors of equal rank and element type whose
 /// dims agree wherever both are static.
 bool areCompatibleTensorTypes(TypeRange lhs, TypeRange rhs);
+/// One-shot bufferization of loom.kernel_call (LoomKernelCall.cpp); the
+/// dialect attaches it when it loads.
+void registerKernelCallInterfaces(MLIRContext &ctx);
 } // namespace loom
 } // namespace mlir
 

@@ -7,5 +7,6 @@ include "Loom/IR/LoomBase.td"
 include "Loom/IR/LoomElementwiseOps.td"
 include "Loom/IR/LoomShapeOps.td"
 include "Loom/IR/LoomNNOps.td"
+include "Loom/IR/LoomKernelOps.td"
 
 #endif // LOOM_OPS_TD

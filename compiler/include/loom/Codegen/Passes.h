@@ -25,6 +25,9 @@ constexpr llvm::StringLiteral kPackScratchAttr = "loom.pack_scratch";
 /// of the loop nest the kernel runs at that site (KernelCost.h).
 constexpr llvm::StringLiteral kSiteFlopsAttr = "loom.flops";
 constexpr llvm::StringLiteral kSiteBytesAttr = "loom.bytes";
+/// On calls of kernels another generator made (loom-lower-kernel-calls):
+/// "halide".
+constexpr llvm::StringLiteral kSiteGeneratorAttr = "loom.generator";
 
 /// The module attribute loom-profile-sites writes: one dictionary per
 /// profiled kernel call (id, function, kernel, flops, bytes, generator,

@@ -77,6 +77,62 @@ def LoomFuseRows : Pass<"loom-fuse-rows"> {
   ];
 }
 
+def LoomFuseAttention : Pass<"loom-fuse-attention"> {
+  let summary = "Computes attention one block of query rows at a time, without the [T, T] scores";
+  let description = [{
+    Attention as convert-loom-to-linalg leaves it is a chain over the whole
+    score tensor [batch.., Tq, Tk]: the QKᵀ contraction, its scale, the
+    causal select and/or a mask select (false: -inf), the softmax's row max,
+    x - max, exp, row sum and quotient, then the PV contraction. At GPT-2's
+    T = 1024 the scores are 48 MB per layer, written and re-read by every
+    member, and the causal half above the diagonal is computed only to be
+    masked. Here the chain becomes one `loom.parallel` loop over (batch..,
+    block of `query-block` query rows), and per block over chunks of
+    `key-block` keys:
+
+    ```
+    for each block of rows (threads take ranges of blocks):
+      pass 1, per key chunk: s = Q_blk · K_chunkᵀ (a [rows, kc] contraction),
+        t = the masks and scale of s (the causal mask from indices), stored
+        in the block's scores [rows, Tk]; m = max(m, row max of t)
+      pass 2, per key chunk: e = exp(t - m), l += row sum of e,
+        acc += e · V_chunk (a [rows, Dv] contraction)
+      out[blk] = acc / l
+    ```
+
+    The block's scores (rows × Tk floats, within `block-bytes`) and the
+    chunk temporaries are block-sized tensors that loom-plan-arena puts on
+    the stack; the per-chunk contractions are ordinary 2-D contractions that
+    loom-tile-contractions turns into its micro-kernels. Under loom's causal
+    mask (key <= query + Tk - Tq) a block of rows [q0, q0 + rows) sees keys
+    [0, q0 + rows + Tk - Tq) only: the chunk loops stop there (a run-time
+    trip count; every chunk has a static size, the last, partial one is
+    peeled), so about half of QKᵀ, the softmax and PV is skipped. Rows and
+    keys that are no multiple of the block sizes get a remainder block and
+    chunk of static size.
+
+    The normalization moves after PV ((Σ e v) / Σ e instead of Σ (e / Σ e) v:
+    Dv divisions per row instead of Tk); everything else is the chain's own
+    payloads, cloned. Only that exact chain is matched (every intermediate
+    used by the next member only: a training graph, whose backward reads the
+    probabilities, keeps the unfused forward), with f32 static shapes and a
+    row of scores within 256 KiB.
+  }];
+  let options = [
+    Option<"queryBlock", "query-block", "int64_t", /*default=*/"32",
+           "Query rows per block (at most)">,
+    Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
+           "Keys per chunk">,
+    Option<"blockBytes", "block-bytes", "int64_t", /*default=*/"131072",
+           "Bytes of one block's scores (rows x Tk floats), at most">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect"
+  ];
+}
+
 def LoomTransposeRhs : Pass<"loom-transpose-rhs"> {
   let summary = "Gives contractions whose B is stored [n, k] a transposed [k, n] copy to read";
   let description = [{
@@ -267,6 +323,61 @@ def LoomDedupKernels : Pass<"loom-dedup-kernels", "::mlir::ModuleOp"> {
     becomes `call @f__k0(%x)` with `@f__k7` erased.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def LoomSelectKernels : Pass<"loom-select-kernels", "::mlir::ModuleOp"> {
+  let summary = "Hands op instances to Halide kernels where they win";
+  let description = [{
+    loom's second kernel generator is Halide (runtime/kernels/: attention,
+    softmax, layer norm, matmul; built for this CPU family at build time).
+    An op instance a Halide kernel computes (static f32 shapes; attention
+    without a mask operand) is a candidate. `kernels=mlir` keeps loom's own
+    code everywhere, `kernels=halide` takes every candidate, `kernels=auto`
+    (the default) asks the choice cache `loomc --autotune` fills
+    (`cache=FILE`; docs/kernels.md) and otherwise a cost model. Without the
+    options the module attributes `loom.kernels` / `loom.kernel_cache`
+    decide (loomc sets them). Runs on loom ops before `loom-decompose`:
+
+    ```mlir
+    %o = loom.attention %q, %k, %v causal : (...) -> tensor<1x12x1024x64xf32>
+    ```
+    becomes
+    ```mlir
+    %e = tensor.empty() : tensor<1x12x1024x64xf32>
+    %o = loom.kernel_call "attention" ins(%q, %k, %v : ...) outs(%e : ...)
+           {causal = true, scale = 1.250000e-01 : f64} -> tensor<1x12x1024x64xf32>
+    ```
+    A linear becomes the GEMM call plus a `loom.add` of its bias.
+  }];
+  let options = [
+    Option<"kernels", "kernels", "std::string", /*default=*/"\"\"",
+           "mlir, halide or auto (empty: the module's loom.kernels, else auto)">,
+    Option<"cache", "cache", "std::string", /*default=*/"\"\"",
+           "the choice cache (empty: the module's loom.kernel_cache, else none)">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def LoomLowerKernelCalls : Pass<"loom-lower-kernel-calls", "::mlir::ModuleOp"> {
+  let summary = "Calls the Halide kernels through their C ABI";
+  let description = [{
+    After bufferization, every `loom.kernel_call "K"` on buffers becomes a
+    call of `i32 loom_kernel_K_f32(...)` (runtime/kernels/loom_kernels.h):
+    the buffers' aligned pointers (they must be dense, offset 0: arena
+    buffers and entry arguments are) and the extents and parameters the
+    kernel takes. The call keeps the FLOPs and bytes of the op and
+    `loom.generator = "halide"` for `loom-profile-sites`; the artifact is
+    linked with the kernel library.
+
+    ```mlir
+    %p = memref.extract_aligned_pointer_as_index %q : memref<1x12x64x64xf32> -> index
+    ...
+    %r = llvm.call @loom_kernel_attention_f32(%pq, %pk, %pv, %po, %null, %c12, %c64, %c64, %c64, %scale, %causal)
+           {loom.generator = "halide", loom.flops = ..., loom.bytes = ...}
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def LoomProfileSites : Pass<"loom-profile-sites", "::mlir::ModuleOp"> {

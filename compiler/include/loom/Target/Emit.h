@@ -48,9 +48,16 @@ bool emitObjects(mlir::ModuleOp module, const EmitOptions &options,
                  mlir::TimingScope *timing = nullptr);
 
 /// Links `objectPaths` into the shared library `soPath` with the system C
-/// compiler driver (`cc -shared ... -lm`).
+/// compiler driver (`cc -shared ... -lm`); `libraries` (archives, -l flags)
+/// come after the objects.
 bool linkSharedLibrary(const std::vector<std::string> &objectPaths,
-                       const std::string &soPath, std::string &error);
+                       const std::string &soPath, std::string &error,
+                       const std::vector<std::string> &libraries = {});
+
+/// The archive of loom's Halide kernels (runtime/kernels/) that an artifact
+/// calling them links: $LOOM_KERNELS_LIBRARY, else the one built with
+/// loomc. Empty (with `error` set) when there is none.
+std::string kernelsLibrary(std::string &error);
 
 } // namespace loom::target
 

@@ -27,6 +27,9 @@ struct ConvertLoomToLinalgPass
     tagOrigins(getOperation(), /*compositesOnly=*/false);
     ConversionTarget target(getContext());
     target.addIllegalDialect<LoomDialect>();
+    // Calls of Halide kernels (loom-select-kernels) stay until buffers
+    // exist (loom-lower-kernel-calls).
+    target.addLegalOp<KernelCallOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateLoomToLinalgPatterns(patterns);

@@ -78,6 +78,44 @@ def vit_forward_flops(B, d=768, n_layer=12, image=224, patch=16, classes=1000):
             + n_layer * B * 4 * T * T * d + 2 * B * d * classes)
 
 
+# The rows' kernel choice cache (loomc --kernel-cache): never written, so
+# rows compile with the cost model's choices whatever the user autotuned.
+KERNEL_CACHE = os.path.join(WORK, "kernel-choices-none.json")
+
+
+def autotune_table(loom):
+    """`loomc --autotune` on GPT-2 B1 T1024 (forward) into a scratch cache:
+    loom's MLIR kernel vs the Halide kernel per op instance. Returns the
+    markdown lines of the table (or of the failure)."""
+    cache = os.path.join(WORK, "autotune-gpt2-t1024.json")
+    if os.path.exists(cache):
+        os.remove(cache)
+    out = os.path.join(WORK, "autotune-gpt2-t1024")
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [loom.loomc, os.path.join(ROOT, "models/gpt2.loom"), "--dim", "B=1", "--dim", "T=1024",
+           "--autotune", "--kernel-cache", cache, "-o", out]
+    log("autotune: " + " ".join(cmd[1:]))
+    rc, outtext, err, _ = run_measured(cmd, os.environ.copy(), timeout=1800)
+    shutil.rmtree(out, ignore_errors=True)
+    L = ["## Halide vs MLIR per op (loomc --autotune)\n",
+         "`loomc models/gpt2.loom --dim B=1 --dim T=1024 --autotune`: every op instance "
+         "a Halide kernel can compute, compiled alone both ways and timed through the "
+         "runtime (median of 7 alternating rounds); the cost model's choice stays unless "
+         "the other is more than 3% faster (docs/kernels.md).\n",
+         "| op instance | loom MLIR | Halide | chosen |", "| --- | ---: | ---: | --- |"]
+    found = False
+    for line in (err or "").splitlines():
+        m = re.match(r"loomc: autotune: (.*?)\s+mlir\s+([0-9.]+) us\s+halide\s+([0-9.]+) us\s+-> (\w+)", line)
+        if m:
+            found = True
+            L.append("| %s | %s | %s | %s |" % (m.group(1).strip(), fmt_time(float(m.group(2)) * 1e-6),
+                                               fmt_time(float(m.group(3)) * 1e-6), m.group(4)))
+    if rc != 0 or not found:
+        L.append("| (autotune failed, rc %d: %s) | | | |" % (rc, (err or outtext).strip()[-300:]))
+    L.append("")
+    return L
+
+
 # ------------------------------------------------------------------ rows --
 @dataclass
 class Row:
@@ -126,6 +164,21 @@ def all_rows():
         Row("gpt2_train_b4t64", "GPT-2 small train step B4 T64 (AdamW)", "gpt_train",
             "models/gpt2.loom", {"B": 4, "T": 64},
             3 * gpt_forward_flops(50257, 768, 12, 4, 64), TRAIN_PEERS,
+            train=True, model="gpt2", vocab=50257, heavy_compile=True),
+        # Long context, where attention matters: loom as it compiles by
+        # default (--kernels=auto: the fused Halide attention), and with
+        # loom's own unfused attention only (--kernels=mlir).
+        Row("gpt2_fwd_b1t1024", "GPT-2 small forward B1 T1024", "gpt_fwd",
+            "models/gpt2.loom", {"B": 1, "T": 1024},
+            gpt_forward_flops(50257, 768, 12, 1, 1024), FWD_PEERS,
+            model="gpt2", vocab=50257),
+        Row("gpt2_fwd_b1t1024_mlir", "GPT-2 small forward B1 T1024, --kernels=mlir (unfused attention)",
+            "gpt_fwd", "models/gpt2.loom", {"B": 1, "T": 1024},
+            gpt_forward_flops(50257, 768, 12, 1, 1024), [],
+            model="gpt2", vocab=50257, loom_flags=["--kernels=mlir"]),
+        Row("gpt2_train_b1t1024", "GPT-2 small train step B1 T1024 (AdamW)", "gpt_train",
+            "models/gpt2.loom", {"B": 1, "T": 1024},
+            3 * gpt_forward_flops(50257, 768, 12, 1, 1024), TRAIN_PEERS,
             train=True, model="gpt2", vocab=50257, heavy_compile=True),
         Row("bert_fwd_b8t128", "BERT-base forward B8 T128", "bert_fwd",
             "models/bert_base_uncased.loom", {"B": 8, "T": 128},
@@ -335,7 +388,8 @@ class Loom:
         tmp = art + ".tmp%d" % os.getpid()
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(os.path.dirname(art), exist_ok=True)
-        cmd = [self.loomc, spec] + flags + ["-o", tmp]
+        # loomc's defaults, with the cost model choosing the kernels.
+        cmd = [self.loomc, spec] + flags + ["--kernel-cache", KERNEL_CACHE, "-o", tmp]
         log("compiling: loomc %s %s" % (row.spec, " ".join(flags)))
         t0 = time.perf_counter()
         rc, out, err, rss = run_measured(cmd, os.environ.copy(), timeout=3600)
@@ -862,6 +916,9 @@ def parse_args(argv):
                     help="torch.compile mode: default (the default), max-autotune, ... "
                          "(max-autotune tries inductor's own C++ GEMM templates; compiles take longer)")
     ap.add_argument("--list", action="store_true", help="list the rows and exit")
+    ap.add_argument("--autotune", action="store_true",
+                    help="append the autotuner's MLIR-vs-Halide table for GPT-2 T1024 "
+                         "(always in a full run)")
     ap.add_argument("--out", help="the report (default bench/RESULTS.md for a full run, "
                                   "bench/work/RESULTS-partial.md with --quick/--only/--skip)")
     ap.add_argument("--reuse-torch-cache", action="store_true",
@@ -953,6 +1010,8 @@ def main(argv):
             "than on a quiet machine (a thread that loses its core stalls the others at every "
             "barrier)" % (busy, os.cpu_count()))
     text = report(rows, all_results, peak, args, meta)
+    if full or args.autotune:
+        text += "\n" + "\n".join(autotune_table(loom)) + "\n"
     with open(out, "w") as f:
         f.write(text)
     raw = {"meta": meta, "peak": peak, "args": vars(args),

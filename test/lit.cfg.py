@@ -25,6 +25,10 @@ config.excludes = [
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# loomc's kernel choice cache and loom's measured roofline live under
+# XDG_CACHE_HOME: the tests get their own, so what a developer autotuned on
+# this machine cannot change what they compile.
+config.environment["XDG_CACHE_HOME"] = os.path.join(config.test_exec_root, "xdg-cache")
 llvm_config.use_default_substitutions()
 
 # Tools: ours from the build, FileCheck & co from LLVM 22.

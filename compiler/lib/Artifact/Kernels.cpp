@@ -182,14 +182,14 @@ std::string writeKernelReport(const std::vector<KernelSite> &sites,
            " calls, " + fmt("%.3f", flops * 1e-9) + " GFLOP, " +
            fmt("%.1f", bytes * 1e-6) + " MB\n";
     char head[256];
-    std::snprintf(head, sizeof head, "%5s  %-22s %-6s %10s %10s %9s  %s\n",
+    std::snprintf(head, sizeof head, "%5s  %-26s %-6s %10s %10s %9s  %s\n",
                   "site", "kernel", "gen", "MFLOP", "KB", "FLOP/B",
                   "spec (block) : loom ops");
     out += head;
     for (const KernelSite *s : byFunction[f]) {
       char row[512];
       std::string ai = s->bytes > 0 ? fmt("%.2f", double(s->flops) / double(s->bytes)) : "-";
-      std::snprintf(row, sizeof row, "%5lld  %-22s %-6s %10s %10s %9s  ",
+      std::snprintf(row, sizeof row, "%5lld  %-26s %-6s %10s %10s %9s  ",
                     static_cast<long long>(s->id), s->kernel.c_str(),
                     s->generator.c_str(),
                     s->flops >= 0 ? fmt("%.3f", s->flops * 1e-6).c_str() : "-",

@@ -1,0 +1,960 @@
+//===- FuseAttention.cpp - attention one block of queries at a time -------===//
+//
+// See Passes.td. Matches attention as convert-loom-to-linalg leaves it (the
+// QKᵀ contraction, its scale and masks, the softmax's row max, exp, row sum
+// and quotient, the PV contraction) and rebuilds it as one loop over
+// (batch, head, block of query rows): the block's scores live in a
+// block-sized temporary instead of a [.., T, T] tensor, and under a causal
+// mask the key chunks above the diagonal are never computed.
+//
+//===----------------------------------------------------------------------===//
+#include "loom/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::loom {
+#define GEN_PASS_DEF_LOOMFUSEATTENTION
+#include "loom/Codegen/Passes.h.inc"
+} // namespace mlir::loom
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kParallelAttr = "loom.parallel";
+
+/// loom-plan-arena keeps an allocation inside a loop on the stack only up to
+/// this size; a block of scores must fit.
+constexpr int64_t kMaxBlockBytes = 256 * 1024;
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+bool isStaticF32(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.hasStaticShape() && t.getElementType().isF32();
+}
+
+/// The single op of a generic's payload (arith.constants aside) that
+/// produces the yielded value, when it has type OpTy.
+template <typename OpTy> OpTy soleOp(linalg::GenericOp g) {
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1)
+    return nullptr;
+  auto op = yield.getOperand(0).getDefiningOp<OpTy>();
+  if (!op || op->getBlock() != &body)
+    return nullptr;
+  for (Operation &other : body.without_terminator())
+    if (&other != op.getOperation() && !isa<arith::ConstantOp>(other))
+      return nullptr;
+  return op;
+}
+
+/// The float a body value is, when it is a constant: defined by an
+/// arith.constant, or the block argument of a splat-constant input.
+std::optional<APFloat> constantFloat(linalg::GenericOp g, Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    if (arg.getOwner() != &g.getRegion().front() ||
+        arg.getArgNumber() >= g.getNumDpsInputs())
+      return std::nullopt;
+    v = g.getDpsInputs()[arg.getArgNumber()];
+  }
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValue();
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr); dense && dense.isSplat())
+    return dense.getSplatValue<APFloat>();
+  return std::nullopt;
+}
+
+/// The input operand a body value is the block argument of, or null.
+OpOperand *inputOf(linalg::GenericOp g, Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != &g.getRegion().front() ||
+      arg.getArgNumber() >= g.getNumDpsInputs())
+    return nullptr;
+  return g.getDpsInputOperand(arg.getArgNumber());
+}
+
+/// The output's block argument of a single-output generic.
+Value outArg(linalg::GenericOp g) {
+  return g.getRegion().front().getArgument(g.getNumDpsInputs());
+}
+
+/// The value a fill writes, when `v` is a linalg.fill of a constant.
+std::optional<APFloat> fillValue(Value v) {
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill.hasPureTensorSemantics())
+    return std::nullopt;
+  Attribute attr;
+  if (!matchPattern(fill.getInputs()[0], m_Constant(&attr)))
+    return std::nullopt;
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValue();
+  return std::nullopt;
+}
+
+/// An all-parallel generic over `rank` loops with one result written through
+/// the identity (its init only shapes the result).
+bool isElementwise(linalg::GenericOp g, unsigned rank) {
+  return g && g.hasPureTensorSemantics() && g.getNumLoops() == rank &&
+         g.getNumParallelLoops() == rank && g.getNumDpsInits() == 1 &&
+         g.getIndexingMapsArray().back().isIdentity() &&
+         !g.payloadUsesValueFromOperand(g.getDpsInitOperand(0)) &&
+         isStaticF32(g->getResult(0));
+}
+
+/// A map that reads a row value ([rows.., 1] of a reduction over the last
+/// of `rank` loops): the identity on the row loops, then 0 (or the last
+/// loop itself when it has extent 1, as canonicalization leaves it).
+bool readsRowValue(AffineMap map, unsigned rank, int64_t lastExtent) {
+  if (map.getNumDims() != rank || map.getNumResults() != rank)
+    return false;
+  for (unsigned i = 0; i + 1 < rank; ++i)
+    if (map.getResult(i) != getAffineDimExpr(i, map.getContext()))
+      return false;
+  AffineExpr last = map.getResult(rank - 1);
+  if (auto c = dyn_cast<AffineConstantExpr>(last))
+    return c.getValue() == 0;
+  return lastExtent == 1 &&
+         last == getAffineDimExpr(rank - 1, map.getContext());
+}
+
+/// A row reduction of the softmax: one input read in place, the init a fill
+/// of `identity` written at (rows.., 0), the last loop reduced, the payload
+/// one op of type OpTy combining the element and the accumulator.
+template <typename OpTy>
+bool isRowReduction(linalg::GenericOp g, unsigned rank, int64_t lastExtent,
+                    bool (*identity)(const APFloat &)) {
+  if (!g || !g.hasPureTensorSemantics() || g.getNumLoops() != rank ||
+      g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 1 ||
+      g.getIteratorTypesArray().back() != utils::IteratorType::reduction ||
+      !g.getIndexingMapsArray()[0].isIdentity() ||
+      !readsRowValue(g.getIndexingMapsArray()[1], rank, lastExtent))
+    return false;
+  if (lastExtent == 1 && !isa<AffineConstantExpr>(
+                             g.getIndexingMapsArray()[1].getResult(rank - 1)))
+    return false; // a "reduction" the output also indexes: not a row value
+  std::optional<APFloat> init = fillValue(g.getDpsInits()[0]);
+  if (!init || !identity(*init))
+    return false;
+  auto op = soleOp<OpTy>(g);
+  if (!op)
+    return false;
+  Value in = g.getRegion().front().getArgument(0), out = outArg(g);
+  return (op->getOperand(0) == in && op->getOperand(1) == out) ||
+         (op->getOperand(0) == out && op->getOperand(1) == in);
+}
+
+/// Which role a contraction's loop plays in the blocked computation.
+enum class Role { Batch, Row, Col, Red };
+
+/// A contraction generic whose result is [batch.., rows, cols] (every
+/// parallel loop, in that order: batch loops first, in the order of the
+/// score dims they index) and that reduces one loop.
+struct Contraction {
+  linalg::GenericOp op;
+  SmallVector<Role> roles;       // per loop
+  SmallVector<int64_t> batchDim; // per loop: the result dim of a batch loop
+  int64_t row = -1, col = -1, red = -1;
+};
+
+std::optional<Contraction> contraction(linalg::GenericOp g) {
+  if (!g || !g.hasPureTensorSemantics() || g.getNumDpsInputs() != 2 ||
+      g.getNumDpsInits() != 1 || g.getNumReductionLoops() != 1 ||
+      !linalg::isaContractionOpInterface(g))
+    return std::nullopt;
+  for (Value v : g->getOperands())
+    if (!isStaticF32(v))
+      return std::nullopt;
+  std::optional<APFloat> init = fillValue(g.getDpsInits()[0]);
+  if (!init || !init->isZero())
+    return std::nullopt;
+  Contraction c;
+  c.op = g;
+  unsigned loops = g.getNumLoops();
+  c.roles.assign(loops, Role::Batch);
+  c.batchDim.assign(loops, -1);
+  AffineMap out = g.getIndexingMapsArray()[2];
+  if (!out.isProjectedPermutation() || out.getNumResults() + 1 != loops ||
+      out.getNumResults() < 2)
+    return std::nullopt;
+  unsigned rank = out.getNumResults();
+  for (unsigned i = 0; i < rank; ++i) {
+    unsigned d = cast<AffineDimExpr>(out.getResult(i)).getPosition();
+    if (i + 2 < rank) {
+      c.batchDim[d] = i;
+    } else {
+      c.roles[d] = i + 2 == rank ? Role::Row : Role::Col;
+      (i + 2 == rank ? c.row : c.col) = d;
+    }
+  }
+  for (unsigned d = 0; d < loops; ++d)
+    if (g.getIteratorTypesArray()[d] == utils::IteratorType::reduction) {
+      c.roles[d] = Role::Red;
+      c.red = d;
+    }
+  if (c.red < 0 || c.roles[c.row] != Role::Row || c.roles[c.col] != Role::Col)
+    return std::nullopt;
+  // A reads rows and the reduced loop, B the columns and the reduced loop;
+  // anything else either reads is a batch loop or a broadcast (constant 0).
+  auto reads = [&](AffineMap m, int64_t d) {
+    return llvm::is_contained(m.getResults(),
+                              getAffineDimExpr(d, g.getContext()));
+  };
+  AffineMap a = g.getIndexingMapsArray()[0], b = g.getIndexingMapsArray()[1];
+  if (!reads(a, c.row) || !reads(a, c.red) || reads(a, c.col) ||
+      !reads(b, c.col) || !reads(b, c.red) || reads(b, c.row))
+    return std::nullopt;
+  for (AffineMap m : {a, b})
+    for (AffineExpr e : m.getResults()) {
+      if (auto k = dyn_cast<AffineConstantExpr>(e); k && k.getValue() == 0)
+        continue;
+      if (!isa<AffineDimExpr>(e))
+        return std::nullopt;
+    }
+  return c;
+}
+
+/// The causal mask as loom lowers it: an input-less i1 generic over
+/// [queries, keys] yielding `key <= query + shift`. Returns the shift.
+std::optional<int64_t> causalShift(Value v) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumDpsInputs() != 0 || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != 2 || g.getNumParallelLoops() != 2 ||
+      !g.getIndexingMapsArray()[0].isIdentity())
+    return std::nullopt;
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto cmpOp = yield.getOperand(0).getDefiningOp<arith::CmpIOp>();
+  if (!cmpOp || cmpOp.getPredicate() != arith::CmpIPredicate::sle)
+    return std::nullopt;
+  auto indexOf = [&](Value x) -> int64_t {
+    auto idx = x.getDefiningOp<linalg::IndexOp>();
+    return idx && idx->getBlock() == &body ? int64_t(idx.getDim()) : -1;
+  };
+  if (indexOf(cmpOp.getLhs()) != 1)
+    return std::nullopt;
+  Value rhs = cmpOp.getRhs();
+  int64_t shift = 0;
+  if (auto add = rhs.getDefiningOp<arith::AddIOp>()) {
+    std::optional<int64_t> c = getConstantIntValue(add.getRhs());
+    rhs = add.getLhs();
+    if (!c) {
+      c = getConstantIntValue(add.getLhs());
+      rhs = add.getRhs();
+    }
+    if (!c)
+      return std::nullopt;
+    shift = *c;
+  }
+  if (indexOf(rhs) != 0)
+    return std::nullopt;
+  // Nothing else in the body (index ops, the add and constants aside).
+  for (Operation &op : body.without_terminator())
+    if (!isa<linalg::IndexOp, arith::ConstantOp, arith::AddIOp,
+             arith::CmpIOp>(op))
+      return std::nullopt;
+  return shift;
+}
+
+/// One elementwise step between the scores and the softmax: a scale
+/// (x * c) or a mask (select(m, x, -inf)).
+struct Step {
+  linalg::GenericOp op;
+  unsigned chainInput;          // the input that is the previous step
+  OpOperand *mask = nullptr;    // a select's condition (a tensor input)
+  std::optional<int64_t> shift; // ... when it is loom's causal mask
+};
+
+/// The decomposed attention around one PV contraction.
+struct Attention {
+  Contraction qk, pv;
+  SmallVector<Step> steps; // in program order
+  linalg::GenericOp max, sub, exp, sum, div;
+  unsigned subScores = 0, subMax = 1;  // sub's inputs: S and max(S)
+  unsigned divExp = 0, divSum = 1;     // div's inputs: E and sum(E)
+  unsigned rank = 0;       // of the scores: batch dims, queries, keys
+  int64_t tq = 0, tk = 0;
+  /// Key <= query + shift is all a causal step keeps (and nothing after it
+  /// makes a masked -inf anything else): key chunks past query + shift
+  /// cannot contribute and are skipped.
+  std::optional<int64_t> causal;
+};
+
+/// The value `user` reads as input `idx`, produced by a generic that has
+/// no other users than `allowed`.
+linalg::GenericOp producerOnlyFor(Value v, ArrayRef<Operation *> allowed) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g->getNumResults() != 1)
+    return nullptr;
+  for (Operation *user : g->getResult(0).getUsers())
+    if (!llvm::is_contained(allowed, user))
+      return nullptr;
+  return g;
+}
+
+std::optional<Attention> match(linalg::GenericOp pvOp) {
+  std::optional<Contraction> pv = contraction(pvOp);
+  if (!pv)
+    return std::nullopt;
+  Attention a;
+  a.pv = *pv;
+  AffineMap pMap = pvOp.getIndexingMapsArray()[0];
+  unsigned rank = pMap.getNumResults();
+  a.rank = rank;
+  // P is read as [batch.., rows, keys], its batch dims by the batch loops
+  // of the output dims with the same numbers.
+  for (unsigned i = 0; i < rank; ++i) {
+    auto d = dyn_cast<AffineDimExpr>(pMap.getResult(i));
+    if (!d)
+      return std::nullopt;
+    unsigned loop = d.getPosition();
+    if (i + 2 < rank ? pv->batchDim[loop] != int64_t(i)
+                     : loop != (i + 2 == rank ? pv->row : pv->red))
+      return std::nullopt;
+  }
+  auto pType = cast<RankedTensorType>(pvOp.getDpsInputs()[0].getType());
+  a.tq = pType.getDimSize(rank - 2);
+  a.tk = pType.getDimSize(rank - 1);
+
+  // P = E / L, L = sum(E), E = exp(X), X = S - max(S).
+  a.div = producerOnlyFor(pvOp.getDpsInputs()[0], {pvOp});
+  if (!isElementwise(a.div, rank) || a.div.getNumDpsInputs() != 2)
+    return std::nullopt;
+  auto divf = soleOp<arith::DivFOp>(a.div);
+  if (!divf)
+    return std::nullopt;
+  OpOperand *eIn = inputOf(a.div, divf.getLhs()), *lIn = inputOf(a.div, divf.getRhs());
+  if (!eIn || !lIn ||
+      !a.div.getMatchingIndexingMap(eIn).isIdentity() ||
+      !readsRowValue(a.div.getMatchingIndexingMap(lIn), rank, a.tk))
+    return std::nullopt;
+  a.divExp = eIn->getOperandNumber();
+  a.divSum = lIn->getOperandNumber();
+  a.sum = producerOnlyFor(lIn->get(), {a.div});
+  a.exp = eIn->get().getDefiningOp<linalg::GenericOp>();
+  if (!isRowReduction<arith::AddFOp>(
+          a.sum, rank, a.tk, [](const APFloat &f) { return f.isPosZero(); }) ||
+      a.sum.getDpsInputs()[0] != eIn->get() ||
+      !producerOnlyFor(eIn->get(), {a.div, a.sum}))
+    return std::nullopt;
+  if (!isElementwise(a.exp, rank) || a.exp.getNumDpsInputs() != 1 ||
+      !a.exp.getIndexingMapsArray()[0].isIdentity())
+    return std::nullopt;
+  auto expOp = soleOp<math::ExpOp>(a.exp);
+  if (!expOp || expOp.getOperand() != a.exp.getRegion().front().getArgument(0))
+    return std::nullopt;
+  a.sub = producerOnlyFor(a.exp.getDpsInputs()[0], {a.exp});
+  if (!isElementwise(a.sub, rank) || a.sub.getNumDpsInputs() != 2)
+    return std::nullopt;
+  auto subf = soleOp<arith::SubFOp>(a.sub);
+  if (!subf)
+    return std::nullopt;
+  OpOperand *sIn = inputOf(a.sub, subf.getLhs()), *mIn = inputOf(a.sub, subf.getRhs());
+  if (!sIn || !mIn || !a.sub.getMatchingIndexingMap(sIn).isIdentity() ||
+      !readsRowValue(a.sub.getMatchingIndexingMap(mIn), rank, a.tk))
+    return std::nullopt;
+  a.subScores = sIn->getOperandNumber();
+  a.subMax = mIn->getOperandNumber();
+  a.max = producerOnlyFor(mIn->get(), {a.sub});
+  if (!isRowReduction<arith::MaximumFOp>(
+          a.max, rank, a.tk,
+          [](const APFloat &f) { return f.isInfinity() && f.isNegative(); }) ||
+      a.max.getDpsInputs()[0] != sIn->get())
+    return std::nullopt;
+
+  // S: the scores, through scale and mask steps, each read by the next only.
+  Value s = sIn->get();
+  SmallVector<Operation *> users = {a.max, a.sub};
+  while (true) {
+    auto g = producerOnlyFor(s, users);
+    if (!g)
+      return std::nullopt;
+    if (linalg::isaContractionOpInterface(g))
+      break;
+    if (!isElementwise(g, rank))
+      return std::nullopt;
+    Step step{g, 0};
+    bool found = false;
+    for (OpOperand *in : g.getDpsInputOperands())
+      if (in->get().getDefiningOp<linalg::GenericOp>() &&
+          isStaticF32(in->get()) &&
+          g.getMatchingIndexingMap(in).isIdentity() && !found) {
+        // The previous step (an f32 generic read in place); checked below.
+        step.chainInput = in->getOperandNumber();
+        found = true;
+      }
+    if (!found)
+      return std::nullopt;
+    Value x = g.getRegion().front().getArgument(step.chainInput);
+    if (auto mul = soleOp<arith::MulFOp>(g)) {
+      Value other = mul.getLhs() == x ? mul.getRhs() : mul.getLhs();
+      if ((mul.getLhs() != x && mul.getRhs() != x) || !constantFloat(g, other))
+        return std::nullopt;
+    } else if (auto sel = soleOp<arith::SelectOp>(g)) {
+      std::optional<APFloat> fill = constantFloat(g, sel.getFalseValue());
+      step.mask = inputOf(g, sel.getCondition());
+      if (sel.getTrueValue() != x || !fill || !fill->isInfinity() ||
+          !fill->isNegative() || !step.mask)
+        return std::nullopt;
+      // Broadcasts of the mask may use constant 0s; batch dims are sliced.
+      AffineMap m = g.getMatchingIndexingMap(step.mask);
+      for (AffineExpr e : m.getResults())
+        if (!isa<AffineDimExpr>(e) &&
+            !(isa<AffineConstantExpr>(e) &&
+              cast<AffineConstantExpr>(e).getValue() == 0))
+          return std::nullopt;
+      AffineMap qk = AffineMap::get(
+          rank, 0,
+          {getAffineDimExpr(rank - 2, g.getContext()),
+           getAffineDimExpr(rank - 1, g.getContext())},
+          g.getContext());
+      if (m == qk)
+        step.shift = causalShift(step.mask->get());
+    } else {
+      return std::nullopt;
+    }
+    a.steps.push_back(step);
+    s = g.getDpsInputs()[step.chainInput];
+    users = {g};
+  }
+  std::reverse(a.steps.begin(), a.steps.end());
+  // Skipping is exact when a causal select is the last step (or only masks
+  // follow it: they keep -inf), and when every row keeps at least one key
+  // (shift >= 0; otherwise a fully masked row must stay NaN).
+  for (auto [i, step] : llvm::enumerate(a.steps)) {
+    if (!step.shift || *step.shift < 0)
+      continue;
+    bool onlyMasksAfter = llvm::all_of(
+        ArrayRef<Step>(a.steps).drop_front(i + 1),
+        [](const Step &t) { return t.mask != nullptr; });
+    if (onlyMasksAfter)
+      a.causal = step.shift;
+  }
+
+  std::optional<Contraction> qk =
+      contraction(s.getDefiningOp<linalg::GenericOp>());
+  if (!qk || qk->op->getResult(0).getType() != pType)
+    return std::nullopt;
+  a.qk = *qk;
+  return a;
+}
+
+//===----------------------------------------------------------------------===//
+// Rewriting
+//===----------------------------------------------------------------------===//
+
+/// Where one block is: the batch indices (one per batch dim of the scores),
+/// its first query row and its static number of rows.
+struct QueryBlock {
+  SmallVector<Value> batch;
+  Value q0;
+  int64_t rows;
+};
+
+/// Offsets and sizes of a contraction's loops for one chunk: batch loops at
+/// the block's batch index (extent 1), rows at the block, the chunk's keys
+/// on `keyRole`, the rest whole.
+void loopTile(OpBuilder &b, Contraction &c, const QueryBlock &blk, Role keyRole,
+              Value k0, int64_t kc, SmallVector<OpFoldResult> &offsets,
+              SmallVector<int64_t> &sizes) {
+  SmallVector<int64_t> extents = c.op.getStaticLoopRanges();
+  offsets.assign(extents.size(), b.getIndexAttr(0));
+  sizes.assign(extents.begin(), extents.end());
+  for (auto [d, role] : llvm::enumerate(c.roles)) {
+    if (role == Role::Batch) {
+      offsets[d] = blk.batch[c.batchDim[d]];
+      sizes[d] = 1;
+    } else if (role == Role::Row) {
+      offsets[d] = blk.q0;
+      sizes[d] = blk.rows;
+    } else if (role == keyRole) {
+      offsets[d] = k0;
+      sizes[d] = kc;
+    }
+  }
+}
+
+/// The part of `v` that loops with `offsets`/`sizes` read through `map`,
+/// without the dims of dropped loops and broadcasts. `kept` gets the loops
+/// of the remaining dims, in order.
+Value slice(OpBuilder &b, Location loc, Value v, AffineMap map,
+            ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes,
+            function_ref<bool(unsigned)> dropLoop,
+            SmallVector<unsigned> &kept) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<OpFoldResult> off, sz, strides(map.getNumResults(),
+                                             b.getIndexAttr(1));
+  SmallVector<int64_t> shape;
+  kept.clear();
+  for (AffineExpr e : map.getResults()) {
+    if (auto d = dyn_cast<AffineDimExpr>(e)) {
+      unsigned loop = d.getPosition();
+      off.push_back(offsets[loop]);
+      sz.push_back(b.getIndexAttr(sizes[loop]));
+      if (!dropLoop(loop)) {
+        shape.push_back(sizes[loop]);
+        kept.push_back(loop);
+      }
+    } else {
+      off.push_back(b.getIndexAttr(0));
+      sz.push_back(b.getIndexAttr(1));
+    }
+  }
+  auto sliceType = RankedTensorType::get(shape, type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, v, off, sz, strides);
+}
+
+/// The map of a sliced operand in a generic whose loop `newLoop[l]` is the
+/// old loop l.
+AffineMap keptMap(ArrayRef<unsigned> kept, ArrayRef<int64_t> newLoop,
+                  unsigned loops, MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned l : kept)
+    exprs.push_back(getAffineDimExpr(newLoop[l], ctx));
+  return AffineMap::get(loops, 0, exprs, ctx);
+}
+
+/// Clones the payload of `g` with its block arguments standing for `args`
+/// (null for arguments the payload does not read); returns the yielded
+/// value.
+Value inlinePayload(OpBuilder &b, linalg::GenericOp g, ArrayRef<Value> args) {
+  IRMapping map;
+  Block &body = g.getRegion().front();
+  for (auto [arg, v] : llvm::zip(body.getArguments(), args))
+    if (v)
+      map.map(arg, v);
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  return map.lookupOrDefault(
+      cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+}
+
+struct LoomFuseAttentionPass
+    : public mlir::loom::impl::LoomFuseAttentionBase<LoomFuseAttentionPass> {
+  using LoomFuseAttentionBase::LoomFuseAttentionBase;
+
+  void runOnOperation() override {
+    if (queryBlock <= 0 || keyBlock <= 0 || blockBytes <= 0) {
+      getOperation()->emitError(
+          "loom-fuse-attention: block sizes must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (op.getNumDpsInputs() == 2 && op.getNumReductionLoops() == 1)
+        candidates.push_back(op);
+    });
+    for (linalg::GenericOp pv : candidates)
+      if (std::optional<Attention> a = match(pv))
+        rewrite(*a);
+  }
+
+  /// Chunks of keys: `full` of `kc` keys, then `rem` more, as far as
+  /// `count` (a value: fewer under a causal mask) and `remNeeded` say.
+  struct Chunks {
+    int64_t kc, full, rem;
+    Value count;     // full chunks this block needs
+    Value remNeeded; // null: always (when rem > 0)
+  };
+
+  using ChunkBody = function_ref<SmallVector<Value>(
+      OpBuilder &, Location, Value k0, int64_t kc, ValueRange iters)>;
+
+  /// Runs `body` over the block's chunks, threading `inits` through.
+  SmallVector<Value> forChunks(OpBuilder &b, Location loc, const Chunks &ch,
+                               ValueRange inits, ChunkBody body) {
+    SmallVector<Value> vals(inits);
+    if (ch.full > 0) {
+      Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+      Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+      Value kcv = arith::ConstantIndexOp::create(b, loc, ch.kc);
+      auto loop = scf::ForOp::create(
+          b, loc, c0, ch.count, c1, vals,
+          [&](OpBuilder &nb, Location l, Value j, ValueRange iters) {
+            Value k0 = arith::MulIOp::create(nb, l, j, kcv);
+            scf::YieldOp::create(nb, l, body(nb, l, k0, ch.kc, iters));
+          });
+      vals.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (ch.rem > 0) {
+      Value k0 = arith::ConstantIndexOp::create(b, loc, ch.full * ch.kc);
+      if (!ch.remNeeded) {
+        vals = body(b, loc, k0, ch.rem, vals);
+      } else {
+        auto branch = scf::IfOp::create(
+            b, loc, ch.remNeeded,
+            [&](OpBuilder &nb, Location l) {
+              scf::YieldOp::create(nb, l, body(nb, l, k0, ch.rem, vals));
+            },
+            [&](OpBuilder &nb, Location l) {
+              scf::YieldOp::create(nb, l, vals);
+            });
+        vals.assign(branch.getResults().begin(), branch.getResults().end());
+      }
+    }
+    return vals;
+  }
+
+  /// A [rows, cols] contraction of one chunk: `orig`'s operands sliced at
+  /// the block and chunk (`keyRole` names the loop that runs over keys),
+  /// A replaced by `lhs` when given, accumulating into `acc`.
+  Value chunkContraction(OpBuilder &b, Location loc, Contraction &c,
+                         const QueryBlock &blk, Role keyRole, Value k0, int64_t kc,
+                         Value lhs, Value acc) {
+    SmallVector<OpFoldResult> offsets;
+    SmallVector<int64_t> sizes;
+    loopTile(b, c, blk, keyRole, k0, kc, offsets, sizes);
+    // New loops: rows, cols, the reduced one.
+    SmallVector<int64_t> newLoop(c.roles.size(), -1);
+    newLoop[c.row] = 0;
+    newLoop[c.col] = 1;
+    newLoop[c.red] = 2;
+    MLIRContext *ctx = b.getContext();
+    auto drop = [&](unsigned l) { return c.roles[l] == Role::Batch; };
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : c.op.getDpsInputOperands()) {
+      AffineMap m = c.op.getMatchingIndexingMap(in);
+      SmallVector<unsigned> kept;
+      if (lhs && in->getOperandNumber() == 0) {
+        // Computed in the loop as [rows, keys], the order P is read in.
+        ins.push_back(lhs);
+        maps.push_back(AffineMap::get(3, 0,
+                                      {getAffineDimExpr(0, ctx),
+                                       getAffineDimExpr(2, ctx)},
+                                      ctx));
+        continue;
+      }
+      ins.push_back(slice(b, loc, in->get(), m, offsets, sizes, drop, kept));
+      maps.push_back(keptMap(kept, newLoop, 3, ctx));
+    }
+    maps.push_back(AffineMap::get(
+        3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx));
+    SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction};
+    auto g = linalg::GenericOp::create(b, loc, TypeRange{acc.getType()}, ins,
+                                       ValueRange{acc}, maps, iters);
+    IRMapping none;
+    c.op.getRegion().cloneInto(&g.getRegion(), none);
+    return g->getResult(0);
+  }
+
+  Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+               Value like) {
+    auto fill = like.getDefiningOp<linalg::FillOp>();
+    Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+    return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+        .getResult(0);
+  }
+
+  /// One block of query rows: [rows, Dv], normalized.
+  Value emitBlock(OpBuilder &b, Location loc, Attention &a,
+                  const QueryBlock &blk, int64_t kcMax) {
+    MLIRContext *ctx = b.getContext();
+    int64_t rows = blk.rows;
+    auto outType = cast<RankedTensorType>(a.pv.op->getResult(0).getType());
+    int64_t dv = outType.getShape().back();
+    Chunks ch;
+    ch.kc = std::min(kcMax, a.tk);
+    ch.full = a.tk / ch.kc;
+    ch.rem = a.tk % ch.kc;
+    if (a.causal) {
+      // Keys [0, min(Tk, q0 + rows + shift)) are all the block can see.
+      Value end = arith::AddIOp::create(
+          b, loc, blk.q0,
+          arith::ConstantIndexOp::create(b, loc, rows + *a.causal));
+      end = arith::MinSIOp::create(
+          b, loc, end, arith::ConstantIndexOp::create(b, loc, a.tk));
+      Value chunks = arith::CeilDivSIOp::create(
+          b, loc, end, arith::ConstantIndexOp::create(b, loc, ch.kc));
+      ch.count = arith::MinSIOp::create(
+          b, loc, chunks, arith::ConstantIndexOp::create(b, loc, ch.full));
+      if (ch.rem > 0)
+        ch.remNeeded = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::sgt, end,
+            arith::ConstantIndexOp::create(b, loc, ch.full * ch.kc));
+    } else {
+      ch.count = arith::ConstantIndexOp::create(b, loc, ch.full);
+    }
+
+    AffineExpr r = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
+    AffineMap rk = AffineMap::get(2, 0, {r, k}, ctx);
+    AffineMap rOnly = AffineMap::get(2, 0, {r}, ctx);
+    SmallVector<utils::IteratorType> rowReduce = {
+        utils::IteratorType::parallel, utils::IteratorType::reduction};
+
+    // Pass 1: the chunk's scores (QKᵀ, the steps) into the block of scores,
+    // and the running row max.
+    Value scores0 = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, a.tk},
+                                            b.getF32Type());
+    Value max0 = filled(b, loc, {rows}, a.max.getDpsInits()[0]);
+    SmallVector<Value> pass1 = forChunks(
+        b, loc, ch, {scores0, max0},
+        [&](OpBuilder &nb, Location l, Value k0, int64_t kc,
+            ValueRange iters) -> SmallVector<Value> {
+          Value s = chunkContraction(
+              nb, l, a.qk, blk, Role::Col, k0, kc, Value(),
+              filled(nb, l, {rows, kc}, a.qk.op.getDpsInits()[0]));
+          // Tensor masks, sliced like the scores; maps over (row, key).
+          SmallVector<Value> ins = {s};
+          SmallVector<AffineMap> maps = {rk};
+          SmallVector<OpFoldResult> offsets(a.rank, nb.getIndexAttr(0));
+          SmallVector<int64_t> sizes(a.rank, 1);
+          for (unsigned i = 0; i + 2 < a.rank; ++i)
+            offsets[i] = blk.batch[i];
+          offsets[a.rank - 2] = blk.q0;
+          offsets[a.rank - 1] = k0;
+          sizes[a.rank - 2] = rows;
+          sizes[a.rank - 1] = kc;
+          SmallVector<int64_t> newLoop(a.rank, -1);
+          newLoop[a.rank - 2] = 0;
+          newLoop[a.rank - 1] = 1;
+          SmallVector<int64_t> maskArg(a.steps.size(), -1);
+          for (auto [i, step] : llvm::enumerate(a.steps)) {
+            if (!step.mask || step.shift)
+              continue;
+            SmallVector<unsigned> kept;
+            ins.push_back(slice(
+                nb, l, step.mask->get(),
+                step.op.getMatchingIndexingMap(step.mask), offsets, sizes,
+                [&](unsigned loop) { return loop + 2 < a.rank; }, kept));
+            maps.push_back(keptMap(kept, newLoop, 2, nb.getContext()));
+            maskArg[i] = ins.size() - 1;
+          }
+          Value blockSlice = tensor::ExtractSliceOp::create(
+              nb, l, iters[0], ArrayRef<OpFoldResult>{nb.getIndexAttr(0), k0},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(rows), nb.getIndexAttr(kc)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
+          maps.push_back(rk);
+          maps.push_back(rOnly);
+          auto g = linalg::GenericOp::create(
+              nb, l, TypeRange{blockSlice.getType(), iters[1].getType()}, ins,
+              ValueRange{blockSlice, iters[1]}, maps, rowReduce,
+              [&](OpBuilder &bb, Location bl, ValueRange args) {
+                Value x = args[0];
+                for (auto [i, step] : llvm::enumerate(a.steps)) {
+                  unsigned n = step.op.getNumDpsInputs();
+                  SmallVector<Value> stepArgs(n + 1);
+                  stepArgs[step.chainInput] = x;
+                  if (step.shift) {
+                    // The causal mask, at the chunk's place: recomputed
+                    // from indices instead of read from a [T, T] tensor.
+                    auto maskOp =
+                        step.mask->get().getDefiningOp<linalg::GenericOp>();
+                    Value qi = arith::AddIOp::create(
+                        bb, bl, linalg::IndexOp::create(bb, bl, 0), blk.q0);
+                    Value kj = arith::AddIOp::create(
+                        bb, bl, linalg::IndexOp::create(bb, bl, 1), k0);
+                    IRMapping idx;
+                    Block &mb = maskOp.getRegion().front();
+                    for (Operation &op : mb.without_terminator()) {
+                      if (auto io = dyn_cast<linalg::IndexOp>(op)) {
+                        idx.map(io.getResult(), io.getDim() == 0 ? qi : kj);
+                        continue;
+                      }
+                      bb.clone(op, idx);
+                    }
+                    stepArgs[step.mask->getOperandNumber()] = idx.lookup(
+                        cast<linalg::YieldOp>(mb.getTerminator()).getOperand(0));
+                  } else if (step.mask) {
+                    stepArgs[step.mask->getOperandNumber()] = args[maskArg[i]];
+                  }
+                  // Constant inputs (the scale, -inf) as scalars.
+                  for (OpOperand *in : step.op.getDpsInputOperands()) {
+                    unsigned j = in->getOperandNumber();
+                    if (stepArgs[j])
+                      continue;
+                    std::optional<APFloat> f = constantFloat(
+                        step.op, step.op.getRegion().front().getArgument(j));
+                    if (f)
+                      stepArgs[j] = arith::ConstantOp::create(
+                          bb, bl, bb.getF32FloatAttr(f->convertToFloat()));
+                  }
+                  x = inlinePayload(bb, step.op, stepArgs);
+                }
+                Value m = inlinePayload(bb, a.max, {x, args.back()});
+                linalg::YieldOp::create(bb, bl, ValueRange{x, m});
+              });
+          Value scores = tensor::InsertSliceOp::create(
+              nb, l, g->getResult(0), iters[0],
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(0), k0},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(rows), nb.getIndexAttr(kc)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
+          return {scores, g->getResult(1)};
+        });
+    Value scores = pass1[0], max = pass1[1];
+
+    // Pass 2: e = exp(s - max) of the chunk, its row sums, and e·V added to
+    // the block's output. The quotient comes last: (Σ e v) / Σ e, one
+    // division per output element instead of one per score.
+    Value sum0 = filled(b, loc, {rows}, a.sum.getDpsInits()[0]);
+    Value acc0 = filled(b, loc, {rows, dv}, a.pv.op.getDpsInits()[0]);
+    SmallVector<Value> pass2 = forChunks(
+        b, loc, ch, {sum0, acc0},
+        [&](OpBuilder &nb, Location l, Value k0, int64_t kc,
+            ValueRange iters) -> SmallVector<Value> {
+          Value s = tensor::ExtractSliceOp::create(
+              nb, l, scores, ArrayRef<OpFoldResult>{nb.getIndexAttr(0), k0},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(rows), nb.getIndexAttr(kc)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
+          Value e0 = tensor::EmptyOp::create(nb, l, ArrayRef<int64_t>{rows, kc},
+                                             nb.getF32Type());
+          auto g = linalg::GenericOp::create(
+              nb, l, TypeRange{e0.getType(), iters[0].getType()},
+              ValueRange{s, max}, ValueRange{e0, iters[0]},
+              ArrayRef<AffineMap>{rk, rOnly, rk, rOnly}, rowReduce,
+              [&](OpBuilder &bb, Location bl, ValueRange args) {
+                SmallVector<Value> subArgs(2);
+                subArgs[a.subScores] = args[0];
+                subArgs[a.subMax] = args[1];
+                Value x = inlinePayload(bb, a.sub, subArgs);
+                Value e = inlinePayload(bb, a.exp, {x});
+                Value sum = inlinePayload(bb, a.sum, {e, args[3]});
+                linalg::YieldOp::create(bb, bl, ValueRange{e, sum});
+              });
+          Value acc = chunkContraction(nb, l, a.pv, blk, Role::Red, k0, kc,
+                                       g->getResult(0), iters[1]);
+          return {g->getResult(1), acc};
+        });
+
+    Value out0 = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, dv},
+                                         b.getF32Type());
+    auto quotient = linalg::GenericOp::create(
+        b, loc, TypeRange{out0.getType()}, ValueRange{pass2[1], pass2[0]},
+        ValueRange{out0}, ArrayRef<AffineMap>{rk, rOnly, rk},
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [&](OpBuilder &bb, Location bl, ValueRange args) {
+          SmallVector<Value> divArgs(2);
+          divArgs[a.divExp] = args[0];
+          divArgs[a.divSum] = args[1];
+          linalg::YieldOp::create(bb, bl, inlinePayload(bb, a.div, divArgs));
+        });
+    return quotient->getResult(0);
+  }
+
+  /// A loop over `trips` blocks of `rows` query rows (blocks of a batch
+  /// entry consecutive), starting at row `firstRow`, writing into `out`.
+  Value emitLoop(OpBuilder &b, Location loc, Attention &a, Value out,
+                 int64_t rows, int64_t blocksPerRow, int64_t firstRow,
+                 int64_t kc) {
+    auto outType = cast<RankedTensorType>(out.getType());
+    SmallVector<int64_t> batchExtents(outType.getShape().drop_back(2));
+    int64_t trips = blocksPerRow;
+    for (int64_t e : batchExtents)
+      trips *= e;
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value n = arith::ConstantIndexOp::create(b, loc, trips);
+    auto loop = scf::ForOp::create(
+        b, loc, c0, n, c1, ValueRange{out},
+        [&](OpBuilder &nb, Location l, Value i, ValueRange iters) {
+          // i = ((b0 * B1 + b1) ...) * blocksPerRow + block.
+          QueryBlock blk;
+          blk.rows = rows;
+          Value rest = i;
+          auto split = [&](int64_t extent) {
+            Value e = arith::ConstantIndexOp::create(nb, l, extent);
+            Value idx = arith::RemUIOp::create(nb, l, rest, e);
+            rest = arith::DivUIOp::create(nb, l, rest, e);
+            return idx;
+          };
+          Value block = blocksPerRow > 1 ? split(blocksPerRow) : c0;
+          blk.batch.resize(batchExtents.size());
+          for (int64_t d = int64_t(batchExtents.size()) - 1; d >= 0; --d)
+            blk.batch[d] = batchExtents[d] > 1 ? split(batchExtents[d]) : c0;
+          blk.q0 = arith::AddIOp::create(
+              nb, l, arith::ConstantIndexOp::create(nb, l, firstRow),
+              arith::MulIOp::create(
+                  nb, l, block, arith::ConstantIndexOp::create(nb, l, rows)));
+          Value o = emitBlock(nb, l, a, blk, kc);
+          SmallVector<OpFoldResult> offsets, sizes, strides;
+          for (Value v : blk.batch) {
+            offsets.push_back(v);
+            sizes.push_back(nb.getIndexAttr(1));
+          }
+          offsets.append({blk.q0, nb.getIndexAttr(0)});
+          sizes.append({nb.getIndexAttr(rows),
+                        nb.getIndexAttr(outType.getShape().back())});
+          strides.assign(offsets.size(), nb.getIndexAttr(1));
+          Value updated = tensor::InsertSliceOp::create(nb, l, o, iters[0],
+                                                        offsets, sizes, strides);
+          scf::YieldOp::create(nb, l, updated);
+        });
+    // Blocks are independent: threads take ranges of them.
+    loop->setAttr(kParallelAttr, b.getUnitAttr());
+    return loop.getResult(0);
+  }
+
+  void rewrite(Attention &a) {
+    // Rows per block: at most query-block, and a block of scores (rows x
+    // Tk floats) within block-bytes; a multiple of 8 (the GEMM kernel's
+    // register tile) where that leaves any.
+    int64_t rowBytes = a.tk * 4;
+    if (rowBytes > kMaxBlockBytes)
+      return; // not even one row fits on the stack: left as it was
+    int64_t rows = std::min<int64_t>(
+        {queryBlock, a.tq, std::max<int64_t>(1, blockBytes / rowBytes)});
+    if (rows < a.tq && rows > 8)
+      rows -= rows % 8;
+    int64_t kc = std::min<int64_t>(keyBlock, a.tk);
+
+    linalg::GenericOp pv = a.pv.op;
+    IRRewriter rewriter(pv.getContext());
+    rewriter.setInsertionPoint(pv);
+    Location loc = pv.getLoc();
+    auto outType = cast<RankedTensorType>(pv->getResult(0).getType());
+    Value out = tensor::EmptyOp::create(rewriter, loc, outType.getShape(),
+                                        outType.getElementType());
+    int64_t full = a.tq / rows, rem = a.tq % rows;
+    if (full > 0)
+      out = emitLoop(rewriter, loc, a, out, rows, full, 0, kc);
+    if (rem > 0)
+      out = emitLoop(rewriter, loc, a, out, rem, 1, full * rows, kc);
+    rewriter.replaceOp(pv, out);
+
+    // The decomposed chain (consumers first) and what only it used.
+    SmallVector<Operation *> dead = {a.div, a.sum, a.exp, a.sub, a.max};
+    for (const Step &step : llvm::reverse(a.steps))
+      dead.push_back(step.op);
+    dead.push_back(a.qk.op);
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (size_t i = 0; i < dead.size(); ++i) {
+        Operation *op = dead[i];
+        if (!op || !op->use_empty())
+          continue;
+        SmallVector<Value> operands(op->getOperands());
+        rewriter.eraseOp(op);
+        dead[i] = nullptr;
+        changed = true;
+        // Fills, empties and mask generics nothing else uses go too.
+        for (Value v : operands) {
+          Operation *def = v.getDefiningOp();
+          if (def && def->use_empty() &&
+              isa<linalg::FillOp, tensor::EmptyOp, linalg::GenericOp>(def) &&
+              !llvm::is_contained(dead, def))
+            dead.push_back(def);
+        }
+      }
+    }
+  }
+};
+
+} // namespace

@@ -15,14 +15,17 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
        // Integer inputs get their valid ranges (the runtime checks them)
        // and position tables their length check; composites become
        // primitives (fused kernels come later), the primitives become
-       // linalg on tensors, producer/consumer elementwise generics merge so
+       // linalg on tensors; attention (QKᵀ, softmax, PV) runs one block of
+       // query rows at a time, its [T, T] scores never in memory and the
+       // causal half skipped, before the elementwise fusions take its chain
+       // apart; producer/consumer elementwise generics merge so
        // fewer intermediates reach the arena, and siblings reading a common
        // input merge so it is read once; row normalizations (layer norm,
        // softmax, their gradients) run one block of rows at a time; a B
        // stored [n, k] that enough rows reuse is transposed once for the
        // GEMM kernel.
        "loom-index-ranges,loom-select-kernels,loom-decompose,canonicalize,cse,"
-       "convert-loom-to-linalg,canonicalize,"
+       "convert-loom-to-linalg,canonicalize,loom-fuse-attention,loom-fuse-epilogue,"
        "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse,"
        "loom-fuse-rows,canonicalize,cse,"
        "loom-transpose-rhs"},

@@ -11,6 +11,31 @@
 
 include "mlir/Pass/PassBase.td"
 
+def LoomFuseEpilogue : Pass<"loom-fuse-epilogue"> {
+  let summary = "Adds a GEMM's bias or residual into its C before the GEMM accumulates";
+  let description = [{
+    A contraction into a zero-filled C whose only user adds something to it
+    elementwise (`y = A·B + rest`: a linear's bias, a residual connection, a
+    backward's second cotangent) becomes `C = rest; C += A·B`: the rest is
+    computed into C first (a generic with the consumer's other inputs) and
+    the contraction accumulates onto it, so the GEMM kernel's C tiles start
+    from it and no second pass reads the GEMM's result back. The sum's
+    order changes from (A·B) + rest to rest + A·B.
+
+    ```mlir
+    %c = linalg.fill ins(%zero) outs(%e)
+    %g = linalg.generic {contraction} ins(%a, %b) outs(%c)
+    %y = linalg.generic {parallel} ins(%g, %bias) outs(%e) { addf %g_elt, %bias_elt }
+    ```
+    becomes
+    ```mlir
+    %r = linalg.generic {parallel} ins(%bias) outs(%e) { yield %bias_elt }
+    %y = linalg.generic {contraction} ins(%a, %b) outs(%r)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::arith::ArithDialect"];
+}
+
 def LoomFuseElementwise : Pass<"loom-fuse-elementwise"> {
   let summary = "Fuses elementwise linalg producers into consumers that read each element once";
   let description = [{

@@ -71,6 +71,31 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
   return stages;
 }
 
+namespace {
+
+/// `pipeline` without loom's fusion passes (the module attribute
+/// loom.no_fusion, loomc --no-fusion: the benchmark's fusion-off rows).
+std::string withoutFusion(const std::string &pipeline) {
+  std::string out, item;
+  int depth = 0;
+  auto flush = [&] {
+    if (!item.empty() && item.rfind("loom-fuse-", 0) != 0)
+      out += (out.empty() ? "" : ",") + item;
+    item.clear();
+  };
+  for (char ch : pipeline) {
+    depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+    if (ch == ',' && depth == 0)
+      flush();
+    else
+      item += ch;
+  }
+  flush();
+  return out;
+}
+
+} // namespace
+
 LogicalResult(::loom::pipelines::runStagesUpTo)(
     ModuleOp module, const std::string &emitKind,
     void (*configure)(PassManager &, void *), void *configureData,
@@ -82,7 +107,10 @@ LogicalResult(::loom::pipelines::runStagesUpTo)(
       continue;
     }
     PassManager pm(module.getContext(), ModuleOp::getOperationName());
-    if (failed(parsePassPipeline(stage.pipeline, pm)))
+    std::string pipeline = module->hasAttr(kNoFusionAttr)
+                               ? withoutFusion(stage.pipeline)
+                               : stage.pipeline;
+    if (failed(parsePassPipeline(pipeline, pm)))
       return module.emitError() << "internal error: bad pipeline for stage "
                                 << stage.name;
     if (configure)

@@ -90,6 +90,8 @@ options:
                  in the kernel choice cache, else a cost model (docs/kernels.md)
   --kernel-cache=FILE  the choice cache (default
                  $XDG_CACHE_HOME/loom/kernel-choices.json, ~/.cache/loom/...)
+  --no-fusion    leave out loom's fusion passes (loom-fuse-*: attention,
+                 epilogues, elementwise, siblings, rows), to measure them
   --autotune     time both generators on this machine for every candidate op
                  instance not yet in the cache, record the winners, then
                  compile with them
@@ -149,6 +151,7 @@ struct Options {
   std::string kernels;     // mlir | halide | auto ("" = auto)
   std::string kernelCache; // "" = the default path
   bool autotune = false;
+  bool noFusion = false;
   std::string to;
   std::string output;
   bool locs = true;
@@ -303,6 +306,7 @@ const std::map<std::string, Flag> &flagTable() {
          return std::string();
        }}},
       {"--kernel-cache", stores(F::Required, &Options::kernelCache)},
+      {"--no-fusion", sets(&Options::noFusion, true)},
       {"--autotune", {F::None, [](Options &o, const std::string &) {
          o.autotune = true;
          return std::string();
@@ -389,9 +393,10 @@ std::string checkCombinations(Options &o) {
   if (o.report && (o.command != "compile" || o.interpret ||
                    !(o.emit.empty() || o.emit == "kernels")))
     return "--report goes with compiling (-o DIR, or alone)";
-  if ((!o.kernels.empty() || o.autotune || !o.kernelCache.empty()) &&
+  if ((!o.kernels.empty() || o.autotune || !o.kernelCache.empty() || o.noFusion) &&
       (o.command != "compile" || o.interpret))
-    return "--kernels, --kernel-cache and --autotune go with compiling";
+    return "--kernels, --kernel-cache, --autotune and --no-fusion go with "
+           "compiling";
   if (o.autotune && !o.kernels.empty() && o.kernels != "auto")
     return "--autotune chooses per op instance: it goes with --kernels=auto";
   if ((o.emit == "obj" || o.emit == "so") && o.output.empty())
@@ -841,6 +846,8 @@ int main(int argc, char **argv) {
                      attrs.getStringAttr(o.kernels.empty() ? "auto" : o.kernels));
   if (!cachePath.empty())
     (*module)->setAttr(mlir::loom::kKernelCacheAttr, attrs.getStringAttr(cachePath));
+  if (o.noFusion)
+    (*module)->setAttr(lp::kNoFusionAttr, attrs.getUnitAttr());
   if (o.autotune) {
     lt::EmitOptions emit;
     emit.cpu = o.mcpu;

@@ -22,6 +22,10 @@
 
 namespace loom::pipelines {
 
+/// A unit module attribute: runStagesUpTo leaves out every loom-fuse-*
+/// pass (loomc --no-fusion), so a benchmark can show what fusion buys.
+constexpr llvm::StringLiteral kNoFusionAttr = "loom.no_fusion";
+
 struct Stage {
   const char *name;     // registered as loom-opt --<name>
   const char *stopsAt;  // the --emit kind whose IR this stage produces

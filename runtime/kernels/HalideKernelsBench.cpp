@@ -3,8 +3,9 @@
 // threads through loom_parallel_for_hook, defined here as compiled models
 // define it, with a small pool of our own behind it.
 //
-// Usage: halide-kernels-bench [filter]   (runs the rows whose name contains
-// filter). Prints the median of several timed runs after a warm-up.
+// Usage: halide-kernels-bench [FILTER [THREADS]]: the rows whose name
+// contains FILTER ("" for all), on THREADS threads (1 or 2; default both).
+// Prints the median of several timed runs after a warm-up.
 #include "loom_kernels.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -34,13 +36,14 @@ typedef void (*RangeFn)(void *slots, int64_t begin, int64_t end);
 
 // The caller plus (threads - 1) workers; chunks of [0, n) handed out by an
 // atomic counter. Workers spin between jobs (benchmark calls come back to
-// back), then sleep.
+// back), then sleep. A worker joins a job under the mutex and counts itself
+// in `active_`; the caller retracts the job and waits for active_ to drop
+// to 0 before returning, so no worker touches a finished job.
 class Pool {
 public:
-  explicit Pool(int threads) {
+  explicit Pool(int threads) : threads_(threads) {
     for (int i = 1; i < threads; ++i)
       workers_.emplace_back([this] { workerLoop(); });
-    threads_ = threads;
   }
   ~Pool() {
     {
@@ -52,40 +55,52 @@ public:
     for (std::thread &t : workers_)
       t.join();
   }
-  int threads() const { return threads_; }
 
   void parallelFor(int64_t n, RangeFn fn, void *slots) {
     if (threads_ == 1 || n == 1 || inWorker) {
       fn(slots, 0, n);
       return;
     }
-    fn_ = fn;
-    slots_ = slots;
-    n_ = n;
-    chunks_ = std::min<int64_t>(n, 4 * threads_);
-    next_.store(0);
-    done_.store(0);
+    Job job;
+    job.fn = fn;
+    job.slots = slots;
+    job.n = n;
+    job.chunks = std::min<int64_t>(n, 4 * threads_);
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &job;
       generation_.fetch_add(1);
     }
     wake_.notify_all();
-    runChunks();
-    while (done_.load(std::memory_order_acquire) != chunks_)
+    runChunks(job);
+    while (job.done.load(std::memory_order_acquire) != job.chunks)
+      LOOM_PAUSE();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = nullptr;
+    }
+    while (active_.load(std::memory_order_acquire) != 0)
       LOOM_PAUSE();
   }
 
 private:
-  void runChunks() {
+  struct Job {
+    RangeFn fn;
+    void *slots;
+    int64_t n, chunks;
+    std::atomic<int64_t> next{0}, done{0};
+  };
+
+  static void runChunks(Job &job) {
     for (;;) {
-      int64_t c = next_.fetch_add(1);
-      if (c >= chunks_)
+      int64_t c = job.next.fetch_add(1);
+      if (c >= job.chunks)
         return;
-      int64_t begin = n_ * c / chunks_, end = n_ * (c + 1) / chunks_;
-      fn_(slots_, begin, end);
-      done_.fetch_add(1, std::memory_order_release);
+      job.fn(job.slots, job.n * c / job.chunks, job.n * (c + 1) / job.chunks);
+      job.done.fetch_add(1, std::memory_order_release);
     }
   }
+
   void workerLoop() {
     inWorker = true;
     uint64_t seen = 0;
@@ -95,29 +110,33 @@ private:
         LOOM_PAUSE();
         g = generation_.load(std::memory_order_acquire);
       }
-      if (g == seen) {
+      Job *job;
+      {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load() != seen; });
-        g = generation_.load();
+        seen = generation_.load();
+        if (stop_)
+          return;
+        job = job_;
+        if (job)
+          active_.fetch_add(1);
       }
-      seen = g;
-      if (stop_)
-        return;
-      runChunks();
+      if (job) {
+        runChunks(*job);
+        active_.fetch_sub(1, std::memory_order_release);
+      }
     }
   }
 
   static thread_local bool inWorker;
+  const int threads_;
   std::vector<std::thread> workers_;
-  int threads_ = 1;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
-  bool stop_ = false;
-  RangeFn fn_ = nullptr;
-  void *slots_ = nullptr;
-  int64_t n_ = 0, chunks_ = 0;
-  std::atomic<int64_t> next_{0}, done_{0};
+  std::atomic<int> active_{0};
+  Job *job_ = nullptr; // guarded by mutex_
+  bool stop_ = false;  // guarded by mutex_
 };
 thread_local bool Pool::inWorker = false;
 
@@ -237,11 +256,14 @@ void benchRows(int threads, const char *kernel, int64_t rows, int64_t cols) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc > 1)
+  if (argc > 1 && argv[1][0])
     filter = argv[1];
+  std::vector<int> threadCounts = {1, 2};
+  if (argc > 2)
+    threadCounts = {std::atoi(argv[2]) == 1 ? 1 : 2};
   std::printf("# median of >= 5 runs; GFLOP/s for matmul and attention "
               "(useful flops only), GB/s (read + write) for row kernels\n");
-  for (int threads : {1, 2}) {
+  for (int threads : threadCounts) {
     Pool pool(threads);
     currentPool = &pool;
     const int64_t shapes[][3] = {{256, 768, 768},  {256, 768, 2304},

@@ -3,11 +3,12 @@
  * Generated code reaches these through func.call, and the runtime may call
  * them directly. Each returns 0 on success, non-zero on failure: a null
  * pointer (where not allowed), an extent <= 0, a tensor of more than
- * INT32_MAX elements (Halide indexes with int32), or inconsistent arguments.
- * On failure nothing is written. Tensors are dense row-major f32; outputs
- * must not overlap inputs unless a kernel says otherwise.
+ * INT32_MAX elements (Halide indexes with int32), or inconsistent arguments;
+ * then nothing is written. (A failure inside a pipeline, such as a failed
+ * allocation, returns Halide's error code.) Tensors are dense row-major f32;
+ * outputs must not overlap inputs unless a kernel says otherwise.
  *
- * The kernels are Halide 14 pipelines (runtime/kernels/*_generator.cpp),
+ * The kernels are Halide 14 pipelines (runtime/kernels/NAME_generator.cpp),
  * compiled for AVX-512 (skylake-avx512 feature set) with an SSE4.1 fallback
  * chosen at run time.
  *
@@ -19,8 +20,10 @@
  * when the program defines that variable (it is a weak reference here; a
  * compiled model defines it and the runtime points it at its thread pool).
  * Without it (or with it null) the tasks run serially on the calling
- * thread; the kernels never start threads of their own. Every kernel is
- * safe to call from several threads at once.
+ * thread; the kernels never start threads of their own (so a model that
+ * calls them should define the hook even if none of its own loops is
+ * parallel). A kernel called from inside a hook range runs its tasks
+ * serially. Every kernel is safe to call from several threads at once.
  */
 #ifndef LOOM_KERNELS_H
 #define LOOM_KERNELS_H
@@ -63,13 +66,15 @@ int loom_kernel_layer_norm_f32(const float *x, const float *gamma,
  *   S[i, j] = scale * q[i, :] . k[j, :]   (hidden where causal and j > i)
  *   o[i, :] = sum_j softmax_j(S[i, :]) v[j, :]
  *   lse[s * tq + i] = log sum_j exp(S[i, j])   (visible j only)
- * causal (0 or 1) aligns query i with key i and needs tq == tk. lse may be
+ * causal (0 or 1) aligns query i with key i and needs tq == tk; scale must
+ * be finite (q is multiplied by it before the dot products). lse may be
  * NULL; otherwise it receives bh * tq floats (for the backward pass). o and
- * lse must not overlap the inputs. The tq x tk scores are never stored:
- * each task (slice, block of 64 queries) keeps its block's scores in a
- * private buffer of 64 x tk floats (so past a few thousand keys it leaves
- * L2), and causal blocks skip the keys past their last query. d = 64 has
- * an unrolled kernel; other d a generic one.
+ * lse must not overlap the inputs. The tq x tk scores are never stored: one
+ * parallel task per (slice, block of 64 queries; 32 when causal, d = 64 and
+ * tq <= 256) keeps its block's scores in a private buffer of block x tk
+ * floats (block-row softmax: past a few thousand keys it leaves L2), and a
+ * causal block skips the keys past its last query. d = 64 has unrolled
+ * register tiles; other d a generic schedule.
  * runtime/kernels/attention_generator.cpp. */
 int loom_kernel_attention_f32(const float *q, const float *k, const float *v,
                               float *o, float *lse, int64_t bh, int64_t tq,

@@ -100,6 +100,8 @@ public:
 class MatmulSmall : public Generator<MatmulSmall> {
 public:
   GeneratorParam<bool> b_transposed{"b_transposed", false};
+  // b_transposed = false: vectors of columns per task (its accumulators).
+  GeneratorParam<int> task_vectors{"task_vectors", 8};
 
   Input<Buffer<float>> a{"a", 2};
   Input<Buffer<float>> b{"b", 2};
@@ -120,10 +122,10 @@ public:
       c(x, y) = prod(x, y);
 
       /* THE SCHEDULE */
-      // Tasks of 4 vectors of columns (per row of C); k innermost but one,
-      // the 4 accumulators in registers.
+      // Tasks of task_vectors vectors of columns (per row of C); k
+      // innermost but one, the accumulators in registers.
       Var xo("xo"), xi("xi"), t("t");
-      const int tx = vec * 4;
+      const int tx = vec * task_vectors;
       c.split(x, xo, xi, tx, TailStrategy::GuardWithIf)
           .reorder(xi, xo, y)
           .fuse(xo, y, t)

@@ -54,7 +54,14 @@ struct LoomDispatchKernelsPass
       if (callee && kernels.count(StringAttr::get(ctx, *callee)))
         calls[call->getParentOfType<LLVM::LLVMFuncOp>()].push_back(call);
     });
-    if (calls.empty())
+    // Halide kernels linked in (loom-lower-kernel-calls) split their
+    // parallel loops through the hook too: a module calling one defines it
+    // even without parallel kernels of its own (else they run serially).
+    bool callsLibraryKernels = false;
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      callsLibraryKernels |=
+          fn.isExternal() && fn.getSymName().starts_with("loom_kernel_");
+    if (calls.empty() && !callsLibraryKernels)
       return;
 
     OpBuilder b(ctx);

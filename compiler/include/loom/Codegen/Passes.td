@@ -482,7 +482,9 @@ def LoomDispatchKernels : Pass<"loom-dispatch-kernels", "::mlir::ModuleOp"> {
     on [begin, end). The hook starts as `@__loom_serial_for`, which runs
     the whole range on the calling thread, so a library loaded without the
     runtime stays correct; the runtime stores its thread pool's parallel-for
-    there when it opens the library.
+    there when it opens the library. A module that calls a Halide kernel
+    (`loom_kernel_*`) defines the hook even without range kernels of its
+    own: those kernels split their parallel loops through it.
 
     C view of the contract:
     ```c

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "loom/Codegen/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -289,9 +290,10 @@ struct Attention {
   unsigned divExp = 0, divSum = 1;     // div's inputs: E and sum(E)
   unsigned rank = 0;       // of the scores: batch dims, queries, keys
   int64_t tq = 0, tk = 0;
-  /// Key <= query + shift is all a causal step keeps (and nothing after it
-  /// makes a masked -inf anything else): key chunks past query + shift
-  /// cannot contribute and are skipped.
+  /// The shift of a causal mask (key <= query + shift) whose -inf reaches
+  /// the softmax as it is (its select is the last step, or only other
+  /// masks follow): key chunks past query + shift cannot contribute and
+  /// are skipped.
   std::optional<int64_t> causal;
 };
 
@@ -565,41 +567,54 @@ struct LoomFuseAttentionPass
   }
 
   /// Chunks of keys: `full` of `kc` keys, then `rem` more, as far as
-  /// `count` (a value: fewer under a causal mask) and `remNeeded` say.
+  /// `count` (a value: fewer under a causal mask) and `remNeeded` say. Under
+  /// a causal mask the first `clean` chunks are wholly visible to every row
+  /// of the block: their scores need no mask.
   struct Chunks {
     int64_t kc, full, rem;
     Value count;     // full chunks this block needs
     Value remNeeded; // null: always (when rem > 0)
+    Value clean;     // null: no chunk is known to be unmasked
   };
 
   using ChunkBody = function_ref<SmallVector<Value>(
-      OpBuilder &, Location, Value k0, int64_t kc, ValueRange iters)>;
+      OpBuilder &, Location, Value k0, int64_t kc, bool clean,
+      ValueRange iters)>;
 
-  /// Runs `body` over the block's chunks, threading `inits` through.
+  /// Runs `body` over the block's chunks, threading `inits` through; with
+  /// `splitClean`, the unmasked chunks get a loop (and body) of their own.
   SmallVector<Value> forChunks(OpBuilder &b, Location loc, const Chunks &ch,
-                               ValueRange inits, ChunkBody body) {
+                               bool splitClean, ValueRange inits,
+                               ChunkBody body) {
     SmallVector<Value> vals(inits);
-    if (ch.full > 0) {
-      Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-      Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-      Value kcv = arith::ConstantIndexOp::create(b, loc, ch.kc);
-      auto loop = scf::ForOp::create(
-          b, loc, c0, ch.count, c1, vals,
+    Value kcv = arith::ConstantIndexOp::create(b, loc, ch.kc);
+    auto loop = [&](Value from, Value to, bool clean) {
+      auto l = scf::ForOp::create(
+          b, loc, from, to, arith::ConstantIndexOp::create(b, loc, 1), vals,
           [&](OpBuilder &nb, Location l, Value j, ValueRange iters) {
             Value k0 = arith::MulIOp::create(nb, l, j, kcv);
-            scf::YieldOp::create(nb, l, body(nb, l, k0, ch.kc, iters));
+            scf::YieldOp::create(nb, l, body(nb, l, k0, ch.kc, clean, iters));
           });
-      vals.assign(loop.getResults().begin(), loop.getResults().end());
+      vals.assign(l.getResults().begin(), l.getResults().end());
+    };
+    if (ch.full > 0) {
+      Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+      if (splitClean && ch.clean) {
+        loop(c0, ch.clean, /*clean=*/true);
+        loop(ch.clean, ch.count, /*clean=*/false);
+      } else {
+        loop(c0, ch.count, /*clean=*/false);
+      }
     }
     if (ch.rem > 0) {
       Value k0 = arith::ConstantIndexOp::create(b, loc, ch.full * ch.kc);
       if (!ch.remNeeded) {
-        vals = body(b, loc, k0, ch.rem, vals);
+        vals = body(b, loc, k0, ch.rem, false, vals);
       } else {
         auto branch = scf::IfOp::create(
             b, loc, ch.remNeeded,
             [&](OpBuilder &nb, Location l) {
-              scf::YieldOp::create(nb, l, body(nb, l, k0, ch.rem, vals));
+              scf::YieldOp::create(nb, l, body(nb, l, k0, ch.rem, false, vals));
             },
             [&](OpBuilder &nb, Location l) {
               scf::YieldOp::create(nb, l, vals);
@@ -610,60 +625,74 @@ struct LoomFuseAttentionPass
     return vals;
   }
 
-  /// A [rows, cols] contraction of one chunk: `orig`'s operands sliced at
-  /// the block and chunk (`keyRole` names the loop that runs over keys),
-  /// A replaced by `lhs` when given, accumulating into `acc`.
-  Value chunkContraction(OpBuilder &b, Location loc, Contraction &c,
-                         const QueryBlock &blk, Role keyRole, Value k0, int64_t kc,
-                         Value lhs, Value acc) {
-    SmallVector<OpFoldResult> offsets;
-    SmallVector<int64_t> sizes;
-    loopTile(b, c, blk, keyRole, k0, kc, offsets, sizes);
-    // New loops: rows, cols, the reduced one.
-    SmallVector<int64_t> newLoop(c.roles.size(), -1);
-    newLoop[c.row] = 0;
-    newLoop[c.col] = 1;
-    newLoop[c.red] = 2;
+  /// C[m, n] += A[..] · B[..] over loops (m, n, k), with the payload (the
+  /// multiply-add, its fast-math flags) of `like`.
+  Value contract(OpBuilder &b, Location loc, linalg::GenericOp like, Value lhs,
+                 AffineMap lhsMap, Value rhs, AffineMap rhsMap, Value acc) {
     MLIRContext *ctx = b.getContext();
-    auto drop = [&](unsigned l) { return c.roles[l] == Role::Batch; };
-    SmallVector<Value> ins;
-    SmallVector<AffineMap> maps;
-    for (OpOperand *in : c.op.getDpsInputOperands()) {
-      AffineMap m = c.op.getMatchingIndexingMap(in);
-      SmallVector<unsigned> kept;
-      if (lhs && in->getOperandNumber() == 0) {
-        // Computed in the loop as [rows, keys], the order P is read in.
-        ins.push_back(lhs);
-        maps.push_back(AffineMap::get(3, 0,
-                                      {getAffineDimExpr(0, ctx),
-                                       getAffineDimExpr(2, ctx)},
-                                      ctx));
-        continue;
-      }
-      ins.push_back(slice(b, loc, in->get(), m, offsets, sizes, drop, kept));
-      maps.push_back(keptMap(kept, newLoop, 3, ctx));
-    }
-    maps.push_back(AffineMap::get(
-        3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx));
-    SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel,
-                                              utils::IteratorType::reduction};
-    auto g = linalg::GenericOp::create(b, loc, TypeRange{acc.getType()}, ins,
-                                       ValueRange{acc}, maps, iters);
+    AffineMap out = AffineMap::get(
+        3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+    auto g = linalg::GenericOp::create(
+        b, loc, TypeRange{acc.getType()}, ValueRange{lhs, rhs},
+        ValueRange{acc}, ArrayRef<AffineMap>{lhsMap, rhsMap, out},
+        SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                         utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction});
     IRMapping none;
-    c.op.getRegion().cloneInto(&g.getRegion(), none);
+    like.getRegion().cloneInto(&g.getRegion(), none);
+    // The payload multiplies its first two arguments: swapped operands
+    // give the same products.
     return g->getResult(0);
   }
 
+  /// Operand `idx` of contraction `c` sliced at the block and chunk,
+  /// without batch and broadcast dims; its map over new loops `newLoop`.
+  std::pair<Value, AffineMap> sliceOperand(OpBuilder &b, Location loc,
+                                           Contraction &c, unsigned idx,
+                                           const QueryBlock &blk, Role keyRole,
+                                           Value k0, int64_t kc,
+                                           ArrayRef<int64_t> newLoop) {
+    SmallVector<OpFoldResult> offsets;
+    SmallVector<int64_t> sizes;
+    loopTile(b, c, blk, keyRole, k0, kc, offsets, sizes);
+    SmallVector<unsigned> kept;
+    Value v = slice(b, loc, c.op.getDpsInputs()[idx],
+                    c.op.getIndexingMapsArray()[idx], offsets, sizes,
+                    [&](unsigned l) { return c.roles[l] == Role::Batch; },
+                    kept);
+    return {v, keptMap(kept, newLoop, 3, b.getContext())};
+  }
+
+  /// A block's (or chunk's) f32 temporary. Not a tensor.empty: CSE merges
+  /// equal empties, and one of the loop's shape outside it (GPT's [64, 64]
+  /// weights' gradients, say) would make every thread's temporary one
+  /// arena buffer. An alloc_tensor is never merged: each is an allocation
+  /// in the loop body, which loom-plan-arena puts on the stack.
+  static Value scratch(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
+    return bufferization::AllocTensorOp::create(
+        b, loc, RankedTensorType::get(shape, b.getF32Type()), ValueRange{});
+  }
+
+  /// A temporary filled with the value the fill `like` writes.
   Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                Value like) {
     auto fill = like.getDefiningOp<linalg::FillOp>();
-    Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
-    return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+    return linalg::FillOp::create(b, loc, fill.getInputs()[0],
+                                  scratch(b, loc, shape))
         .getResult(0);
   }
 
   /// One block of query rows: [rows, Dv], normalized.
+  ///
+  /// Scores are kept transposed, [keys, rows]: a chunk of them is
+  /// K_chunk · Q_blkᵀ, an ordinary GEMM for loom-tile-contractions (A = K
+  /// as stored, B = Q_blkᵀ transposed once per block; as [rows, keys] = Q ·
+  /// Kᵀ, B would be K stored [n, k], transposed into a packed block for
+  /// every chunk of every block). The row statistics then reduce over the
+  /// outer dim of a chunk: max and sum are vertical vector operations over
+  /// the rows, with no horizontal reduction per row and chunk (those cost a
+  /// third of the softmax with 64-key chunks). PV reads the chunk's
+  /// exponentials as Aᵀ, a contiguous column of A per k step.
   Value emitBlock(OpBuilder &b, Location loc, Attention &a,
                   const QueryBlock &blk, int64_t kcMax) {
     MLIRContext *ctx = b.getContext();
@@ -689,31 +718,78 @@ struct LoomFuseAttentionPass
         ch.remNeeded = arith::CmpIOp::create(
             b, loc, arith::CmpIPredicate::sgt, end,
             arith::ConstantIndexOp::create(b, loc, ch.full * ch.kc));
+      // Chunk j is visible to row q0 (and so to the whole block) when its
+      // last key (j + 1) kc - 1 <= q0 + shift.
+      Value visible = arith::DivUIOp::create(
+          b, loc,
+          arith::AddIOp::create(
+              b, loc, blk.q0,
+              arith::ConstantIndexOp::create(b, loc, *a.causal + 1)),
+          arith::ConstantIndexOp::create(b, loc, ch.kc));
+      ch.clean = arith::MinSIOp::create(b, loc, visible, ch.count);
     } else {
       ch.count = arith::ConstantIndexOp::create(b, loc, ch.full);
     }
 
-    AffineExpr r = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
-    AffineMap rk = AffineMap::get(2, 0, {r, k}, ctx);
-    AffineMap rOnly = AffineMap::get(2, 0, {r}, ctx);
-    SmallVector<utils::IteratorType> rowReduce = {
-        utils::IteratorType::parallel, utils::IteratorType::reduction};
+    // Loops of the chunk generics: (key, row); of the GEMMs: (m, n, k).
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx);
+    AffineMap keyRow = AffineMap::get(2, 0, {d0, d1}, ctx);
+    AffineMap row = AffineMap::get(2, 0, {d1}, ctx);
+    SmallVector<utils::IteratorType> overKeys = {
+        utils::IteratorType::reduction, utils::IteratorType::parallel};
+    auto keySlice = [&](OpBuilder &nb, Location l, Value v, Value k0,
+                        int64_t kc) -> Value {
+      return tensor::ExtractSliceOp::create(
+          nb, l, v, ArrayRef<OpFoldResult>{k0, nb.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{nb.getIndexAttr(kc), nb.getIndexAttr(rows)},
+          ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
+    };
 
-    // Pass 1: the chunk's scores (QKᵀ, the steps) into the block of scores,
-    // and the running row max.
-    Value scores0 = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, a.tk},
-                                            b.getF32Type());
+    // Q_blkᵀ [D, rows], once per block (QKᵀ's loops: m = keys, n = rows).
+    Contraction &qk = a.qk;
+    SmallVector<int64_t> qkLoop(qk.roles.size(), -1);
+    qkLoop[qk.col] = 0;
+    qkLoop[qk.row] = 1;
+    qkLoop[qk.red] = 2;
+    auto [q, qMap] = sliceOperand(b, loc, qk, 0, blk, Role::Col,
+                                  arith::ConstantIndexOp::create(b, loc, 0),
+                                  a.tk, qkLoop); // Q has no key dim
+    if (qMap.getResult(0) == d1) { // stored [rows, D]
+      auto qType = cast<RankedTensorType>(q.getType());
+      Value qt0 =
+          scratch(b, loc, {qType.getDimSize(1), qType.getDimSize(0)});
+      q = linalg::TransposeOp::create(b, loc, q, qt0,
+                                      ArrayRef<int64_t>{1, 0})
+              ->getResult(0);
+      qMap = AffineMap::get(3, 0, {d2, d1}, ctx);
+    }
+
+    // Every generic below updates its outputs in place (the payload reads
+    // them): loom-fuse-elementwise replaces an output the payload does not
+    // read by a tensor.empty, which CSE merges with any equal empty outside
+    // the loop, and one buffer would then serve every thread's blocks.
+
+    // Pass 1: the chunk's scores (K_chunk · Q_blkᵀ accumulated in the
+    // block's scores, then the scale and masks there) and the running row
+    // max.
+    Value scores0 = scratch(b, loc, {a.tk, rows});
     Value max0 = filled(b, loc, {rows}, a.max.getDpsInits()[0]);
     SmallVector<Value> pass1 = forChunks(
-        b, loc, ch, {scores0, max0},
-        [&](OpBuilder &nb, Location l, Value k0, int64_t kc,
+        b, loc, ch, /*splitClean=*/true, {scores0, max0},
+        [&](OpBuilder &nb, Location l, Value k0, int64_t kc, bool clean,
             ValueRange iters) -> SmallVector<Value> {
-          Value s = chunkContraction(
-              nb, l, a.qk, blk, Role::Col, k0, kc, Value(),
-              filled(nb, l, {rows, kc}, a.qk.op.getDpsInits()[0]));
-          // Tensor masks, sliced like the scores; maps over (row, key).
-          SmallVector<Value> ins = {s};
-          SmallVector<AffineMap> maps = {rk};
+          auto [k, kMap] =
+              sliceOperand(nb, l, qk, 1, blk, Role::Col, k0, kc, qkLoop);
+          auto zero = qk.op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+          Value z = linalg::FillOp::create(nb, l, zero.getInputs()[0],
+                                           keySlice(nb, l, iters[0], k0, kc))
+                        .getResult(0);
+          Value s = contract(nb, l, qk.op, k, kMap, q, qMap, z);
+          // Tensor masks, sliced like the scores: the query dim read by the
+          // row loop, the key dim by the key loop.
+          SmallVector<Value> ins;
+          SmallVector<AffineMap> maps;
           SmallVector<OpFoldResult> offsets(a.rank, nb.getIndexAttr(0));
           SmallVector<int64_t> sizes(a.rank, 1);
           for (unsigned i = 0; i + 2 < a.rank; ++i)
@@ -722,9 +798,9 @@ struct LoomFuseAttentionPass
           offsets[a.rank - 1] = k0;
           sizes[a.rank - 2] = rows;
           sizes[a.rank - 1] = kc;
-          SmallVector<int64_t> newLoop(a.rank, -1);
-          newLoop[a.rank - 2] = 0;
-          newLoop[a.rank - 1] = 1;
+          SmallVector<int64_t> maskLoop(a.rank, -1);
+          maskLoop[a.rank - 2] = 1;
+          maskLoop[a.rank - 1] = 0;
           SmallVector<int64_t> maskArg(a.steps.size(), -1);
           for (auto [i, step] : llvm::enumerate(a.steps)) {
             if (!step.mask || step.shift)
@@ -734,33 +810,31 @@ struct LoomFuseAttentionPass
                 nb, l, step.mask->get(),
                 step.op.getMatchingIndexingMap(step.mask), offsets, sizes,
                 [&](unsigned loop) { return loop + 2 < a.rank; }, kept));
-            maps.push_back(keptMap(kept, newLoop, 2, nb.getContext()));
+            maps.push_back(keptMap(kept, maskLoop, 2, ctx));
             maskArg[i] = ins.size() - 1;
           }
-          Value blockSlice = tensor::ExtractSliceOp::create(
-              nb, l, iters[0], ArrayRef<OpFoldResult>{nb.getIndexAttr(0), k0},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(rows), nb.getIndexAttr(kc)},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
-          maps.push_back(rk);
-          maps.push_back(rOnly);
+          maps.append({keyRow, row});
           auto g = linalg::GenericOp::create(
-              nb, l, TypeRange{blockSlice.getType(), iters[1].getType()}, ins,
-              ValueRange{blockSlice, iters[1]}, maps, rowReduce,
+              nb, l, TypeRange{s.getType(), iters[1].getType()}, ins,
+              ValueRange{s, iters[1]}, maps, overKeys,
               [&](OpBuilder &bb, Location bl, ValueRange args) {
-                Value x = args[0];
+                Value x = args[ins.size()];
                 for (auto [i, step] : llvm::enumerate(a.steps)) {
+                  // In a wholly visible chunk the causal select keeps x.
+                  if (clean && step.shift && *step.shift >= *a.causal)
+                    continue;
                   unsigned n = step.op.getNumDpsInputs();
                   SmallVector<Value> stepArgs(n + 1);
                   stepArgs[step.chainInput] = x;
                   if (step.shift) {
-                    // The causal mask, at the chunk's place: recomputed
-                    // from indices instead of read from a [T, T] tensor.
+                    // The causal mask at the chunk's place, recomputed from
+                    // indices instead of read from a [Tq, Tk] tensor.
                     auto maskOp =
                         step.mask->get().getDefiningOp<linalg::GenericOp>();
                     Value qi = arith::AddIOp::create(
-                        bb, bl, linalg::IndexOp::create(bb, bl, 0), blk.q0);
+                        bb, bl, linalg::IndexOp::create(bb, bl, 1), blk.q0);
                     Value kj = arith::AddIOp::create(
-                        bb, bl, linalg::IndexOp::create(bb, bl, 1), k0);
+                        bb, bl, linalg::IndexOp::create(bb, bl, 0), k0);
                     IRMapping idx;
                     Block &mb = maskOp.getRegion().front();
                     for (Operation &op : mb.without_terminator()) {
@@ -788,61 +862,78 @@ struct LoomFuseAttentionPass
                   }
                   x = inlinePayload(bb, step.op, stepArgs);
                 }
-                Value m = inlinePayload(bb, a.max, {x, args.back()});
-                linalg::YieldOp::create(bb, bl, ValueRange{x, m});
+                // x > m ? x : m, one vmaxps, where maximumf's NaN and
+                // signed-zero rules take six instructions. The softmax
+                // comes out the same: a NaN score, ignored here, still
+                // makes its exp, the row's sum and so the whole row NaN,
+                // as a NaN max would; the sign of a zero max cannot change
+                // exp(x - max).
+                Value m = args.back();
+                Value gt = arith::CmpFOp::create(
+                    bb, bl, arith::CmpFPredicate::OGT, x, m);
+                Value newMax = arith::SelectOp::create(bb, bl, gt, x, m);
+                linalg::YieldOp::create(bb, bl, ValueRange{x, newMax});
               });
           Value scores = tensor::InsertSliceOp::create(
               nb, l, g->getResult(0), iters[0],
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(0), k0},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(rows), nb.getIndexAttr(kc)},
+              ArrayRef<OpFoldResult>{k0, nb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(kc), nb.getIndexAttr(rows)},
               ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
           return {scores, g->getResult(1)};
         });
-    Value scores = pass1[0], max = pass1[1];
+    Value max = pass1[1];
 
-    // Pass 2: e = exp(s - max) of the chunk, its row sums, and e·V added to
-    // the block's output. The quotient comes last: (Σ e v) / Σ e, one
-    // division per output element instead of one per score.
+    // Pass 2: e = exp(s - max) over the chunk's scores, the row sums, and
+    // e·V added to the block's output. The quotient comes last: (Σ e v) /
+    // Σ e, one division per output element instead of one per score.
+    SmallVector<int64_t> pvLoop(a.pv.roles.size(), -1);
+    pvLoop[a.pv.row] = 0;
+    pvLoop[a.pv.col] = 1;
+    pvLoop[a.pv.red] = 2;
     Value sum0 = filled(b, loc, {rows}, a.sum.getDpsInits()[0]);
     Value acc0 = filled(b, loc, {rows, dv}, a.pv.op.getDpsInits()[0]);
     SmallVector<Value> pass2 = forChunks(
-        b, loc, ch, {sum0, acc0},
-        [&](OpBuilder &nb, Location l, Value k0, int64_t kc,
+        b, loc, ch, /*splitClean=*/false, {pass1[0], sum0, acc0},
+        [&](OpBuilder &nb, Location l, Value k0, int64_t kc, bool,
             ValueRange iters) -> SmallVector<Value> {
-          Value s = tensor::ExtractSliceOp::create(
-              nb, l, scores, ArrayRef<OpFoldResult>{nb.getIndexAttr(0), k0},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(rows), nb.getIndexAttr(kc)},
-              ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
-          Value e0 = tensor::EmptyOp::create(nb, l, ArrayRef<int64_t>{rows, kc},
-                                             nb.getF32Type());
+          Value s = keySlice(nb, l, iters[0], k0, kc);
           auto g = linalg::GenericOp::create(
-              nb, l, TypeRange{e0.getType(), iters[0].getType()},
-              ValueRange{s, max}, ValueRange{e0, iters[0]},
-              ArrayRef<AffineMap>{rk, rOnly, rk, rOnly}, rowReduce,
+              nb, l, TypeRange{s.getType(), iters[1].getType()},
+              ValueRange{max}, ValueRange{s, iters[1]},
+              ArrayRef<AffineMap>{row, keyRow, row}, overKeys,
               [&](OpBuilder &bb, Location bl, ValueRange args) {
                 SmallVector<Value> subArgs(2);
-                subArgs[a.subScores] = args[0];
-                subArgs[a.subMax] = args[1];
+                subArgs[a.subScores] = args[1];
+                subArgs[a.subMax] = args[0];
                 Value x = inlinePayload(bb, a.sub, subArgs);
                 Value e = inlinePayload(bb, a.exp, {x});
-                Value sum = inlinePayload(bb, a.sum, {e, args[3]});
+                Value sum = inlinePayload(bb, a.sum, {e, args[2]});
                 linalg::YieldOp::create(bb, bl, ValueRange{e, sum});
               });
-          Value acc = chunkContraction(nb, l, a.pv, blk, Role::Red, k0, kc,
-                                       g->getResult(0), iters[1]);
-          return {g->getResult(1), acc};
+          auto [v, vMap] =
+              sliceOperand(nb, l, a.pv, 1, blk, Role::Red, k0, kc, pvLoop);
+          Value acc = contract(nb, l, a.pv.op, g->getResult(0),
+                               AffineMap::get(3, 0, {d2, d0}, ctx), v, vMap,
+                               iters[2]);
+          Value scores = tensor::InsertSliceOp::create(
+              nb, l, g->getResult(0), iters[0],
+              ArrayRef<OpFoldResult>{k0, nb.getIndexAttr(0)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(kc), nb.getIndexAttr(rows)},
+              ArrayRef<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1)});
+          return {scores, g->getResult(1), acc};
         });
 
-    Value out0 = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, dv},
-                                         b.getF32Type());
+    AffineExpr r = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx);
     auto quotient = linalg::GenericOp::create(
-        b, loc, TypeRange{out0.getType()}, ValueRange{pass2[1], pass2[0]},
-        ValueRange{out0}, ArrayRef<AffineMap>{rk, rOnly, rk},
+        b, loc, TypeRange{pass2[2].getType()}, ValueRange{pass2[1]},
+        ValueRange{pass2[2]},
+        ArrayRef<AffineMap>{AffineMap::get(2, 0, {r}, ctx),
+                            AffineMap::get(2, 0, {r, c}, ctx)},
         SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
         [&](OpBuilder &bb, Location bl, ValueRange args) {
           SmallVector<Value> divArgs(2);
-          divArgs[a.divExp] = args[0];
-          divArgs[a.divSum] = args[1];
+          divArgs[a.divExp] = args[1];
+          divArgs[a.divSum] = args[0];
           linalg::YieldOp::create(bb, bl, inlinePayload(bb, a.div, divArgs));
         });
     return quotient->getResult(0);
@@ -875,6 +966,21 @@ struct LoomFuseAttentionPass
             return idx;
           };
           Value block = blocksPerRow > 1 ? split(blocksPerRow) : c0;
+          if (a.causal && blocksPerRow > 2) {
+            // Under a causal mask block b costs ~b + 1 chunks: consecutive
+            // iterations alternate light and heavy blocks (0, n-1, 1, n-2,
+            // ...), so every range of iterations a thread takes costs
+            // about the average.
+            Value two = arith::ConstantIndexOp::create(nb, l, 2);
+            Value half = arith::DivUIOp::create(nb, l, block, two);
+            Value odd = arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::ne,
+                arith::RemUIOp::create(nb, l, block, two), c0);
+            Value mirrored = arith::SubIOp::create(
+                nb, l, arith::ConstantIndexOp::create(nb, l, blocksPerRow - 1),
+                half);
+            block = arith::SelectOp::create(nb, l, odd, mirrored, half);
+          }
           blk.batch.resize(batchExtents.size());
           for (int64_t d = int64_t(batchExtents.size()) - 1; d >= 0; --d)
             blk.batch[d] = batchExtents[d] > 1 ? split(batchExtents[d]) : c0;
@@ -902,14 +1008,18 @@ struct LoomFuseAttentionPass
   }
 
   void rewrite(Attention &a) {
-    // Rows per block: at most query-block, and a block of scores (rows x
-    // Tk floats) within block-bytes; a multiple of 8 (the GEMM kernel's
-    // register tile) where that leaves any.
-    int64_t rowBytes = a.tk * 4;
+    // Rows per block: at most query-block, and every per-block temporary
+    // (the scores, Tk x rows; Q_blkᵀ, D x rows; the output, rows x Dv)
+    // within block-bytes and the stack's limit; a multiple of 8 (the GEMM
+    // kernel's register tile) where that leaves any.
+    int64_t d = a.qk.op.getStaticLoopRanges()[a.qk.red];
+    int64_t dv = a.pv.op.getStaticLoopRanges()[a.pv.col];
+    int64_t rowBytes = 4 * std::max({a.tk, d, dv});
+    int64_t budget = std::min<int64_t>(blockBytes, kMaxBlockBytes);
     if (rowBytes > kMaxBlockBytes)
       return; // not even one row fits on the stack: left as it was
     int64_t rows = std::min<int64_t>(
-        {queryBlock, a.tq, std::max<int64_t>(1, blockBytes / rowBytes)});
+        {queryBlock, a.tq, std::max<int64_t>(1, budget / rowBytes)});
     if (rows < a.tq && rows > 8)
       rows -= rows % 8;
     int64_t kc = std::min<int64_t>(keyBlock, a.tk);

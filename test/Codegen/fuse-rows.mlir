@@ -183,3 +183,75 @@ func.func @forward(%arg0: tensor<64x32xf32>, %arg1: tensor<16x768xf32>) -> (tens
   } -> (tensor<16x768xf32>, tensor<16x768xf32>)
   return %5, %12#1, %12#0 : tensor<64x32xf32>, tensor<16x768xf32>, tensor<16x768xf32>
 }
+
+// -----
+
+// A training step's cross entropy: the loss (log of the sum of
+// exponentials plus the row max, placed first) and the gradient
+// (softmax - one-hot, weighted) share the row max and the sum. The
+// gradient's loop computes both reductions once per block of 32 rows and
+// yields them; the loss's generic moves after the loop and reads them
+// (the unit dim restored by an expand_shape). One read of the logits.
+// CHECK-LABEL: func.func @xent
+// CHECK: %[[L:.*]]:3 = scf.for {{.*}} -> (tensor<2x64x256xf32>, tensor<2x64xf32>, tensor<2x64xf32>)
+// CHECK: scf.for {{.*}} step %c32
+// CHECK: %[[X:.*]] = tensor.extract_slice %arg0[{{.*}}] [1, 32, 256]
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x32x256xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] :
+// CHECK: math.exp
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %[[SUM]],
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.insert_slice %[[G]]
+// CHECK: tensor.insert_slice %[[MAX]]
+// CHECK: tensor.insert_slice %[[SUM]]
+// CHECK: } {loom.parallel}
+// CHECK: } {loom.parallel}
+// CHECK-DAG: %[[M3:.*]] = tensor.expand_shape %[[L]]#1 {{\[}}[0], [1, 2]]
+// CHECK-DAG: %[[S3:.*]] = tensor.expand_shape %[[L]]#2 {{\[}}[0], [1, 2]]
+// CHECK: %[[LSE:.*]] = linalg.generic {{.*}} ins(%[[S3]], %[[M3]] :
+// CHECK: math.log
+// CHECK: return %[[LSE]], %[[L]]#0
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+#map2 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @xent(%x: tensor<2x64x256xf32>, %t: tensor<2x64xi64>, %w: tensor<2x64x1xf32>) -> (tensor<2x64x1xf32>, tensor<2x64x256xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.000000e+00 : f32
+  %e1 = tensor.empty() : tensor<2x64x1xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%e1 : tensor<2x64x1xf32>) -> tensor<2x64x1xf32>
+  %m = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x64x256xf32>) outs(%m0 : tensor<2x64x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<2x64x1xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x64x1xf32>) -> tensor<2x64x1xf32>
+  %s = linalg.generic {indexing_maps = [#map, #map1, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %m : tensor<2x64x256xf32>, tensor<2x64x1xf32>) outs(%s0 : tensor<2x64x1xf32>) {
+  ^bb0(%in: f32, %mx: f32, %out: f32):
+    %d = arith.subf %in, %mx : f32
+    %e = math.exp %d : f32
+    %r = arith.addf %e, %out fastmath<reassoc> : f32
+    linalg.yield %r : f32
+  } -> tensor<2x64x1xf32>
+  %lse = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s, %m : tensor<2x64x1xf32>, tensor<2x64x1xf32>) outs(%e1 : tensor<2x64x1xf32>) {
+  ^bb0(%sum: f32, %mx: f32, %out: f32):
+    %l = math.log %sum : f32
+    %r = arith.addf %l, %mx : f32
+    linalg.yield %r : f32
+  } -> tensor<2x64x1xf32>
+  %e3 = tensor.empty() : tensor<2x64x256xf32>
+  %g = linalg.generic {indexing_maps = [#map, #map1, #map1, #map2, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %m, %s, %t, %w : tensor<2x64x256xf32>, tensor<2x64x1xf32>, tensor<2x64x1xf32>, tensor<2x64xi64>, tensor<2x64x1xf32>) outs(%e3 : tensor<2x64x256xf32>) {
+  ^bb0(%in: f32, %mx: f32, %sum: f32, %ti: i64, %wi: f32, %out: f32):
+    %d = arith.subf %in, %mx : f32
+    %e = math.exp %d : f32
+    %p = arith.divf %e, %sum : f32
+    %j = linalg.index 2 : index
+    %jj = arith.index_cast %j : index to i64
+    %hit = arith.cmpi eq, %jj, %ti : i64
+    %oh = arith.uitofp %hit : i1 to f32
+    %q = arith.subf %p, %oh : f32
+    %r = arith.mulf %q, %wi : f32
+    linalg.yield %r : f32
+  } -> tensor<2x64x256xf32>
+  return %lse, %g : tensor<2x64x1xf32>, tensor<2x64x256xf32>
+}

@@ -367,8 +367,10 @@ func.func @log_softmax_causal(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 
 // -----
 
-// -sum(valid ? log_softmax[target] : 0) / count(valid), where ignored
-// targets gather class 0 instead of a possibly out-of-range id.
+// sum(valid ? lse - logits[target] : 0) / count(valid), lse = log Σ exp(x -
+// max) + max per row, where ignored targets gather class 0 instead of a
+// possibly out-of-range id. No log-softmax tensor: the max and the sum are
+// built as softmax builds them (a training step's gradient shares them).
 // CHECK-LABEL: func.func @cross_entropy
 // CHECK-SAME: (%[[L:.*]]: tensor<?x?x100xf32>, %[[T:.*]]: tensor<?x?xi32>) -> tensor<f32>
 // CHECK-DAG: %[[ZF:.*]] = loom.constant dense<0.000000e+00> : tensor<f32>
@@ -378,23 +380,25 @@ func.func @log_softmax_causal(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 // CHECK: %[[SH:.*]] = loom.sub %[[L]], %[[MAX]]
 // CHECK: %[[E:.*]] = loom.exp %[[SH]]
 // CHECK: %[[SUM:.*]] = loom.reduce_sum %[[E]] axes = [-1] keep_dims
-// CHECK: %[[LSE:.*]] = loom.log %[[SUM]]
-// CHECK: %[[LOGP:.*]] = loom.sub %[[SH]], %[[LSE]] : (tensor<?x?x100xf32>, tensor<?x?x1xf32>) -> tensor<?x?x100xf32>
+// CHECK: %[[LOGSUM:.*]] = loom.log %[[SUM]]
+// CHECK: %[[LSE1:.*]] = loom.add %[[LOGSUM]], %[[MAX]] : (tensor<?x?x1xf32>, tensor<?x?x1xf32>) -> tensor<?x?x1xf32>
+// CHECK: %[[LSE:.*]] = loom.reshape %[[LSE1]] shape = [0, 0] : (tensor<?x?x1xf32>) -> tensor<?x?xf32>
 // CHECK: %[[VALID:.*]] = loom.compare ne, %[[T]], %[[IGN]] : (tensor<?x?xi32>, tensor<i32>) -> tensor<?x?xi1>
 // CHECK: %[[SAFE:.*]] = loom.select %[[VALID]], %[[T]], %[[ZI]] : (tensor<?x?xi1>, tensor<?x?xi32>, tensor<i32>) -> tensor<?x?xi32>
-// CHECK: %[[PICK:.*]] = loom.gather %[[LOGP]], %[[SAFE]] : (tensor<?x?x100xf32>, tensor<?x?xi32>) -> tensor<?x?xf32>
-// CHECK: %[[KEPT:.*]] = loom.select %[[VALID]], %[[PICK]], %[[ZF]] : (tensor<?x?xi1>, tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+// CHECK: %[[PICK:.*]] = loom.gather %[[L]], %[[SAFE]] : (tensor<?x?x100xf32>, tensor<?x?xi32>) -> tensor<?x?xf32>
+// CHECK: %[[NLL:.*]] = loom.sub %[[LSE]], %[[PICK]] : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+// CHECK: %[[KEPT:.*]] = loom.select %[[VALID]], %[[NLL]], %[[ZF]] : (tensor<?x?xi1>, tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
 // CHECK: %[[VF:.*]] = loom.cast %[[VALID]] to f32 : (tensor<?x?xi1>) -> tensor<?x?xf32>
 // CHECK: %[[COUNT:.*]] = loom.reduce_sum %[[VF]] axes = [0, 1] : (tensor<?x?xf32>) -> tensor<f32>
 // CHECK: %[[TOTAL:.*]] = loom.reduce_sum %[[KEPT]] axes = [0, 1] : (tensor<?x?xf32>) -> tensor<f32>
-// CHECK: %[[MEAN:.*]] = loom.div %[[TOTAL]], %[[COUNT]] : (tensor<f32>, tensor<f32>) -> tensor<f32>
-// CHECK: %[[LOSS:.*]] = loom.neg %[[MEAN]] : (tensor<f32>) -> tensor<f32>
+// CHECK: %[[LOSS:.*]] = loom.div %[[TOTAL]], %[[COUNT]] : (tensor<f32>, tensor<f32>) -> tensor<f32>
 // CHECK: return %[[LOSS]]
-// With ops=cross_entropy the log_softmax it makes stays a composite.
+// With ops=cross_entropy the same primitives (no composite is made).
 // CE-LABEL: func.func @cross_entropy
-// CE: %[[LOGP:.*]] = loom.log_softmax %{{.*}} axis = -1
-// CE: loom.gather %[[LOGP]]
+// CE: loom.reduce_max
+// CE: loom.gather %arg0
 // CE-NOT: loom.cross_entropy
+// CE-NOT: loom.log_softmax
 // CE: return
 func.func @cross_entropy(%l: tensor<?x?x100xf32>, %t: tensor<?x?xi32>) -> tensor<f32> {
   %p = loom.cross_entropy %l, %t ignore_index = -100 : (tensor<?x?x100xf32>, tensor<?x?xi32>) -> tensor<f32>
@@ -410,11 +414,11 @@ func.func @cross_entropy(%l: tensor<?x?x100xf32>, %t: tensor<?x?xi32>) -> tensor
 // CHECK-DAG: %[[ZF:.*]] = loom.constant dense<0.000000e+00> : tensor<bf16>
 // CHECK: %[[VALID:.*]] = loom.compare ne, %[[T]], %[[IGN]] : (tensor<i64>, tensor<i64>) -> tensor<i1>
 // CHECK: %[[PICK:.*]] = loom.gather %{{.*}}, %{{.*}} : (tensor<10xbf16>, tensor<i64>) -> tensor<bf16>
-// CHECK: %[[KEPT:.*]] = loom.select %[[VALID]], %[[PICK]], %[[ZF]]
+// CHECK: %[[NLL:.*]] = loom.sub %{{.*}}, %[[PICK]] : (tensor<bf16>, tensor<bf16>) -> tensor<bf16>
+// CHECK: %[[KEPT:.*]] = loom.select %[[VALID]], %[[NLL]], %[[ZF]]
 // CHECK: %[[COUNT:.*]] = loom.cast %[[VALID]] to bf16 : (tensor<i1>) -> tensor<bf16>
 // CHECK-NOT: loom.reduce_sum
-// CHECK: %[[MEAN:.*]] = loom.div %[[KEPT]], %[[COUNT]]
-// CHECK: %[[LOSS:.*]] = loom.neg %[[MEAN]]
+// CHECK: %[[LOSS:.*]] = loom.div %[[KEPT]], %[[COUNT]]
 // CHECK: return %[[LOSS]]
 func.func @cross_entropy_scalar(%l: tensor<10xbf16>, %t: tensor<i64>) -> tensor<bf16> {
   %p = loom.cross_entropy %l, %t ignore_index = 7 : (tensor<10xbf16>, tensor<i64>) -> tensor<bf16>
@@ -452,33 +456,35 @@ func.func @cross_entropy_scalar(%l: tensor<10xbf16>, %t: tensor<i64>) -> tensor<
 // CHECK: %[[SH1:.*]] = loom.sub %[[LOGITS]], %[[MAX1]]
 // CHECK: %[[E1:.*]] = loom.exp %[[SH1]]
 // CHECK: %[[SUM1:.*]] = loom.reduce_sum %[[E1]] axes = [-1] keep_dims
-// CHECK: %[[LSE1:.*]] = loom.log %[[SUM1]]
-// CHECK: %[[LOGP1:.*]] = loom.sub %[[SH1]], %[[LSE1]]
+// CHECK: %[[LOGSUM1:.*]] = loom.log %[[SUM1]]
+// CHECK: %[[LSE1:.*]] = loom.add %[[LOGSUM1]], %[[MAX1]]
+// CHECK: %[[RLSE1:.*]] = loom.reshape %[[LSE1]] shape = [0]
 // CHECK: %[[V1:.*]] = loom.compare ne, %[[LABELS]], %[[IGN]]
 // CHECK: %[[SAFE1:.*]] = loom.select %[[V1]], %[[LABELS]], %[[ZI]]
-// CHECK: %[[P1:.*]] = loom.gather %[[LOGP1]], %[[SAFE1]]
-// CHECK: %[[K1:.*]] = loom.select %[[V1]], %[[P1]], %[[ZF]]
+// CHECK: %[[P1:.*]] = loom.gather %[[LOGITS]], %[[SAFE1]]
+// CHECK: %[[NLL1:.*]] = loom.sub %[[RLSE1]], %[[P1]]
+// CHECK: %[[K1:.*]] = loom.select %[[V1]], %[[NLL1]], %[[ZF]]
 // CHECK: %[[VF1:.*]] = loom.cast %[[V1]] to f32
 // CHECK: %[[C1:.*]] = loom.reduce_sum %[[VF1]] axes = [0]
 // CHECK: %[[T1:.*]] = loom.reduce_sum %[[K1]] axes = [0]
-// CHECK: %[[M1:.*]] = loom.div %[[T1]], %[[C1]]
-// CHECK: %[[CE1:.*]] = loom.neg %[[M1]]
+// CHECK: %[[CE1:.*]] = loom.div %[[T1]], %[[C1]]
 // ... and per text (rows of the transposed logits).
 // CHECK: %[[MAX2:.*]] = loom.reduce_max %[[LT]] axes = [-1] keep_dims
 // CHECK: %[[SH2:.*]] = loom.sub %[[LT]], %[[MAX2]]
 // CHECK: %[[E2:.*]] = loom.exp %[[SH2]]
 // CHECK: %[[SUM2:.*]] = loom.reduce_sum %[[E2]] axes = [-1] keep_dims
-// CHECK: %[[LSE2:.*]] = loom.log %[[SUM2]]
-// CHECK: %[[LOGP2:.*]] = loom.sub %[[SH2]], %[[LSE2]]
+// CHECK: %[[LOGSUM2:.*]] = loom.log %[[SUM2]]
+// CHECK: %[[LSE2:.*]] = loom.add %[[LOGSUM2]], %[[MAX2]]
+// CHECK: %[[RLSE2:.*]] = loom.reshape %[[LSE2]] shape = [0]
 // CHECK: %[[V2:.*]] = loom.compare ne, %[[LABELS]], %[[IGN]]
 // CHECK: %[[SAFE2:.*]] = loom.select %[[V2]], %[[LABELS]], %[[ZI]]
-// CHECK: %[[P2:.*]] = loom.gather %[[LOGP2]], %[[SAFE2]]
-// CHECK: %[[K2:.*]] = loom.select %[[V2]], %[[P2]], %[[ZF]]
+// CHECK: %[[P2:.*]] = loom.gather %[[LT]], %[[SAFE2]]
+// CHECK: %[[NLL2:.*]] = loom.sub %[[RLSE2]], %[[P2]]
+// CHECK: %[[K2:.*]] = loom.select %[[V2]], %[[NLL2]], %[[ZF]]
 // CHECK: %[[VF2:.*]] = loom.cast %[[V2]] to f32
 // CHECK: %[[C2:.*]] = loom.reduce_sum %[[VF2]] axes = [0]
 // CHECK: %[[T2:.*]] = loom.reduce_sum %[[K2]] axes = [0]
-// CHECK: %[[M2:.*]] = loom.div %[[T2]], %[[C2]]
-// CHECK: %[[CE2:.*]] = loom.neg %[[M2]]
+// CHECK: %[[CE2:.*]] = loom.div %[[T2]], %[[C2]]
 // CHECK: %[[SUM:.*]] = loom.add %[[CE1]], %[[CE2]] : (tensor<f32>, tensor<f32>) -> tensor<f32>
 // CHECK: %[[LOSS:.*]] = loom.mul %[[SUM]], %[[HALF]]
 // CHECK: return %[[LOSS]]

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "loom/Codegen/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -66,6 +67,28 @@ AffineMap dropResults(AffineMap map, ArrayRef<unsigned> positions) {
   return AffineMap::get(map.getNumDims(), 0, kept, map.getContext());
 }
 
+/// The reassociation that drops the unit dims at `zeros` from `type`: each
+/// kept dim takes the dropped dims that follow it (leading dropped dims go
+/// with the first kept one).
+SmallVector<ReassociationIndices>
+unitDimsReassociation(RankedTensorType type, ArrayRef<unsigned> zeros) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices leading;
+  for (int64_t i = 0, e = type.getRank(); i < e; ++i) {
+    bool dropped = llvm::is_contained(zeros, unsigned(i));
+    if (dropped && groups.empty()) {
+      leading.push_back(i);
+    } else if (dropped) {
+      groups.back().push_back(i);
+    } else {
+      groups.emplace_back(leading);
+      groups.back().push_back(i);
+      leading.clear();
+    }
+  }
+  return groups; // empty when every dim is dropped (a rank-0 source)
+}
+
 /// Row reductions keep their reduced dims as size-1 dims written at the
 /// constant 0 ([rows, 1], read through (d0, 0)), which tiling cannot slice.
 /// Inside a chain every such value is read by chain members only, so it
@@ -88,8 +111,6 @@ dropBroadcastDims(ArrayRef<Operation *> chain, RewriterBase &rewriter) {
           zeroResults(g.getMatchingIndexingMap(&init));
       if (zeros.empty())
         continue;
-      if (op == consumer)
-        return std::nullopt;
       Value v = init.get();
       if (auto fill = v.getDefiningOp<linalg::FillOp>())
         v = fill.getDpsInits()[0];
@@ -97,8 +118,12 @@ dropBroadcastDims(ArrayRef<Operation *> chain, RewriterBase &rewriter) {
         return std::nullopt;
       OpResult result = g.getTiedOpResult(&init);
       for (OpOperand &use : result.getUses()) {
+        // Users outside the chain keep the full shape (an expand_shape of
+        // the rebuilt value, below).
+        if (!members.contains(use.getOwner()))
+          continue;
         auto user = dyn_cast<linalg::GenericOp>(use.getOwner());
-        if (!user || !members.contains(user) || user.isDpsInit(&use))
+        if (!user || user.isDpsInit(&use))
           return std::nullopt;
         // Read at 0, or by a loop of extent 1 (a row-space op).
         AffineMap m = user.getMatchingIndexingMap(&use);
@@ -177,10 +202,22 @@ dropBroadcastDims(ArrayRef<Operation *> chain, RewriterBase &rewriter) {
     rewriter.inlineRegionBefore(g.getRegion(), ng.getRegion(),
                                 ng.getRegion().begin());
     for (auto [i, r] : llvm::enumerate(g->getResults())) {
-      if (initZeros[i].empty())
+      if (initZeros[i].empty()) {
         rewriter.replaceAllUsesWith(r, ng->getResult(i));
-      else
-        collapsed[r] = {ng->getResult(i), initZeros[i]};
+        continue;
+      }
+      collapsed[r] = {ng->getResult(i), initZeros[i]};
+      if (llvm::all_of(r.getUsers(),
+                       [&](Operation *u) { return members.contains(u); }))
+        continue;
+      rewriter.setInsertionPointAfter(ng);
+      Value full = tensor::ExpandShapeOp::create(
+          rewriter, loc, r.getType(), ng->getResult(i),
+          unitDimsReassociation(cast<RankedTensorType>(r.getType()),
+                                initZeros[i]));
+      rewriter.replaceUsesWithIf(r, full, [&](OpOperand &use) {
+        return !members.contains(use.getOwner());
+      });
     }
     rebuilt[g] = ng;
   }
@@ -245,10 +282,23 @@ struct LoomFuseRowsPass
 
   /// An all-parallel generic on tensors with static ranges and at least two
   /// loops (rows and a row).
+  /// An all-parallel generic on tensors with static ranges and at least two
+  /// loops (rows and a row), or a row reduction of that form (a cross
+  /// entropy's sum of exponentials after the row max, when no gradient
+  /// follows: the two then share one pass).
   static bool isConsumer(linalg::GenericOp op) {
     if (!op.hasPureTensorSemantics() || op.getNumLoops() < 2 ||
-        op.getNumReductionLoops() != 0)
+        linalg::isaContractionOpInterface(op))
       return false;
+    if (op.getNumReductionLoops() != 0) {
+      SmallVector<utils::IteratorType> it = op.getIteratorTypesArray();
+      unsigned parallel = op.getNumParallelLoops();
+      if (op.getNumDpsInits() != 1 || parallel == 0 ||
+          llvm::any_of(ArrayRef(it).take_front(parallel), [](auto t) {
+            return t != utils::IteratorType::parallel;
+          }))
+        return false;
+    }
     for (int64_t r : op.getStaticLoopRanges())
       if (ShapedType::isDynamic(r) || r <= 0)
         return false;
@@ -258,7 +308,7 @@ struct LoomFuseRowsPass
   /// The ops the consumer's chain consists of (consumer first), or empty
   /// when it has no row reduction or does not qualify.
   SmallVector<Operation *> chainOf(linalg::GenericOp consumer,
-                                   int64_t &rowDims) {
+                                   int64_t &rowDims, bool shareReductions) {
     unsigned rank = consumer.getNumLoops();
     SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
     llvm::SetVector<Operation *> chain;
@@ -293,10 +343,15 @@ struct LoomFuseRowsPass
           Operation *p = v.getDefiningOp();
           if (!p || chain.contains(p) || !eligible(p))
             continue;
+          // A row reduction read outside the chain too (the row max and
+          // sum of exponentials that a cross entropy's loss and its
+          // gradient share, a layer norm's statistics its backward reads)
+          // is computed in the chain's loop and its result yielded from
+          // it; other producers with outside users are read, not fused.
           bool internal = llvm::all_of(p->getUsers(), [&](Operation *u) {
             return chain.contains(u);
           });
-          if (!internal)
+          if (!internal && !(shareReductions && isRowStatistic(p, ranges)))
             continue;
           chain.insert(p);
           changed = true;
@@ -338,10 +393,100 @@ struct LoomFuseRowsPass
     return chain.takeVector();
   }
 
+  /// A value per row: a generic reducing its trailing loops into a result
+  /// that keeps them as size-1 dims (a row sum or max), or one computed in
+  /// the space of rows (loop extents 1 where the consumer's are not: the
+  /// mean, the reciprocal deviation). Cheap to hand out of the loop.
+  static bool isRowStatistic(Operation *op, ArrayRef<int64_t> consumerRanges) {
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g || g.getNumDpsInits() != 1)
+      return false;
+    if (g.getNumReductionLoops() > 0)
+      return !zeroResults(g.getMatchingIndexingMap(g.getDpsInitOperand(0)))
+                  .empty();
+    for (auto [r, c] : llvm::zip(g.getStaticLoopRanges(), consumerRanges))
+      if (r == 1 && c != 1)
+        return true;
+    return false;
+  }
+
+  /// Whether the chain's results that are yielded to users outside it can
+  /// be: no value the chain reads may depend on those users (the loop
+  /// would then need what it computes).
+  static bool outsideUsersAfterChain(ArrayRef<Operation *> chain) {
+    DenseSet<Operation *> members(chain.begin(), chain.end());
+    Block *block = chain.front()->getBlock();
+    SetVector<Operation *> outsideUsers;
+    for (Operation *op : chain)
+      for (Operation *user : op->getUsers())
+        if (!members.contains(user)) {
+          // A use inside another op's region counts as that op's.
+          Operation *top = block->findAncestorOpInBlock(*user);
+          if (!top)
+            return false;
+          outsideUsers.insert(top);
+        }
+    if (outsideUsers.empty())
+      return true;
+    BackwardSliceOptions options;
+    options.omitBlockArguments = true;
+    options.omitUsesFromAbove = false;
+    options.inclusive = true;
+    SetVector<Operation *> slice;
+    for (Operation *op : chain)
+      op->walk([&](Operation *nested) {
+        for (Value v : nested->getOperands()) {
+          Operation *def = v.getDefiningOp();
+          if (def && !members.contains(def) && !slice.contains(def))
+            (void)getBackwardSlice(def, &slice, options);
+        }
+      });
+    return llvm::none_of(outsideUsers,
+                         [&](Operation *u) { return slice.contains(u); });
+  }
+
+  /// A yielded copy of a reduction starts from a fill of its slice of the
+  /// loop's result; the other copies from a fill of a block-sized empty.
+  /// The fill overwrites what it fills: made a fill of an empty too, the
+  /// copies become identical and cse keeps one.
+  static void unshareFills(LoopLikeOpInterface loop, RewriterBase &rewriter) {
+    SmallVector<linalg::FillOp> fills;
+    loop->walk([&](linalg::FillOp fill) {
+      if (fill.hasPureTensorSemantics() &&
+          fill.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>())
+        fills.push_back(fill);
+    });
+    for (linalg::FillOp fill : fills) {
+      auto type = cast<RankedTensorType>(fill.getResult(0).getType());
+      if (!type.hasStaticShape())
+        continue;
+      rewriter.setInsertionPoint(fill);
+      Value empty = tensor::EmptyOp::create(rewriter, fill.getLoc(),
+                                            type.getShape(),
+                                            type.getElementType());
+      rewriter.modifyOpInPlace(
+          fill, [&] { fill.getDpsInitsMutable()[0].assign(empty); });
+    }
+  }
+
   void fuse(linalg::GenericOp consumer) {
     int64_t rowDims = 0;
-    SmallVector<Operation *> chain = chainOf(consumer, rowDims);
-    if (chain.empty())
+    // Shared reductions first; when their outside users feed the chain
+    // (a layer norm's backward reading the statistics of the forward
+    // whose output it differentiates), without them: the forward's own
+    // chain computes and yields them.
+    SmallVector<Operation *> chain =
+        chainOf(consumer, rowDims, /*shareReductions=*/true);
+    if (!chain.empty() && !outsideUsersAfterChain(chain))
+      chain = chainOf(consumer, rowDims, /*shareReductions=*/false);
+    // A reduction alone is one pass already.
+    auto generics = [](ArrayRef<Operation *> ops) {
+      return llvm::count_if(ops, [](Operation *op) {
+        return isa<linalg::GenericOp>(op);
+      });
+    };
+    if (chain.empty() ||
+        (consumer.getNumReductionLoops() != 0 && generics(chain) < 2))
       return;
     unsigned rank = consumer.getNumLoops();
     SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
@@ -373,6 +518,16 @@ struct LoomFuseRowsPass
     chain = std::move(*clean);
     consumer = cast<linalg::GenericOp>(chain.front());
     DenseSet<Operation *> members(chain.begin(), chain.end());
+    // Members read outside the chain: their results leave the loop. A
+    // producer is fused once per slice that reads it (the row max for the
+    // sum of exponentials and again for the consumer); the first copy is
+    // yielded, the others are identical computations that cse merges below.
+    DenseSet<Operation *> toYield, yieldedOnce;
+    for (Operation *op : chain)
+      if (op != consumer.getOperation() &&
+          llvm::any_of(op->getUsers(),
+                       [&](Operation *u) { return !members.contains(u); }))
+        toYield.insert(op);
     scf::SCFTilingOptions tiling;
     tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
     tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
@@ -381,9 +536,13 @@ struct LoomFuseRowsPass
     options.setFusionControlFn(
         [&](tensor::ExtractSliceOp, OpResult producer, bool)
             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-          if (members.contains(producer.getOwner()))
-            return scf::SCFTileAndFuseOptions::ControlFnResult{};
-          return std::nullopt;
+          if (!members.contains(producer.getOwner()))
+            return std::nullopt;
+          scf::SCFTileAndFuseOptions::ControlFnResult fuse;
+          fuse.yieldProducerReplacement =
+              toYield.contains(producer.getOwner()) &&
+              yieldedOnce.insert(producer.getOwner()).second;
+          return fuse;
         });
     rewriter.setInsertionPoint(consumer);
     FailureOr<scf::SCFTileAndFuseResult> result =
@@ -391,18 +550,64 @@ struct LoomFuseRowsPass
             rewriter, cast<TilingInterface>(consumer.getOperation()), options);
     if (failed(result))
       return; // left as it was: separate kernels
-    for (OpResult r : consumer->getResults()) {
-      auto it = result->replacements.find(r);
-      if (it != result->replacements.end())
-        rewriter.replaceAllUsesWith(r, it->second);
-    }
+    // The consumer's results, and those of producers read outside the
+    // chain, come from the loop now.
+    bool yielded = false;
+    for (Operation *op : chain)
+      for (OpResult r : op->getResults()) {
+        auto it = result->replacements.find(r);
+        if (it == result->replacements.end())
+          continue;
+        yielded |= op != consumer.getOperation();
+        rewriter.replaceUsesWithIf(r, it->second, [&](OpOperand &use) {
+          return !members.contains(use.getOwner());
+        });
+      }
     for (LoopLikeOpInterface loop : result->loops)
       loop->setAttr(kParallelAttr, rewriter.getUnitAttr());
+    if (!toYield.empty())
+      unshareFills(result->loops.back(), rewriter);
     // The chain outside the loop is dead now (its only users were the
     // chain): consumer first, so producers lose their users in turn.
+    Block *body = consumer->getBlock();
     for (Operation *op : chain)
       if (op->use_empty())
         rewriter.eraseOp(op);
+    // Outside users of a yielded result may precede the loop (the forward
+    // loss reads the row max the gradient's loop now computes): they move
+    // after it.
+    if (yielded)
+      moveDependentsAfter(result->loops.front(), body);
+  }
+
+  /// Moves the ops of `body` before `loop` that read its results (directly,
+  /// inside their regions, or through each other) to just after it, in
+  /// their order. The loop reads none of them (outsideUsersAfterChain), so
+  /// the order stays valid, and they stay close to where they were: the
+  /// values they read are not kept alive across the rest of the block.
+  static void moveDependentsAfter(Operation *loop, Block *body) {
+    DenseSet<Operation *> dependent = {loop};
+    SmallVector<Operation *> toMove;
+    for (Operation &op : *body) {
+      if (&op == loop)
+        break;
+      bool reads = false;
+      op.walk([&](Operation *nested) {
+        for (Value v : nested->getOperands())
+          if (Operation *def = v.getDefiningOp())
+            if (Operation *top = body->findAncestorOpInBlock(*def))
+              reads |= dependent.contains(top);
+      });
+      if (reads) {
+        dependent.insert(&op);
+        toMove.push_back(&op);
+      }
+    }
+    Operation *after = loop;
+    for (Operation *op : toMove) {
+      op->moveAfter(after);
+      after = op;
+    }
   }
 };
 

@@ -325,20 +325,35 @@ struct DecomposePatchEmbed : OpRewritePattern<PatchEmbedOp> {
 // Losses
 //===----------------------------------------------------------------------===//
 
-/// Mean over non-ignored positions of -log_softmax(logits)[target].
+/// Mean over non-ignored positions of -log_softmax(logits)[target], as
+/// log Σ exp(x - max) + max - x[target] per row: no log-softmax tensor is
+/// built (at GPT-2's vocabulary it is as large as the logits, written once
+/// to be read at one class per row). The row max and the sum of
+/// exponentials are built exactly as softmax's decomposition builds them,
+/// so in a training step cse shares them with the gradient's softmax and
+/// loom-fuse-rows computes them and the gradient in one pass over each row.
 Value crossEntropy(Emitter &e, Value logits, Value targets, int64_t ignore) {
   Location loc = e.loc;
   Type elt = elementOf(logits);
   Type idElt = elementOf(targets);
-  Value logp = LogSoftmaxOp::create(e.b, loc, logits, Value(), -1, false);
+  int64_t rank = cast<RankedTensorType>(logits.getType()).getRank();
+  Value max = ReduceMaxOp::create(e.b, loc, logits, ArrayRef<int64_t>{-1},
+                                  /*keepdim=*/true);
+  Value ex = ExpOp::create(e.b, loc, e.sub(logits, max));
+  Value lse = e.add(LogOp::create(e.b, loc, e.sumKeep(ex, -1)), max);
+  // [.., 1] -> [..]: the targets' shape.
+  lse = ReshapeOp::create(e.b, loc, lse,
+                          e.b.getDenseI64ArrayAttr(
+                              SmallVector<int64_t>(rank - 1, 0)));
   Value valid = CompareOp::create(e.b, loc, ComparePredicate::ne, targets,
                                   e.scalar(idElt, ignore));
   // Ignored targets may be out of range: gather class 0 there instead.
   Value safe = SelectOp::create(e.b, loc, valid, targets, e.scalar(idElt, 0));
-  Value picked = GatherOp::create(e.b, loc, logp, safe);
-  Value kept = SelectOp::create(e.b, loc, valid, picked, e.scalar(elt, 0.0));
+  Value picked = GatherOp::create(e.b, loc, logits, safe);
+  Value kept = SelectOp::create(e.b, loc, valid, e.sub(lse, picked),
+                                e.scalar(elt, 0.0));
   Value count = e.sumAll(CastOp::create(e.b, loc, valid, TypeAttr::get(elt)));
-  return NegOp::create(e.b, loc, e.div(e.sumAll(kept), count));
+  return e.div(e.sumAll(kept), count);
 }
 
 struct DecomposeCrossEntropy : OpRewritePattern<CrossEntropyOp> {

@@ -89,7 +89,20 @@ def LoomFuseRows : Pass<"loom-fuse-rows"> {
     each other through maps that keep every dimension in place or broadcast
     it (`d_i` or `0` at position `i`): then a block of rows of the consumer
     needs exactly that block of rows of every producer. Producers with users
-    outside the chain (the residual stream x itself) are read, not fused.
+    outside the chain (the residual stream x itself) are read, not fused,
+    except row statistics (a row reduction, or a value computed per row
+    such as the mean): those are computed in the loop too and yielded from
+    it, so their other readers need no pass of their own. A training step's
+    cross entropy is the case in point: its loss and its gradient share the
+    logits' row max and sum of exponentials, and the gradient's loop
+    computes both, the gradient, and hands the two to the loss (one read of
+    each row of logits from memory, one write of its gradient, where four
+    reads and two writes were). When those readers feed the chain itself (a
+    layer norm's backward reading the forward's statistics) the chain is
+    built without them, and the forward's own chain yields them. Readers
+    placed before the loop are moved to just after it. A row reduction can
+    end a chain too (a loss's sum of exponentials after its row max, when
+    no gradient follows): the two then share one pass.
   }];
   let options = [
     Option<"tileBytes", "tile-bytes", "int64_t", /*default=*/"32768",

@@ -47,10 +47,12 @@ struct LoomApproximateMathPass
     config.enableFolding(false);
     if (failed(applyOpPatternsGreedily(ops, std::move(patterns), config)))
       return signalPassFailure();
-    // The approximations use math.fma and math.floor, which
-    // convert-math-to-libm would turn into calls of fmaf and floorf (a call
-    // per element again): the LLVM intrinsics become one vfmadd / vrndscale
-    // instruction instead.
+    // The approximations use math.fma, math.floor and math.absf, which
+    // convert-math-to-libm would turn into calls of fmaf, floorf and fabsf
+    // (a call per element again, and on a vector, as in a GEMM's register
+    // epilogue, an unrolled extract/call/insert the LLVM conversion has
+    // already passed): the LLVM intrinsics become one vfmadd / vrndscale /
+    // vandps instruction instead.
     getOperation()->walk([](Operation *op) {
       OpBuilder b(op);
       Value r;
@@ -59,6 +61,8 @@ struct LoomApproximateMathPass
                                 fma.getC());
       else if (auto floor = dyn_cast<math::FloorOp>(op))
         r = LLVM::FFloorOp::create(b, floor.getLoc(), floor.getOperand());
+      else if (auto abs = dyn_cast<math::AbsFOp>(op))
+        r = LLVM::FAbsOp::create(b, abs.getLoc(), abs.getOperand());
       else
         return;
       op->replaceAllUsesWith(ValueRange{r});

@@ -21,6 +21,8 @@
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -317,6 +319,242 @@ bool transposePackedBlock(linalg::GenericOp op) {
   return true;
 }
 
+//===----------------------------------------------------------------------===//
+// Register epilogues
+//===----------------------------------------------------------------------===//
+
+/// An elementwise generic applied to a contraction's C tiles as they leave
+/// the registers (Passes.td): `op` reads the contraction's C buffer `c`.
+struct Epilogue {
+  linalg::GenericOp op;
+  Value c;
+};
+
+/// The generic right after contraction `c` when it can be an epilogue:
+/// every C element is final when its tile is stored (k fits one cache
+/// tile), it reads C in place and its other operands along n (or per row),
+/// computes with arith/math ops only, and nothing it reads or writes
+/// overlaps what the contraction reads or writes meanwhile.
+std::optional<Epilogue> findEpilogue(const Contraction &c, int64_t kc) {
+  if (c.extents[c.k] > kc)
+    return std::nullopt;
+  linalg::GenericOp gemm = c.op;
+  auto e = dyn_cast_or_null<linalg::GenericOp>(gemm->getNextNode());
+  if (!e || !e.hasPureBufferSemantics() || e.getNumDpsInits() != 1 ||
+      e.getNumLoops() != e.getNumParallelLoops())
+    return std::nullopt;
+  Value cBuf = gemm.getDpsInitOperand(0)->get();
+  auto cType = cast<MemRefType>(cBuf.getType());
+  unsigned rank = cType.getRank();
+  if (e.getNumLoops() != rank ||
+      ArrayRef(e.getStaticLoopRanges()) != cType.getShape())
+    return std::nullopt;
+  OpOperand *out = e.getDpsInitOperand(0);
+  Value outBuf = out->get();
+  auto outType = dyn_cast<MemRefType>(outBuf.getType());
+  if (!e.getMatchingIndexingMap(out).isIdentity() || !outType ||
+      !outType.getLayout().isIdentity() ||
+      !outType.getElementType().isIntOrFloat())
+    return std::nullopt;
+  Block &body = e.getRegion().front();
+  if (!body.getArgument(e.getNumDpsInputs()).use_empty())
+    return std::nullopt; // reads its output's old value
+  if (outBuf != cBuf &&
+      (!disjoint(outBuf, cBuf) ||
+       llvm::any_of(gemm.getDpsInputs(),
+                    [&](Value v) { return !disjoint(outBuf, v); })))
+    return std::nullopt;
+  bool readsC = false;
+  for (OpOperand *in : e.getDpsInputOperands()) {
+    AffineMap m = e.getMatchingIndexingMap(in);
+    if (in->get() == cBuf) {
+      if (!m.isIdentity())
+        return std::nullopt;
+      readsC = true;
+      continue;
+    }
+    auto t = dyn_cast<MemRefType>(in->get().getType());
+    if (!t || !t.hasStaticShape() || !t.getLayout().isIdentity() ||
+        !m.isProjectedPermutation() || !disjoint(in->get(), cBuf) ||
+        (outBuf != cBuf && !disjoint(in->get(), outBuf)))
+      return std::nullopt;
+    // Read like C, along n only (innermost: a contiguous vector), or
+    // neither along m nor n (a scalar per tile).
+    if (m.isIdentity())
+      continue;
+    bool readsM = false, readsN = false;
+    for (unsigned r = 0; r < m.getNumResults(); ++r) {
+      readsM |= m.getDimPosition(r) == rank - 2;
+      readsN |= m.getDimPosition(r) == rank - 1;
+    }
+    if (readsM || (readsN && m.getDimPosition(m.getNumResults() - 1) != rank - 1))
+      return std::nullopt;
+  }
+  if (!readsC)
+    return std::nullopt;
+  for (Operation &op : body.without_terminator())
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) ||
+        op.getNumRegions() != 0 || op.getNumResults() != 1 ||
+        isa<VectorType>(op.getResult(0).getType()))
+      return std::nullopt;
+  return Epilogue{e, cBuf};
+}
+
+/// Applies `ep` to the vectorized contraction's C stores, which are in the
+/// loop nests right before it, and erases it. Leaves everything as it was
+/// (and returns false) unless every store of C is a whole row vector of a
+/// finished tile (the k loop's result) at C's own indices.
+bool applyEpilogue(const Epilogue &ep) {
+  linalg::GenericOp e = ep.op;
+  unsigned rank = cast<MemRefType>(ep.c.getType()).getRank();
+  SmallVector<vector::TransferWriteOp> writes;
+  SmallVector<Operation *> nests;
+  bool ok = true;
+  for (Operation *op = e->getPrevNode(); op && ok; op = op->getPrevNode()) {
+    if (isa<arith::ConstantOp, memref::AllocaOp, memref::ViewOp>(op))
+      continue;
+    if (!isa<scf::ForOp>(op))
+      break;
+    nests.push_back(op);
+    op->walk([&](Operation *nested) {
+      for (Value v : nested->getOperands()) {
+        Value root = v;
+        while (auto sub = root.getDefiningOp<memref::SubViewOp>())
+          root = sub.getSource();
+        if (root != ep.c)
+          continue;
+        if (isa<vector::TransferReadOp, memref::SubViewOp>(nested))
+          continue;
+        auto w = dyn_cast<vector::TransferWriteOp>(nested);
+        auto vt = w ? dyn_cast<VectorType>(w.getVector().getType()) : nullptr;
+        if (!w || v != ep.c || w.getBase() != ep.c || w.getMask() || !vt ||
+            !w.getPermutationMap().isMinorIdentity() ||
+            !llvm::all_of(w.getInBoundsValues(), [](bool b) { return b; }) ||
+            !w.getVector().getDefiningOp<scf::ForOp>()) {
+          ok = false;
+          continue;
+        }
+        writes.push_back(w);
+      }
+    });
+  }
+  if (!ok || writes.empty())
+    return false;
+
+  Block &body = e.getRegion().front();
+  Value outBuf = e.getDpsInitOperand(0)->get();
+  Location loc = e.getLoc();
+  for (vector::TransferWriteOp w : writes) {
+    OpBuilder b(w);
+    // The tile: a vector over C's last vrank dims (rows of m, then n),
+    // computed one row (a 1-D vector along n) at a time: the LLVM
+    // conversion takes 1-D vector ops, as the micro-kernel's own.
+    auto tile = cast<VectorType>(w.getVector().getType());
+    unsigned vrank = tile.getRank();
+    int64_t n = tile.getShape().back();
+    ValueRange idx = w.getIndices();
+    auto rowOf = [&](Type elt) { return VectorType::get({n}, elt); };
+    // Operands read once per tile: C's tile itself, another operand read
+    // like C (a tile), along n only (one row for all), or a scalar.
+    enum class Kind { Tile, Row, Scalar };
+    SmallVector<std::tuple<BlockArgument, Value, Kind>> reads;
+    for (OpOperand *in : e.getDpsInputOperands()) {
+      BlockArgument arg = body.getArgument(in->getOperandNumber());
+      if (arg.use_empty())
+        continue;
+      if (in->get() == ep.c) {
+        reads.push_back({arg, w.getVector(), Kind::Tile});
+        continue;
+      }
+      AffineMap m = e.getMatchingIndexingMap(in);
+      SmallVector<Value> at;
+      unsigned tileDims = 0;
+      for (unsigned r = 0; r < m.getNumResults(); ++r) {
+        at.push_back(idx[m.getDimPosition(r)]);
+        tileDims += m.getDimPosition(r) >= rank - vrank;
+      }
+      Type elt = arg.getType();
+      if (m.isIdentity()) {
+        Value v = vector::TransferReadOp::create(
+            b, loc, VectorType::get(tile.getShape(), elt), in->get(), at,
+            arith::getZeroConstant(b, loc, elt),
+            SmallVector<bool>(vrank, true));
+        reads.push_back({arg, v, Kind::Tile});
+      } else if (tileDims == 1 && m.getNumResults() > 0 &&
+                 m.getDimPosition(m.getNumResults() - 1) == rank - 1) {
+        Value v = vector::LoadOp::create(b, loc, rowOf(elt), in->get(), at);
+        reads.push_back({arg, v, Kind::Row});
+      } else {
+        // findEpilogue admits nothing else: no m, no n.
+        Value v = memref::LoadOp::create(b, loc, in->get(), at);
+        reads.push_back({arg, v, Kind::Scalar});
+      }
+    }
+    Type resultElt =
+        cast<linalg::YieldOp>(body.getTerminator()).getOperand(0).getType();
+    Value result = outBuf == ep.c
+                       ? w.getVector()
+                       : Value(arith::ConstantOp::create(
+                             b, loc,
+                             DenseElementsAttr::get(
+                                 VectorType::get(tile.getShape(), resultElt),
+                                 b.getZeroAttr(resultElt))));
+    SmallVector<int64_t> rows(tile.getShape().drop_back());
+    int64_t count = 1;
+    for (int64_t r : rows)
+      count *= r;
+    for (int64_t flat = 0; flat < count; ++flat) {
+      SmallVector<int64_t> pos(rows.size());
+      for (int64_t i = rows.size() - 1, rest = flat; i >= 0; --i) {
+        pos[i] = rest % rows[i];
+        rest /= rows[i];
+      }
+      IRMapping map;
+      for (auto [arg, v, kind] : reads)
+        map.map(arg, kind == Kind::Tile && !pos.empty()
+                         ? Value(vector::ExtractOp::create(b, loc, v, pos))
+                         : v);
+      // Scalars (constants, per-tile operands) are broadcast where a
+      // vector op reads them.
+      auto vec = [&](Value v) -> Value {
+        Value m = map.lookupOrDefault(v);
+        if (isa<VectorType>(m.getType()))
+          return m;
+        return vector::BroadcastOp::create(b, loc, rowOf(m.getType()), m);
+      };
+      for (Operation &op : body.without_terminator()) {
+        if (isa<arith::ConstantOp>(op)) {
+          map.map(op.getResult(0), b.clone(op)->getResult(0));
+          continue;
+        }
+        SmallVector<Value> operands;
+        for (Value v : op.getOperands())
+          operands.push_back(vec(v));
+        Operation *clone = b.clone(op);
+        clone->setOperands(operands);
+        clone->getResult(0).setType(rowOf(op.getResult(0).getType()));
+        map.map(op.getResult(0), clone->getResult(0));
+      }
+      Value r = vec(cast<linalg::YieldOp>(body.getTerminator()).getOperand(0));
+      result = pos.empty() ? r
+                           : Value(vector::InsertOp::create(b, loc, r, result,
+                                                            pos));
+    }
+    if (outBuf == ep.c) {
+      w.getValueToStoreMutable().assign(result);
+    } else {
+      b.setInsertionPointAfter(w);
+      vector::TransferWriteOp::create(b, loc, result, outBuf, idx,
+                                      SmallVector<bool>(vrank, true));
+    }
+  }
+  // The kernels now carry the epilogue's spec origin too.
+  for (Operation *nest : nests)
+    nest->setLoc(FusedLoc::get(e.getContext(), {nest->getLoc(), loc}));
+  e.erase();
+  return true;
+}
+
 struct LoomTileContractionsPass
     : public mlir::loom::impl::LoomTileContractionsBase<
           LoomTileContractionsPass> {
@@ -558,6 +796,13 @@ struct LoomTileContractionsPass
     });
     if (found.empty())
       return;
+    // Epilogues are chosen on the untransformed IR (the generic right after
+    // each contraction) and applied once the C tiles are vectors.
+    SmallVector<Epilogue> epilogueOps;
+    if (epilogues)
+      for (const Contraction &c : found)
+        if (auto ep = findEpilogue(c, kc))
+          epilogueOps.push_back(*ep);
     Builder b(module.getContext());
     const char *header =
         "module attributes {transform.with_named_sequence} {\n"
@@ -613,6 +858,8 @@ struct LoomTileContractionsPass
     if (failed(runScript(module, script)))
       return signalPassFailure();
     hoistAccumulators(module);
+    for (const Epilogue &ep : epilogueOps)
+      (void)applyEpilogue(ep);
     // Tiles that the vectorizer left (none expected) lose the tags.
     module.walk([&](linalg::GenericOp op) {
       op->removeAttr(kIdAttr);

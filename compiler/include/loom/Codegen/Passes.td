@@ -321,6 +321,15 @@ def LoomTileContractions : Pass<"loom-tile-contractions", "::mlir::ModuleOp"> {
     k: 8 x 32 (16 zmm) for B stored `[k, n]`; B stored `[n, k]` reads B
     columns with scalar loads, which a taller 24 x 16 tile amortizes. See
     ../shared/research/mlir-matmul-recipe.md for the measurements.
+
+    Register epilogues (`epilogues`): an elementwise generic that directly
+    follows a contraction whose k fits one cache tile (so every C tile is
+    final when it leaves the registers), reads C in place and computes
+    with arith/math ops only (GELU, tanh or erf; a scale; a cast) is applied
+    to each C row vector before it is stored: its other operands are read
+    at the tile's indices (a vector along n, or a scalar broadcast), its
+    result is stored where it writes (instead of C when that is C itself),
+    and the separate pass over C disappears.
   }];
   let options = [
     Option<"mc", "mc", "int64_t", /*default=*/"256", "Cache tile along m">,
@@ -337,6 +346,8 @@ def LoomTileContractions : Pass<"loom-tile-contractions", "::mlir::ModuleOp"> {
     Option<"packB", "pack-b", "bool", /*default=*/"true",
            "Copy each kc x nc block of B into a stack buffer before the m "
            "tiles that reuse it">,
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "Apply a following elementwise op (GELU) to C tiles in registers">,
   ];
   let dependentDialects = [
     "::mlir::transform::TransformDialect", "::mlir::linalg::LinalgDialect",

@@ -77,19 +77,22 @@ func.func @loss(%x: tensor<2x3x5xf32> {loom.param = "x"}, %t: tensor<2x3xi32> {l
 
 // -----
 
-// attention goes through its definition (decomposed first); layer_norm has
-// a fused rule that recomputes its statistics.
+// attention has a rule of its own (attention.mlir): it stays whole, its
+// log-sum-exp is saved next to it and attention_grad gives the three
+// cotangents, summed here (Q, K and V are one value); layer_norm has a fused
+// rule that recomputes its statistics.
 // CHECK-LABEL: func.func @loss_grad(
-// CHECK-NOT: loom.attention
-// CHECK: %[[S:.*]] = loom.batch_matmul %arg0, %arg0 transpose_rhs
-// CHECK: %[[P:.*]] = loom.softmax %{{.*}} causal axis = -1
-// CHECK: %[[O:.*]] = loom.batch_matmul %[[P]], %arg0 :
+// CHECK-NOT: loom.softmax
+// CHECK: %[[O:.*]] = loom.attention %arg0, %arg0, %arg0 causal
+// CHECK: %[[L:.*]] = loom.attention_lse %arg0, %arg0 causal
 // CHECK: loom.layer_norm %[[O]], %arg1
 // CHECK: loom.reduce_mean %[[O]] axes = [-1] keep_dims
 // CHECK: loom.rsqrt
-// CHECK: %[[DV:.*]] = loom.batch_matmul %{{.*}}, %{{.*}} : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
-// CHECK: %[[DP:.*]] = loom.mul %[[P]], %{{.*}} :
-// CHECK: return
+// CHECK: %[[DX:.*]] = loom.mul %{{.*}}, %{{.*}} : (tensor<1x2x3x1xf32>, tensor<1x2x3x4xf32>)
+// CHECK: %[[DQ:.*]], %[[DK:.*]], %[[DV:.*]] = loom.attention_grad %arg0, %arg0, %arg0, %[[O]], %[[L]], %[[DX]] causal
+// CHECK: %[[S:.*]] = loom.add %[[DQ]], %[[DK]]
+// CHECK: %[[G:.*]] = loom.add %[[S]], %[[DV]]
+// CHECK: return %{{.*}}, %[[G]],
 
 func.func @loss(%q: tensor<1x2x3x4xf32> {loom.param = "q"}, %g: tensor<4xf32> {loom.param = "g"}) -> tensor<f32> {
   %o = loom.attention %q, %q, %q causal : (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>

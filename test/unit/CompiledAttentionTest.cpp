@@ -19,8 +19,29 @@
 // repository's bound for chains of several ops such as attention) covers
 // them with 6x margin; cases with D <= 32 (errors 1.5-5e-7) use kAccum.
 //
+// Gradients (CompiledAttentionGrad): loom-autodiff differentiates attention
+// into loom.attention_lse and loom.attention_grad, which
+// convert-loom-to-linalg lowers into blocked loops (FlashAttention-2's
+// backward: P recomputed from the saved log-sum-exp, no [.., Tq, Tk]
+// tensor). A tiny loss, sum(attention(Q, K, V) * W) with Q, K and V the
+// parameters, goes through loom-autodiff; the compiled @loss_grad (dQ, dK,
+// dV) is compared with the interpreter's @loss_grad of the same loss with
+// attention decomposed before differentiation (softmax's and the
+// contractions' rules: an oracle that shares nothing with the new ops), and
+// the interpreter's own attention_grad with that oracle too. Tolerance
+// (Metric::Norm per gradient): kLong, 1e-5; the errors are printed
+// ([compiled-vs-interpreter] attention grad ...), ~1e-6 expected: P is
+// exp(s - lse) in f32 with |s - lse| up to ~10, and dS = P (dP - D) cancels
+// where dP ~ D.
+//
 //===----------------------------------------------------------------------===//
 #include "CompiledCaseUtil.h"
+
+#include "loom/Pipelines/Pipelines.h"
+#include "Loom/IR/LoomOps.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 
 using namespace loom::testutil;
 
@@ -176,6 +197,161 @@ TEST_F(CompiledAttention, CrossAndCombinedMasks) {
              kAccum,
              {{3, Fixed({0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 1, 1, 0})}},
              scoreBytes(2, 2, 7, 9));
+}
+
+//===----------------------------------------------------------------------===//
+// Gradients
+//===----------------------------------------------------------------------===//
+
+class CompiledAttentionGrad : public CompiledVsInterpreter {
+protected:
+  /// `text` (a module with @loss) through loom-autodiff, attention
+  /// decomposed first when `decomposed` (the path before attention had a
+  /// rule of its own); only @loss_grad is kept.
+  mlir::OwningOpRef<mlir::ModuleOp> gradients(const std::string &text,
+                                              bool decomposed) {
+    auto module = parse(*ctx, text);
+    if (!module)
+      return {};
+    mlir::PassManager pm(ctx);
+    if (decomposed &&
+        failed(mlir::parsePassPipeline("loom-decompose{ops=attention}", pm)))
+      return {};
+    loom::pipelines::buildGradientPipeline(pm);
+    if (failed(pm.run(*module)))
+      return {};
+    (*module).lookupSymbol<mlir::func::FuncOp>("loss").erase();
+    return module;
+  }
+
+  /// Compiled @loss_grad of `body` (a @loss) against the interpreter on the
+  /// decomposed path; its arena must not hold the scores (`scoresBytes`)
+  /// where they dwarf the [.., T, D] tensors (`rowBytes` each).
+  void checkGradients(const std::string &name, const std::string &body,
+                      double tol, std::map<unsigned, Gen> gens,
+                      int64_t scoresBytes, int64_t rowBytes) {
+    SCOPED_TRACE(name);
+    covered().insert(body);
+    std::string text =
+        "module attributes {loom.kernels = \"mlir\"} {" + body + "\n}";
+    auto fast = gradients(text, false), slow = gradients(text, true);
+    ASSERT_TRUE(fast && slow) << "loom-autodiff failed on:\n" << text;
+    mlir::func::FuncOp grad = lookup(*fast, "loss_grad"),
+                       oracle = lookup(*slow, "loss_grad");
+    ASSERT_TRUE(grad && oracle);
+    int blocked = 0, decomposed = 0;
+    grad.walk([&](mlir::loom::AttentionGradOp) { ++blocked; });
+    oracle.walk([&](mlir::loom::AttentionGradOp) { ++decomposed; });
+    ASSERT_EQ(blocked, 1) << "attention was not differentiated by its rule";
+    ASSERT_EQ(decomposed, 0);
+
+    Rng rng(1);
+    std::vector<Tensor> args;
+    for (unsigned k = 0; k < grad.getNumArguments(); ++k) {
+      auto it = gens.find(k);
+      args.push_back(fill(rng,
+                          mlir::cast<mlir::RankedTensorType>(
+                              grad.getArgument(k).getType()),
+                          it == gens.end() ? nullptr : &it->second));
+    }
+    std::vector<Tensor> ref, interpreted, got;
+    ASSERT_EQ(loom::interp::run(oracle, args, ref), "") << "oracle failed";
+    ASSERT_EQ(loom::interp::run(grad, args, interpreted), "")
+        << "interpreter failed on attention_grad";
+
+    CompiledModule compiled;
+    ASSERT_EQ(compiled.compile(*fast), "") << "compilation failed";
+    const loom::artifact::Function *f = compiled.function("loss_grad");
+    ASSERT_TRUE(f);
+    if (scoresBytes >= 16 * rowBytes)
+      EXPECT_LT(f->arenaBytes, scoresBytes / 2 + 16 * rowBytes)
+          << "the arena holds " << f->arenaBytes << " bytes, the scores take "
+          << scoresBytes << ": attention's backward stores them";
+    ASSERT_EQ(compiled.call("loss_grad", argNames(grad), args, got), "")
+        << "call failed";
+    ASSERT_EQ(got.size(), ref.size());
+    ASSERT_EQ(interpreted.size(), ref.size());
+    const char *what[] = {"loss", "dQ", "dK", "dV"};
+    const std::pair<const char *, const std::vector<Tensor> *> sides[] = {
+        {"compiled", &got}, {"interpreter", &interpreted}};
+    for (size_t k = 0; k < ref.size() && k < 4; ++k) {
+      for (const auto &[side, t] : sides) {
+        const Tensor &x = (*t)[k];
+        Comparison cmp = compare(x, ref[k], Metric::Norm);
+        EXPECT_EQ(cmp.problem, "") << side << " " << what[k];
+        report(std::string("attention grad ") + side + " " + name, k,
+               Metric::Norm, cmp.error, tol);
+        EXPECT_LE(cmp.error, tol)
+            << side << " " << what[k] << " worst element " << cmp.worst
+            << ": " << (cmp.worst >= 0 ? x.get(cmp.worst) : 0.0)
+            << ", oracle " << (cmp.worst >= 0 ? ref[k].get(cmp.worst) : 0.0);
+      }
+    }
+  }
+};
+
+/// sum(attention(Q, K, V) * W) over [B, H, T, D], Q, K, V the parameters.
+std::string attentionLoss(int64_t b, int64_t h, int64_t t, int64_t d,
+                          bool causal, bool mask) {
+  return subst(R"(
+  func.func @loss(%q: tensor<$S> {loom.param = "q"}, %k: tensor<$S> {loom.param = "k"}, %v: tensor<$S> {loom.param = "v"}, %w: tensor<$S> {loom.input = "w"}$MA) -> tensor<f32> {
+    %0 = loom.attention %q, %k, %v $MU$C: (tensor<$S>, tensor<$S>, tensor<$S>$MT) -> tensor<$S>
+    %1 = loom.mul %0, %w : (tensor<$S>, tensor<$S>) -> tensor<$S>
+    %2 = loom.reduce_sum %1 axes = [0, 1, 2, 3] : (tensor<$S>) -> tensor<f32>
+    return %2 : tensor<f32>
+  })",
+               {{"$S", shape(b, h, t, d)},
+                {"$C", causal ? "causal " : ""},
+                {"$MA", mask ? ", %m: tensor<$M> {loom.input = \"m\"}" : ""},
+                {"$MU", mask ? "mask(%m) " : ""},
+                {"$MT", mask ? ", tensor<$M>" : ""},
+                {"$M", std::to_string(b) + "x1x1x" + std::to_string(t) + "xi1"}});
+}
+
+TEST_F(CompiledAttentionGrad, Causal) {
+  // One block and chunk (64), two (128), a remainder block and chunk of 36
+  // (100), GPT-2's context (1024: 16 x 16 blocks, the upper half skipped).
+  for (int64_t t : {64, 128, 100, 1024}) {
+    int64_t h = t >= 1000 ? 1 : 2;
+    checkGradients("causal T=" + std::to_string(t),
+                   attentionLoss(1, h, t, 64, true, false), kLong, {},
+                   scoreBytes(1, h, t, t), h * t * 64 * 4);
+  }
+}
+
+TEST_F(CompiledAttentionGrad, PaddingMask) {
+  // BERT's [B, 1, 1, T] padding mask; key 0 always kept.
+  for (int64_t t : {64, 100, 128, 1024}) {
+    int64_t b = t >= 1000 ? 1 : 2;
+    checkGradients("padding mask T=" + std::to_string(t),
+                   attentionLoss(b, 2, t, 64, false, true), kLong,
+                   {{4, Mask(0.7, /*keepFirst=*/true)}},
+                   scoreBytes(b, 2, t, t), b * 2 * t * 64 * 4);
+  }
+}
+
+TEST_F(CompiledAttentionGrad, Unmasked) {
+  // ViT: no mask; 197 tokens (3 blocks and 5 rows), and T = 1024.
+  for (int64_t t : {64, 197, 1024}) {
+    int64_t h = t >= 1000 ? 1 : 3;
+    checkGradients("unmasked T=" + std::to_string(t),
+                   attentionLoss(1, h, t, 64, false, false), kLong, {},
+                   scoreBytes(1, h, t, t), h * t * 64 * 4);
+  }
+}
+
+TEST_F(CompiledAttentionGrad, CrossAndCombinedMasks) {
+  // Causal with more keys than queries (key <= query + 63), a padding mask,
+  // a scale, Dk != Dv, batch and heads.
+  checkGradients("causal cross + mask", R"(
+  func.func @loss(%q: tensor<2x3x37x32xf32> {loom.param = "q"}, %k: tensor<2x3x100x32xf32> {loom.param = "k"}, %v: tensor<2x3x100x24xf32> {loom.param = "v"}, %w: tensor<2x3x37x24xf32> {loom.input = "w"}, %m: tensor<2x1x1x100xi1> {loom.input = "m"}) -> tensor<f32> {
+    %0 = loom.attention %q, %k, %v mask(%m) causal {scale = 2.000000e-01 : f64} : (tensor<2x3x37x32xf32>, tensor<2x3x100x32xf32>, tensor<2x3x100x24xf32>, tensor<2x1x1x100xi1>) -> tensor<2x3x37x24xf32>
+    %1 = loom.mul %0, %w : (tensor<2x3x37x24xf32>, tensor<2x3x37x24xf32>) -> tensor<2x3x37x24xf32>
+    %2 = loom.reduce_sum %1 axes = [0, 1, 2, 3] : (tensor<2x3x37x24xf32>) -> tensor<f32>
+    return %2 : tensor<f32>
+  })",
+                 kLong, {{4, Mask(0.7, /*keepFirst=*/true)}},
+                 scoreBytes(2, 3, 37, 100), 2 * 3 * 100 * 32 * 4);
 }
 
 } // namespace

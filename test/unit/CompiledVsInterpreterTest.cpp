@@ -505,6 +505,20 @@ TEST_F(CompiledVsInterpreter, Attention) {
     %1 = loom.attention %a, %b, %c mask(%m) causal : (tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<1x7x5xf32>, tensor<3x7xi1>) -> tensor<1x3x5xf32>
     return %0, %1 : tensor<1x1x1x8xf32>, tensor<1x3x5xf32>
   })", Metric::Norm, kAccum, {{6, Mask(0.7, true)}}});
+  // The training step's attention (loom-autodiff's rule): the row
+  // log-sum-exp and the blocked backward; causal with more keys than
+  // queries and a padding mask, and rank 3 with a [Tq, Tk] mask. The
+  // gradients through autodiff: CompiledAttentionTest.cpp.
+  check({"attention_lse, attention_grad", R"(
+  func.func @forward(%q: tensor<2x3x10x8xf32>, %k: tensor<2x3x12x8xf32>, %v: tensor<2x3x12x6xf32>, %g: tensor<2x3x10x6xf32>, %m: tensor<2x1x1x12xi1>, %a: tensor<1x3x13xf32>, %b: tensor<1x7x13xf32>, %c: tensor<1x7x5xf32>, %h: tensor<1x3x5xf32>, %n: tensor<3x7xi1>) -> (tensor<2x3x10xf32>, tensor<2x3x10x8xf32>, tensor<2x3x12x8xf32>, tensor<2x3x12x6xf32>, tensor<1x3xf32>, tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<1x7x5xf32>) {
+    %o = loom.attention %q, %k, %v mask(%m) causal : (tensor<2x3x10x8xf32>, tensor<2x3x12x8xf32>, tensor<2x3x12x6xf32>, tensor<2x1x1x12xi1>) -> tensor<2x3x10x6xf32>
+    %l = loom.attention_lse %q, %k mask(%m) causal : (tensor<2x3x10x8xf32>, tensor<2x3x12x8xf32>, tensor<2x1x1x12xi1>) -> tensor<2x3x10xf32>
+    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %l, %g mask(%m) causal : (tensor<2x3x10x8xf32>, tensor<2x3x12x8xf32>, tensor<2x3x12x6xf32>, tensor<2x3x10x6xf32>, tensor<2x3x10xf32>, tensor<2x3x10x6xf32>, tensor<2x1x1x12xi1>) -> (tensor<2x3x10x8xf32>, tensor<2x3x12x8xf32>, tensor<2x3x12x6xf32>)
+    %o2 = loom.attention %a, %b, %c mask(%n) {scale = 3.000000e-01 : f64} : (tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<1x7x5xf32>, tensor<3x7xi1>) -> tensor<1x3x5xf32>
+    %l2 = loom.attention_lse %a, %b mask(%n) {scale = 3.000000e-01 : f64} : (tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<3x7xi1>) -> tensor<1x3xf32>
+    %da, %db, %dc = loom.attention_grad %a, %b, %c, %o2, %l2, %h mask(%n) {scale = 3.000000e-01 : f64} : (tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<1x7x5xf32>, tensor<1x3x5xf32>, tensor<1x3xf32>, tensor<1x3x5xf32>, tensor<3x7xi1>) -> (tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<1x7x5xf32>)
+    return %l, %dq, %dk, %dv, %l2, %da, %db, %dc : tensor<2x3x10xf32>, tensor<2x3x10x8xf32>, tensor<2x3x12x8xf32>, tensor<2x3x12x6xf32>, tensor<1x3xf32>, tensor<1x3x13xf32>, tensor<1x7x13xf32>, tensor<1x7x5xf32>
+  })", Metric::Norm, kAccum, {{4, Mask(0.7, true)}, {9, Mask(0.7, true)}}});
 }
 
 TEST_F(CompiledVsInterpreter, Losses) {

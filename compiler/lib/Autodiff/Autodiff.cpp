@@ -4,7 +4,7 @@
 // d loss / d arg for each differentiated argument, in argument order):
 //
 //  1. clone @loss into @loss_grad and decompose the composites that have no
-//     rule of their own (attention, patch_embed, contrastive_loss);
+//     rule of their own (patch_embed, contrastive_loss);
 //  2. mark the active values (those depending on a differentiated argument);
 //  3. walk the ops backwards from the loss with cotangent 1, calling each
 //     op's VJP rule and accumulating cotangents of values used more than once

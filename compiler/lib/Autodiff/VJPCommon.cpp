@@ -83,8 +83,8 @@ const VJPTable &vjpRules() {
 }
 
 llvm::ArrayRef<std::string> decomposedBeforeDifferentiation() {
-  static const std::string names[] = {"attention", "contrastive_loss",
-                                      "patch_embed"};
+  // (attention has a rule of its own: VJPNN.cpp.)
+  static const std::string names[] = {"contrastive_loss", "patch_embed"};
   return names;
 }
 

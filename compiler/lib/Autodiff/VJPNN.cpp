@@ -1,8 +1,10 @@
 //===- VJPNN.cpp - VJP rules of contractions, softmax and losses ----------===//
 //
-// Composites without a rule of their own (attention, patch_embed,
-// contrastive_loss) are differentiated through their definition: the pass
-// decomposes them first (decomposedBeforeDifferentiation).
+// Composites without a rule of their own (patch_embed, contrastive_loss)
+// are differentiated through their definition: the pass decomposes them
+// first (decomposedBeforeDifferentiation). Attention has a rule: through its
+// definition the backward would read the [.., Tq, Tk] probabilities, and
+// the forward could not fuse.
 //
 //===----------------------------------------------------------------------===//
 #include "loom/Autodiff/VJP.h"
@@ -12,6 +14,8 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include "llvm/Support/MathExtras.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::loom;
@@ -87,6 +91,66 @@ void mlir::loom::autodiff::addNNRules(VJPTable &t) {
     Value s = ReduceSumOp::create(c.b, loc, gy, ArrayRef<int64_t>{axis}, true);
     c.grads[0] = MulOp::create(c.b, loc, y,
                                SubOp::create(c.b, loc, c.cotangent, s));
+    return success();
+  };
+  t[TypeID::get<AttentionOp>()] = [](VJPContext &c) {
+    // FlashAttention-2's backward: the forward keeps only the row
+    // log-sum-exp of the scores (attention_lse, next to the attention so the
+    // two read Q and K together), and attention_grad recomputes the
+    // probabilities from it block by block. Neither stores a [.., Tq, Tk]
+    // tensor, and the attention itself stays whole, so the forward fuses as
+    // at inference (loom-fuse-attention).
+    auto op = cast<AttentionOp>(c.op);
+    if (!c.need(0) && !c.need(1) && !c.need(2))
+      return success();
+    Location loc = c.loc();
+    RankedTensorType qt = rtt(op.getQuery());
+    if (!qt.getElementType().isF32()) {
+      // The blocked kernels are f32 only: 16-bit attention differentiates
+      // its definition, P = softmax(scale Q Kᵀ) materialized.
+      double scale = op.getScale()
+                         ? op.getScale()->convertToDouble()
+                         : 1.0 / std::sqrt(double(qt.getShape().back()));
+      Value k = scalarConst(c.b, loc, qt.getElementType(), scale);
+      Value s = MulOp::create(
+          c.b, loc,
+          BatchMatmulOp::create(c.b, loc, op.getQuery(), op.getKey(), true), k);
+      Value p =
+          SoftmaxOp::create(c.b, loc, s, op.getMask(), -1, op.getCausal());
+      Value g = c.cotangent;
+      if (c.need(2))
+        c.grads[2] = BatchMatmulOp::create(
+            c.b, loc, transposeLast2(c.b, loc, p), g, false);
+      Value dp = BatchMatmulOp::create(c.b, loc, g, op.getValue(), true);
+      Value sum = ReduceSumOp::create(c.b, loc, MulOp::create(c.b, loc, dp, p),
+                                      ArrayRef<int64_t>{-1}, true);
+      Value ds = MulOp::create(
+          c.b, loc,
+          MulOp::create(c.b, loc, p, SubOp::create(c.b, loc, dp, sum)), k);
+      if (c.need(0))
+        c.grads[0] = BatchMatmulOp::create(c.b, loc, ds, op.getKey(), false);
+      if (c.need(1))
+        c.grads[1] = BatchMatmulOp::create(
+            c.b, loc, transposeLast2(c.b, loc, ds), op.getQuery(), false);
+      return success();
+    }
+    SmallVector<int64_t> rows(qt.getShape().drop_back());
+    Value lse;
+    {
+      OpBuilder::InsertionGuard guard(c.b);
+      c.b.setInsertionPointAfter(op);
+      lse = AttentionLseOp::create(
+          c.b, loc, RankedTensorType::get(rows, qt.getElementType()),
+          op.getQuery(), op.getKey(), op.getMask(), op.getCausalAttr(),
+          op.getScaleAttr());
+    }
+    auto grad = AttentionGradOp::create(
+        c.b, loc, qt, rtt(op.getKey()), rtt(op.getValue()), op.getQuery(),
+        op.getKey(), op.getValue(), c.result(), lse, c.cotangent, op.getMask(),
+        op.getCausalAttr(), op.getScaleAttr());
+    for (unsigned i = 0; i < 3; ++i)
+      if (c.need(i))
+        c.grads[i] = grad->getResult(i);
     return success();
   };
   t[TypeID::get<LogSoftmaxOp>()] = [](VJPContext &c) {

@@ -34,14 +34,32 @@ public:
   llvm::DenseMap<mlir::Value, Tensor> values;
 };
 
-using EvalFn =
-    std::function<llvm::Expected<Tensor>(mlir::Operation *, const Env &)>;
+/// An op's results, in order (one for all but a few ops).
+using EvalFn = std::function<llvm::Expected<std::vector<Tensor>>(
+    mlir::Operation *, const Env &)>;
 using Registry = llvm::StringMap<EvalFn>;
 
+/// Registers a single-result op: `f(op, env)` returns its Tensor.
 template <typename OpTy, typename F>
 void add(Registry &registry, F f) {
   registry[OpTy::getOperationName()] =
-      [f](mlir::Operation *op, const Env &env) -> llvm::Expected<Tensor> {
+      [f](mlir::Operation *op,
+          const Env &env) -> llvm::Expected<std::vector<Tensor>> {
+    llvm::Expected<Tensor> t = f(llvm::cast<OpTy>(op), env);
+    if (!t)
+      return t.takeError();
+    std::vector<Tensor> results;
+    results.push_back(std::move(*t));
+    return results;
+  };
+}
+
+/// Registers an op with several results: `f(op, env)` returns them all.
+template <typename OpTy, typename F>
+void addMulti(Registry &registry, F f) {
+  registry[OpTy::getOperationName()] =
+      [f](mlir::Operation *op,
+          const Env &env) -> llvm::Expected<std::vector<Tensor>> {
     return f(llvm::cast<OpTy>(op), env);
   };
 }

@@ -2,11 +2,13 @@
 //
 // The composite ops, each evaluated whole in double from its description
 // (not from its decomposition): layer_norm, rms_norm, l2_normalize, softmax,
-// log_softmax, attention, cross_entropy, contrastive_loss.
+// log_softmax, attention, cross_entropy, contrastive_loss; and the training
+// step's attention_lse and attention_grad.
 //
 //===----------------------------------------------------------------------===//
 #include "Eval.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -264,6 +266,159 @@ llvm::Expected<Tensor> evalAttention(AttentionOp op, const Env &env) {
   return out;
 }
 
+/// Shapes of an attention op's operands, checked as evalAttention does.
+struct AttentionDims {
+  int64_t batches = 0, tq = 0, tk = 0, dk = 0, dv = 0;
+  double scale = 1.0;
+  std::vector<bool> hidden; // [batches, tq, tk]
+};
+
+llvm::Expected<AttentionDims> attentionDims(Operation *op, const Tensor &q,
+                                            const Tensor &k, const Tensor *v,
+                                            const Tensor *mask, bool causal,
+                                            std::optional<APFloat> scale) {
+  int64_t r = q.rank();
+  if (r < 2 || k.rank() != r || (v && v->rank() != r))
+    return opError(op, "query, key and value must share a rank >= 2");
+  for (int64_t d = 0; d < r - 2; ++d)
+    if (k.shape[d] != q.shape[d] || (v && v->shape[d] != q.shape[d]))
+      return opError(op, "leading dims differ");
+  AttentionDims a;
+  a.tq = q.shape[r - 2];
+  a.dk = q.shape[r - 1];
+  a.tk = k.shape[r - 2];
+  a.dv = v ? v->shape[r - 1] : 0;
+  if (k.shape[r - 1] != a.dk || (v && v->shape[r - 2] != a.tk))
+    return opError(op, "key/value dims do not match the query");
+  if (causal && a.tq > a.tk)
+    return opError(op, "causal needs at least as many keys as queries");
+  a.scale = scale ? scale->convertToDouble()
+                  : 1.0 / std::sqrt(static_cast<double>(a.dk));
+  Shape scoreShape(q.shape.begin(), q.shape.end() - 2);
+  scoreShape.insert(scoreShape.end(), {a.tq, a.tk});
+  auto hidden = hiddenEntries(op, scoreShape, mask, causal);
+  if (!hidden)
+    return hidden.takeError();
+  a.hidden = std::move(*hidden);
+  a.batches = a.tq == 0 ? 0 : numElements(scoreShape) / (a.tq * a.tk);
+  return a;
+}
+
+/// scale * q_i . k_j of batch entry b.
+double score(const AttentionDims &a, const Tensor &q, const Tensor &k,
+             int64_t b, int64_t i, int64_t j) {
+  const double *qi = q.f.data() + (b * a.tq + i) * a.dk;
+  const double *kj = k.f.data() + (b * a.tk + j) * a.dk;
+  double acc = 0.0;
+  for (int64_t c = 0; c < a.dk; ++c)
+    acc += qi[c] * kj[c];
+  return a.scale * acc;
+}
+
+llvm::Expected<Tensor> evalAttentionLse(AttentionLseOp op, const Env &env) {
+  // log(sum over visible keys of exp(score)), -inf without visible keys.
+  const Tensor &q = env[op.getQuery()], &k = env[op.getKey()];
+  auto a = attentionDims(op, q, k, nullptr, env.optional(op.getMask()),
+                         op.getCausal(), op.getScale());
+  if (!a)
+    return a.takeError();
+  auto out = makeResult(op, Shape(q.shape.begin(), q.shape.end() - 1));
+  if (!out)
+    return out.takeError();
+  std::vector<double> s(a->tk);
+  for (int64_t b = 0; b < a->batches; ++b)
+    for (int64_t i = 0; i < a->tq; ++i) {
+      int64_t row = (b * a->tq + i) * a->tk;
+      double max = -kInf;
+      bool nan = false;
+      for (int64_t j = 0; j < a->tk; ++j) {
+        if (a->hidden[row + j])
+          continue;
+        s[j] = score(*a, q, k, b, i, j);
+        if (std::isnan(s[j]))
+          nan = true;
+        else
+          max = std::max(max, s[j]);
+      }
+      double lse = -kInf;
+      if (nan || (std::isinf(max) && max > 0)) {
+        lse = nan ? kNaN : kInf;
+      } else if (!std::isinf(max)) {
+        double sum = 0.0;
+        for (int64_t j = 0; j < a->tk; ++j)
+          if (!a->hidden[row + j])
+            sum += std::exp(s[j] - max);
+        lse = max + std::log(sum);
+      }
+      out->f[b * a->tq + i] = lse;
+    }
+  return out;
+}
+
+llvm::Expected<std::vector<Tensor>> evalAttentionGrad(AttentionGradOp op,
+                                                      const Env &env) {
+  // With P = exp(score - lse) (0 where hidden), D_i = sum_c dO o,
+  // dS = P (dO V^T - D): dQ = scale dS K, dK = scale dS^T Q, dV = P^T dO.
+  const Tensor &q = env[op.getQuery()], &k = env[op.getKey()],
+               &v = env[op.getValue()], &o = env[op.getOutput()],
+               &lse = env[op.getLse()], &g = env[op.getGradOutput()];
+  auto a = attentionDims(op, q, k, &v, env.optional(op.getMask()),
+                         op.getCausal(), op.getScale());
+  if (!a)
+    return a.takeError();
+  int64_t rowsTotal = a->batches * a->tq;
+  if (o.size() != rowsTotal * a->dv || g.size() != rowsTotal * a->dv ||
+      lse.size() != rowsTotal)
+    return opError(op, "output, lse or grad_output do not match the "
+                       "attention's shapes");
+  std::vector<Tensor> results;
+  for (auto [value, shape] : llvm::zip(
+           op.getResults(), std::array<Shape, 3>{q.shape, k.shape, v.shape})) {
+    auto dt = dtypeOf(cast<RankedTensorType>(value.getType()).getElementType());
+    if (!dt)
+      return opError(op, "unsupported element type in the result");
+    results.push_back(Tensor::zeros(*dt, shape));
+  }
+  Tensor &dq = results[0], &dk = results[1], &dv = results[2];
+  std::vector<double> p(a->tk), ds(a->tk);
+  for (int64_t b = 0; b < a->batches; ++b)
+    for (int64_t i = 0; i < a->tq; ++i) {
+      int64_t row = (b * a->tq + i) * a->tk, r = b * a->tq + i;
+      const double *gi = g.f.data() + r * a->dv, *oi = o.f.data() + r * a->dv;
+      double d = 0.0;
+      for (int64_t c = 0; c < a->dv; ++c)
+        d += gi[c] * oi[c];
+      for (int64_t j = 0; j < a->tk; ++j) {
+        if (a->hidden[row + j]) {
+          p[j] = ds[j] = 0.0;
+          continue;
+        }
+        p[j] = std::exp(score(*a, q, k, b, i, j) - lse.f[r]);
+        const double *vj = v.f.data() + (b * a->tk + j) * a->dv;
+        double dp = 0.0;
+        for (int64_t c = 0; c < a->dv; ++c)
+          dp += gi[c] * vj[c];
+        ds[j] = p[j] * (dp - d);
+      }
+      const double *qi = q.f.data() + r * a->dk;
+      for (int64_t j = 0; j < a->tk; ++j) {
+        if (a->hidden[row + j])
+          continue;
+        const double *kj = k.f.data() + (b * a->tk + j) * a->dk;
+        double *dqi = dq.f.data() + r * a->dk;
+        double *dkj = dk.f.data() + (b * a->tk + j) * a->dk;
+        double *dvj = dv.f.data() + (b * a->tk + j) * a->dv;
+        for (int64_t c = 0; c < a->dk; ++c) {
+          dqi[c] += a->scale * ds[j] * kj[c];
+          dkj[c] += a->scale * ds[j] * qi[c];
+        }
+        for (int64_t c = 0; c < a->dv; ++c)
+          dvj[c] += p[j] * gi[c];
+      }
+    }
+  return results;
+}
+
 /// Mean over rows whose target is not `ignore` of logsumexp(row) -
 /// row[target]; NaN when every target is ignored. `at(r, c)` reads logits.
 template <typename At>
@@ -367,6 +522,8 @@ void li::detail::registerNN(Registry &r) {
                    op.getAxis(), op.getCausal(), /*log=*/true);
   });
   add<AttentionOp>(r, evalAttention);
+  add<AttentionLseOp>(r, evalAttentionLse);
+  addMulti<AttentionGradOp>(r, evalAttentionGrad);
   add<CrossEntropyOp>(r, evalCrossEntropy);
   add<ContrastiveLossOp>(r, evalContrastiveLoss);
 }

@@ -189,18 +189,24 @@ runFunction(func::FuncOp fn, const std::vector<Tensor> &args,
                             "loom-dialect functions only");
       return opError(&op, "has no interpreter semantics");
     }
-    llvm::Expected<Tensor> result = it->second(&op, env);
-    if (!result)
-      return result.takeError();
-    result->normalize();
-    std::string why = fits(*result, op.getResult(0).getType());
-    if (!why.empty())
-      return opError(&op, "computed " + result->typeStr() +
-                              " does not fit the declared result type " +
-                              typeStr(op.getResult(0).getType()) + ": " + why);
-    if (options.onResult)
-      options.onResult(&op, *result);
-    env.values[op.getResult(0)] = std::move(*result);
+    llvm::Expected<std::vector<Tensor>> results = it->second(&op, env);
+    if (!results)
+      return results.takeError();
+    if (results->size() != op.getNumResults())
+      return opError(&op, "computed " + llvm::Twine(results->size()) +
+                              " results for " +
+                              llvm::Twine(op.getNumResults()));
+    for (auto [value, result] : llvm::zip(op.getResults(), *results)) {
+      result.normalize();
+      std::string why = fits(result, value.getType());
+      if (!why.empty())
+        return opError(&op, "computed " + result.typeStr() +
+                                " does not fit the declared result type " +
+                                typeStr(value.getType()) + ": " + why);
+      if (options.onResult)
+        options.onResult(&op, result);
+      env.values[value] = std::move(result);
+    }
   }
   return error("function " + name + " has no func.return");
 }

@@ -301,13 +301,13 @@ LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
 // Attention
 //===----------------------------------------------------------------------===//
 
-LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
-  StringRef name = getOperationName();
-  auto q = tensorType(adaptor.getQuery()), k = tensorType(adaptor.getKey()),
-       v = tensorType(adaptor.getValue());
+/// The checks every attention op shares; `out` gets the attention's
+/// result shape [..., Tq, Dv]. The log-sum-exp has no value operand: `v`
+/// is then the key (its Dv is dropped by the caller).
+static LogicalResult inferAttention(std::optional<Location> loc, StringRef name,
+                                    RankedTensorType q, RankedTensorType k,
+                                    RankedTensorType v, Value mask, bool causal,
+                                    bool hasScale, Shape &out) {
   if (q.getRank() < 2 || k.getRank() != q.getRank() ||
       v.getRank() != q.getRank())
     return opError(loc, name,
@@ -319,7 +319,6 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                    "query, key and value must share an element type, got " +
                        str(q) + ", " + str(k) + ", " + str(v));
   int64_t r = q.getRank();
-  Shape out;
   for (int64_t d = 0; d < r - 2; ++d) {
     if (!dimsCompatible(q.getDimSize(d), k.getDimSize(d)) ||
         !dimsCompatible(q.getDimSize(d), v.getDimSize(d)))
@@ -340,20 +339,20 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
     return opError(loc, name,
                    "key " + str(k) + " and value " + str(v) +
                        " differ in the key length");
-  if (!adaptor.getScale() && ShapedType::isDynamic(dk) &&
+  if (!hasScale && ShapedType::isDynamic(dk) &&
       ShapedType::isDynamic(k.getDimSize(r - 1)))
     return opError(loc, name,
                    "the default scale 1/sqrt(Dk) needs a static head dim; "
                    "give scale explicitly");
   int64_t keys = meetDim(tk, v.getDimSize(r - 2));
-  if (adaptor.getCausal() && !ShapedType::isDynamic(tq) &&
-      !ShapedType::isDynamic(keys) && tq > keys)
+  if (causal && !ShapedType::isDynamic(tq) && !ShapedType::isDynamic(keys) &&
+      tq > keys)
     return opError(loc, name,
                    "causal needs at least as many keys as queries, got " +
                        Twine(tq) + " queries and " + Twine(keys) + " keys");
   out.push_back(tq);
   out.push_back(v.getDimSize(r - 1));
-  if (Value mask = adaptor.getMask()) {
+  if (mask) {
     auto m = tensorType(mask);
     Shape scores(out.begin(), out.end() - 1);
     scores.push_back(keys);
@@ -365,7 +364,67 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
                      "mask " + str(m) + " does not broadcast to the scores " +
                          shapeStr(scores));
   }
+  return success();
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto q = tensorType(adaptor.getQuery());
+  Shape out;
+  if (failed(inferAttention(
+          loc, getOperationName(), q, tensorType(adaptor.getKey()),
+          tensorType(adaptor.getValue()), adaptor.getMask(),
+          adaptor.getCausal(), bool(adaptor.getScale()), out)))
+    return failure();
   types.push_back(tensorOf(out, q.getElementType()));
+  return success();
+}
+
+LogicalResult AttentionLseOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  auto q = tensorType(adaptor.getQuery()), k = tensorType(adaptor.getKey());
+  Shape out;
+  if (failed(inferAttention(loc, getOperationName(), q, k, k, adaptor.getMask(),
+                            adaptor.getCausal(), bool(adaptor.getScale()),
+                            out)))
+    return failure();
+  out.pop_back(); // [..., Tq]
+  types.push_back(tensorOf(out, q.getElementType()));
+  return success();
+}
+
+LogicalResult AttentionGradOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  StringRef name = getOperationName();
+  auto q = tensorType(adaptor.getQuery()), k = tensorType(adaptor.getKey()),
+       v = tensorType(adaptor.getValue());
+  Shape out;
+  if (failed(inferAttention(loc, name, q, k, v, adaptor.getMask(),
+                            adaptor.getCausal(), bool(adaptor.getScale()),
+                            out)))
+    return failure();
+  Type elt = q.getElementType();
+  auto expect = [&](StringRef what, Value x,
+                    ArrayRef<int64_t> shape) -> LogicalResult {
+    auto t = tensorType(x);
+    if (!areCompatibleTensorTypes(t, tensorOf(shape, elt)))
+      return opError(loc, name,
+                     what + " must be " + str(tensorOf(shape, elt)) +
+                         " (the attention's), got " + str(t));
+    return success();
+  };
+  Shape rows(out.begin(), out.end() - 1);
+  if (failed(expect("output", adaptor.getOutput(), out)) ||
+      failed(expect("grad_output", adaptor.getGradOutput(), out)) ||
+      failed(expect("lse", adaptor.getLse(), rows)))
+    return failure();
+  types.append({q, k, v});
   return success();
 }
 

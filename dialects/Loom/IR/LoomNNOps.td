@@ -259,6 +259,65 @@ def Loom_AttentionOp : Loom_Op<"attention", [Loom_CompositeOpTrait]> {
   }];
 }
 
+// The training step's attention (loom-autodiff's rule for loom.attention):
+// the forward saves the row log-sum-exp of the scores instead of the
+// probabilities, and the backward recomputes the probabilities from it one
+// block at a time, so no [.., Tq, Tk] tensor is ever stored.
+
+def Loom_AttentionLseOp : Loom_Op<"attention_lse"> {
+  let summary = "row log-sum-exp of attention's scaled, masked scores";
+  let description = [{
+    `lse[..., i] = log(sum_j exp(s[..., i, j]))` over the visible keys of
+    `s = scale * Q K^T`, with `query`, `key`, `mask`, `causal` and `scale`
+    as in `loom.attention`; the result is `[..., Tq]`. With it the
+    attention's probabilities are `exp(s - lse)`, which
+    `loom.attention_grad` recomputes instead of reading a saved `[Tq, Tk]`
+    tensor. A row without visible keys has `lse = -inf`.
+
+    ```mlir
+    %l = loom.attention_lse %q, %k causal : (tensor<2x12x64x64xf32>, tensor<2x12x64x64xf32>) -> tensor<2x12x64xf32>
+    ```
+  }];
+  let arguments = (ins Loom_FloatTensor:$query, Loom_FloatTensor:$key,
+                       Optional<Loom_MaskTensor>:$mask,
+                       UnitAttr:$causal, OptionalAttr<F64Attr>:$scale);
+  let results = (outs Loom_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key (`mask` `(` $mask^ `)`)? (`causal` $causal^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Loom_AttentionGradOp : Loom_Op<"attention_grad"> {
+  let summary = "the gradients of loom.attention from its output and log-sum-exp";
+  let description = [{
+    Given `o = loom.attention(query, key, value)` (same `mask`, `causal`,
+    `scale`), `lse = loom.attention_lse(query, key)` and the cotangent
+    `grad_output` of `o`, returns the cotangents of query, key and value:
+    with `P = exp(scale Q K^T - lse)` (0 where hidden), `D = rowsum(dO o)`,
+    `dP = dO V^T` and `dS = P (dP - D)`: `dQ = scale dS K`,
+    `dK = scale dS^T Q`, `dV = P^T dO`. convert-loom-to-linalg computes it
+    one block of keys and queries at a time (FlashAttention-2's backward).
+
+    ```mlir
+    %dq, %dk, %dv = loom.attention_grad %q, %k, %v, %o, %l, %g causal : (tensor<2x12x64x64xf32>, tensor<2x12x64x64xf32>, tensor<2x12x64x64xf32>, tensor<2x12x64x64xf32>, tensor<2x12x64xf32>, tensor<2x12x64x64xf32>) -> (tensor<2x12x64x64xf32>, tensor<2x12x64x64xf32>, tensor<2x12x64x64xf32>)
+    ```
+  }];
+  let arguments = (ins Loom_FloatTensor:$query, Loom_FloatTensor:$key,
+                       Loom_FloatTensor:$value, Loom_FloatTensor:$output,
+                       Loom_FloatTensor:$lse, Loom_FloatTensor:$grad_output,
+                       Optional<Loom_MaskTensor>:$mask,
+                       UnitAttr:$causal, OptionalAttr<F64Attr>:$scale);
+  let results = (outs Loom_FloatTensor:$grad_query,
+                      Loom_FloatTensor:$grad_key,
+                      Loom_FloatTensor:$grad_value);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $output `,` $lse `,` $grad_output
+    (`mask` `(` $mask^ `)`)? (`causal` $causal^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Vision
 //===----------------------------------------------------------------------===//

@@ -622,6 +622,78 @@ func.func @attention_declared_differs(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64x
 
 // -----
 
+func.func @attention_lse_head_dims_differ(%q: tensor<2x5x64xf32>, %k: tensor<2x7x32xf32>) -> tensor<2x5xf32> {
+  // expected-error @+2 {{'loom.attention_lse' op query tensor<2x5x64xf32> and key tensor<2x7x32xf32> differ in the head dim}}
+  // expected-error @+1 {{'loom.attention_lse' op failed to infer returned types}}
+  %0 = loom.attention_lse %q, %k : (tensor<2x5x64xf32>, tensor<2x7x32xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @attention_lse_causal_too_few_keys(%q: tensor<2x8x64xf32>, %k: tensor<2x7x64xf32>) -> tensor<2x8xf32> {
+  // expected-error @+2 {{'loom.attention_lse' op causal needs at least as many keys as queries, got 8 queries and 7 keys}}
+  // expected-error @+1 {{'loom.attention_lse' op failed to infer returned types}}
+  %0 = loom.attention_lse %q, %k causal : (tensor<2x8x64xf32>, tensor<2x7x64xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @attention_lse_declared_differs(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64xf32>) -> tensor<2x5x64xf32> {
+  // expected-error @+2 {{'loom.attention_lse' op inferred type(s) 'tensor<2x5xf32>' are incompatible with return type(s) of operation 'tensor<2x5x64xf32>'}}
+  // expected-error @+1 {{'loom.attention_lse' op failed to infer returned types}}
+  %0 = loom.attention_lse %q, %k : (tensor<2x5x64xf32>, tensor<2x7x64xf32>) -> tensor<2x5x64xf32>
+  return %0 : tensor<2x5x64xf32>
+}
+
+// -----
+
+func.func @attention_grad_mask(%q: tensor<2x8x5x64xf32>, %k: tensor<2x8x7x64xf32>, %o: tensor<2x8x5x64xf32>, %l: tensor<2x8x5xf32>, %m: tensor<2x1x1x6xi1>) -> tensor<2x8x5x64xf32> {
+  // expected-error @+2 {{'loom.attention_grad' op mask tensor<2x1x1x6xi1> does not broadcast to the scores [2, 8, 5, 7]}}
+  // expected-error @+1 {{'loom.attention_grad' op failed to infer returned types}}
+  %0:3 = loom.attention_grad %q, %k, %k, %o, %l, %o mask(%m) : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x5x64xf32>, tensor<2x8x5xf32>, tensor<2x8x5x64xf32>, tensor<2x1x1x6xi1>) -> (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x64xf32>)
+  return %0#0 : tensor<2x8x5x64xf32>
+}
+
+// -----
+
+func.func @attention_grad_output_shape(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64xf32>, %v: tensor<2x7x32xf32>, %o: tensor<2x5x64xf32>, %l: tensor<2x5xf32>, %g: tensor<2x5x32xf32>) -> tensor<2x5x64xf32> {
+  // expected-error @+2 {{'loom.attention_grad' op output must be tensor<2x5x32xf32> (the attention's), got tensor<2x5x64xf32>}}
+  // expected-error @+1 {{'loom.attention_grad' op failed to infer returned types}}
+  %0:3 = loom.attention_grad %q, %k, %v, %o, %l, %g : (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>, tensor<2x5x64xf32>, tensor<2x5xf32>, tensor<2x5x32xf32>) -> (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>)
+  return %0#0 : tensor<2x5x64xf32>
+}
+
+// -----
+
+func.func @attention_grad_grad_output_shape(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64xf32>, %v: tensor<2x7x32xf32>, %o: tensor<2x5x32xf32>, %l: tensor<2x5xf32>, %g: tensor<2x6x32xf32>) -> tensor<2x5x64xf32> {
+  // expected-error @+2 {{'loom.attention_grad' op grad_output must be tensor<2x5x32xf32> (the attention's), got tensor<2x6x32xf32>}}
+  // expected-error @+1 {{'loom.attention_grad' op failed to infer returned types}}
+  %0:3 = loom.attention_grad %q, %k, %v, %o, %l, %g : (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>, tensor<2x5x32xf32>, tensor<2x5xf32>, tensor<2x6x32xf32>) -> (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>)
+  return %0#0 : tensor<2x5x64xf32>
+}
+
+// -----
+
+func.func @attention_grad_lse_shape(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64xf32>, %v: tensor<2x7x32xf32>, %o: tensor<2x5x32xf32>, %l: tensor<2x5x1xf32>) -> tensor<2x5x64xf32> {
+  // expected-error @+2 {{'loom.attention_grad' op lse must be tensor<2x5xf32> (the attention's), got tensor<2x5x1xf32>}}
+  // expected-error @+1 {{'loom.attention_grad' op failed to infer returned types}}
+  %0:3 = loom.attention_grad %q, %k, %v, %o, %l, %o : (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>, tensor<2x5x32xf32>, tensor<2x5x1xf32>, tensor<2x5x32xf32>) -> (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>)
+  return %0#0 : tensor<2x5x64xf32>
+}
+
+// -----
+
+func.func @attention_grad_declared_differs(%q: tensor<2x5x64xf32>, %k: tensor<2x7x64xf32>, %v: tensor<2x7x32xf32>, %o: tensor<2x5x32xf32>, %l: tensor<2x5xf32>) -> tensor<2x5x64xf32> {
+  // expected-error @+2 {{'loom.attention_grad' op inferred type(s) 'tensor<2x5x64xf32>', 'tensor<2x7x64xf32>', 'tensor<2x7x32xf32>' are incompatible with return type(s) of operation 'tensor<2x5x64xf32>', 'tensor<2x7x64xf32>', 'tensor<2x7x64xf32>'}}
+  // expected-error @+1 {{'loom.attention_grad' op failed to infer returned types}}
+  %0:3 = loom.attention_grad %q, %k, %v, %o, %l, %o : (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x32xf32>, tensor<2x5x32xf32>, tensor<2x5xf32>, tensor<2x5x32xf32>) -> (tensor<2x5x64xf32>, tensor<2x7x64xf32>, tensor<2x7x64xf32>)
+  return %0#0 : tensor<2x5x64xf32>
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // Vision
 //===----------------------------------------------------------------------===//

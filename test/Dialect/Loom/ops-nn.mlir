@@ -214,6 +214,22 @@ func.func @attention_cross_masked(%arg0: tensor<2x8x5x64xf32>, %arg1: tensor<2x8
   return %0, %1 : tensor<2x8x5x32xf32>, tensor<2x8x5x32xf32>
 }
 
+// The training step's attention: log-sum-exp and the blocked backward.
+// CHECK-LABEL: func.func @attention_lse_grad(
+// CHECK-NEXT:    %0 = loom.attention_lse %arg0, %arg1 mask(%arg3) causal : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x1x1x7xi1>) -> tensor<2x8x5xf32>
+// CHECK-NEXT:    %grad_query, %grad_key, %grad_value = loom.attention_grad %arg0, %arg1, %arg2, %arg4, %0, %arg4 mask(%arg3) causal : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>, tensor<2x8x5x32xf32>, tensor<2x8x5xf32>, tensor<2x8x5x32xf32>, tensor<2x1x1x7xi1>) -> (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>)
+// CHECK-NEXT:    %1 = loom.attention_lse %arg0, %arg1 {scale = 1.250000e-01 : f64} : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>) -> tensor<2x8x5xf32>
+// CHECK-NEXT:    %grad_query_0, %grad_key_1, %grad_value_2 = loom.attention_grad %arg0, %arg1, %arg2, %arg4, %1, %arg4 {scale = 1.250000e-01 : f64} : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>, tensor<2x8x5x32xf32>, tensor<2x8x5xf32>, tensor<2x8x5x32xf32>) -> (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>)
+// CHECK-NEXT:    return %grad_query, %grad_key, %grad_value_2 : tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>
+// CHECK-NEXT:  }
+func.func @attention_lse_grad(%arg0: tensor<2x8x5x64xf32>, %arg1: tensor<2x8x7x64xf32>, %arg2: tensor<2x8x7x32xf32>, %arg3: tensor<2x1x1x7xi1>, %arg4: tensor<2x8x5x32xf32>) -> (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>) {
+  %0 = loom.attention_lse %arg0, %arg1 mask(%arg3) causal : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x1x1x7xi1>) -> tensor<2x8x5xf32>
+  %1:3 = loom.attention_grad %arg0, %arg1, %arg2, %arg4, %0, %arg4 mask(%arg3) causal : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>, tensor<2x8x5x32xf32>, tensor<2x8x5xf32>, tensor<2x8x5x32xf32>, tensor<2x1x1x7xi1>) -> (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>)
+  %2 = loom.attention_lse %arg0, %arg1 {scale = 1.250000e-01 : f64} : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>) -> tensor<2x8x5xf32>
+  %3:3 = loom.attention_grad %arg0, %arg1, %arg2, %arg4, %2, %arg4 {scale = 1.250000e-01 : f64} : (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>, tensor<2x8x5x32xf32>, tensor<2x8x5xf32>, tensor<2x8x5x32xf32>) -> (tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>)
+  return %1#0, %1#1, %3#2 : tensor<2x8x5x64xf32>, tensor<2x8x7x64xf32>, tensor<2x8x7x32xf32>
+}
+
 // CHECK-LABEL: func.func @attention_dynamic_head_dim_with_scale(
 // CHECK-NEXT:    %0 = loom.attention %arg0, %arg1, %arg1 {scale = 5.000000e-01 : f64} : (tensor<?x?xbf16>, tensor<?x?xbf16>, tensor<?x?xbf16>) -> tensor<?x?xbf16>
 // CHECK-NEXT:    return %0 : tensor<?x?xbf16>

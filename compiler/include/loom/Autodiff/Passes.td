@@ -20,10 +20,12 @@ def LoomAutodiff : Pass<"loom-autodiff", "::mlir::ModuleOp"> {
     `wrt=params,inputs`, of the float `loom.input` arguments) in argument
     order, named by `loom.output = "loss"` / `"grad.<name>"`. A VJP rule per
     op (keyed by op type, `compiler/lib/Autodiff/VJP*.cpp`); composites
-    without a rule (attention, patch_embed, contrastive_loss) are decomposed
+    without a rule (patch_embed, contrastive_loss) are decomposed
     first. Saved activations: the backward reuses the forward values (no
     recomputation), except that the fused normalization rules recompute their
-    statistics from the op's input. Needs static shapes. `@loss` is kept.
+    statistics from the op's input, and attention saves its output and row
+    log-sum-exp (`loom.attention_lse`) and recomputes its probabilities
+    block by block in `loom.attention_grad`. Needs static shapes. `@loss` is kept.
 
     ```mlir
     func.func @loss(%x: tensor<4x3xf32> {loom.input = "x"},

@@ -173,9 +173,11 @@ def LoomFuseAttention : Pass<"loom-fuse-attention"> {
     NaN score it skips still makes the row's sum and so the row NaN, as a
     NaN max would. Everything else is the chain's own payloads, cloned.
     Only that exact chain is matched (each intermediate read by the next
-    member only: a training graph, whose backward reads the probabilities,
-    keeps the unfused forward), with f32 static shapes and a row of scores
-    within 256 KiB.
+    member only), with f32 static shapes and a row of scores within 256
+    KiB. A training step's attention matches too: loom-autodiff keeps
+    `loom.attention` whole and its backward (`loom.attention_grad`, lowered
+    blocked by convert-loom-to-linalg) reads the output and the saved
+    log-sum-exp, not the probabilities.
   }];
   let options = [
     Option<"queryBlock", "query-block", "int64_t", /*default=*/"64",

@@ -23,6 +23,15 @@ def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg"> {
     (`loom-decompose`). Shapes must be static (bind dims with `--dim`); a
     dynamic shape is reported as an error naming the op.
 
+    The training step's attention (`loom.attention_lse`,
+    `loom.attention_grad`) becomes one `loom.parallel` loop nest each that
+    never stores a [Tq, Tk] tensor: the log-sum-exp runs over blocks of
+    query rows and chunks of keys with an online max; the backward
+    (FlashAttention-2's) over (batch..) with, per chunk of keys, a loop over
+    the blocks of queries that see it (the causal part skipped), which
+    recomputes the probabilities from the log-sum-exp, accumulates dK and
+    dV of the chunk in block temporaries and adds into dQ.
+
     ```mlir
     %y = loom.add %a, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
     ```
@@ -32,7 +41,7 @@ def ConvertLoomToLinalg : Pass<"convert-loom-to-linalg"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect", "::mlir::bufferization::BufferizationDialect"
   ];
 }
 

@@ -38,6 +38,8 @@ Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
 
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateStructuredPatterns(RewritePatternSet &patterns);
+/// The training step's attention_lse and attention_grad (Attention.cpp).
+void populateAttentionPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::loom::lowering
 

@@ -16,6 +16,7 @@ using namespace mlir::loom;
 void mlir::loom::populateLoomToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateElementwisePatterns(patterns);
   lowering::populateStructuredPatterns(patterns);
+  lowering::populateAttentionPatterns(patterns);
 }
 
 namespace {

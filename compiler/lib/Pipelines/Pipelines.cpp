@@ -73,12 +73,15 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
 
 namespace {
 
-/// `pipeline` without loom's fusion passes (the module attribute
+/// `pipeline` without loom's fusion passes and GEMM epilogues (the module attribute
 /// loom.no_fusion, loomc --no-fusion: the benchmark's fusion-off rows).
 std::string withoutFusion(const std::string &pipeline) {
   std::string out, item;
   int depth = 0;
   auto flush = [&] {
+    // The GEMMs' register epilogues are fusion too.
+    if (item == "loom-tile-contractions")
+      item = "loom-tile-contractions{epilogues=false}";
     if (!item.empty() && item.rfind("loom-fuse-", 0) != 0)
       out += (out.empty() ? "" : ",") + item;
     item.clear();

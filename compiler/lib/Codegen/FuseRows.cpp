@@ -281,8 +281,6 @@ struct LoomFuseRowsPass
   }
 
   /// An all-parallel generic on tensors with static ranges and at least two
-  /// loops (rows and a row).
-  /// An all-parallel generic on tensors with static ranges and at least two
   /// loops (rows and a row), or a row reduction of that form (a cross
   /// entropy's sum of exponentials after the row max, when no gradient
   /// follows: the two then share one pass).

@@ -50,6 +50,22 @@ namespace {
 constexpr double kAccum = 2e-6;
 constexpr double kLong = 1e-5;
 
+/// Seeded random arguments for `fn`: `gens` picks the generator of an
+/// argument (masks, token ids), the others are uniform.
+std::vector<Tensor> randomArguments(mlir::func::FuncOp fn,
+                                    const std::map<unsigned, Gen> &gens) {
+  Rng rng(1);
+  std::vector<Tensor> args;
+  for (unsigned k = 0; k < fn.getNumArguments(); ++k) {
+    auto it = gens.find(k);
+    args.push_back(fill(rng,
+                        mlir::cast<mlir::RankedTensorType>(
+                            fn.getArgument(k).getType()),
+                        it == gens.end() ? nullptr : &it->second));
+  }
+  return args;
+}
+
 class CompiledAttention : public CompiledVsInterpreter {
 protected:
   /// Runs `body` (a @forward with static shapes) compiled and interpreted,
@@ -78,15 +94,7 @@ protected:
     for (unsigned k = 0; k < fn.getNumResults(); ++k)
       fn.setResultAttr(k, "loom.output",
                        b.getStringAttr("out" + std::to_string(k)));
-    Rng rng(1);
-    std::vector<Tensor> args;
-    for (unsigned k = 0; k < fn.getNumArguments(); ++k) {
-      auto it = gens.find(k);
-      args.push_back(fill(rng,
-                          mlir::cast<mlir::RankedTensorType>(
-                              fn.getArgument(k).getType()),
-                          it == gens.end() ? nullptr : &it->second));
-    }
+    std::vector<Tensor> args = randomArguments(fn, gens);
     std::vector<Tensor> ref;
     ASSERT_EQ(loom::interp::run(fn, args, ref), "") << "interpreter failed";
 
@@ -245,15 +253,7 @@ protected:
     ASSERT_EQ(blocked, 1) << "attention was not differentiated by its rule";
     ASSERT_EQ(decomposed, 0);
 
-    Rng rng(1);
-    std::vector<Tensor> args;
-    for (unsigned k = 0; k < grad.getNumArguments(); ++k) {
-      auto it = gens.find(k);
-      args.push_back(fill(rng,
-                          mlir::cast<mlir::RankedTensorType>(
-                              grad.getArgument(k).getType()),
-                          it == gens.end() ? nullptr : &it->second));
-    }
+    std::vector<Tensor> args = randomArguments(grad, gens);
     std::vector<Tensor> ref, interpreted, got;
     ASSERT_EQ(loom::interp::run(oracle, args, ref), "") << "oracle failed";
     ASSERT_EQ(loom::interp::run(grad, args, interpreted), "")

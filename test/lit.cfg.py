@@ -44,3 +44,14 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.loom_tools_dir, append_path=True)
 import sys
 config.substitutions.append(("%python", sys.executable))
+
+# Optional test data (scripts/test-data fetches it; tests that need it are
+# UNSUPPORTED without it): the all-MiniLM-L6-v2 checkpoint.
+test_data = os.environ.get("LOOM_TEST_DATA", os.path.join(config.loom_obj_root, "test-data"))
+minilm = os.path.join(test_data, "all-MiniLM-L6-v2")
+if os.path.exists(os.path.join(minilm, "model.safetensors")):
+    config.available_features.add("minilm")
+else:
+    lit_config.note("no all-MiniLM-L6-v2 checkpoint in %s (run scripts/test-data): "
+                    "test/Integration/minilm.test is skipped" % minilm)
+config.substitutions.append(("%minilm", minilm))

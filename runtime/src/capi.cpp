@@ -288,6 +288,20 @@ loom_status loom_load_weights(loom_session *s, const char *path, uint32_t flags)
   return guarded([&] { return report(s->impl->loadWeights(path, flags)); });
 }
 
+loom_status loom_import_weights(loom_session *s, const char *path, const char *map,
+                                uint32_t flags, const char **reportOut) {
+  if (!s || !path)
+    return nullArgument("loom_import_weights");
+  thread_local std::string text;
+  return guarded([&] {
+    text.clear();
+    loom_status st = report(s->impl->importWeights(path, map ? map : "", flags, text));
+    if (reportOut)
+      *reportOut = text.c_str();
+    return st;
+  });
+}
+
 loom_status loom_save_weights(const loom_session *s, const char *path) {
   if (!s || !path)
     return nullArgument("loom_save_weights");

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "loom/formats/manifest.h"
+#include "loom/formats/name_pattern.h"
 
 #include "loom/formats/dtype.h"
 #include "loom/formats/rng.h"
@@ -390,7 +391,7 @@ Status Parser::parse(const std::string &text, Manifest &m) {
   LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
                                   "tokenizer", "library", "dims", "params",
                                   "inputs", "state", "functions",
-                                  "fingerprint"}));
+                                  "checkpoints", "fingerprint"}));
   // The fingerprint covers everything else: a manifest edited after loomc
   // wrote it (an arena size, a shape) is refused here, and the library
   // must carry the same value (Artifact::open).
@@ -441,6 +442,57 @@ Status Parser::parse(const std::string &text, Manifest &m) {
       (m.library.size() >= 3 && m.library.compare(m.library.size() - 3, 3, "/..") == 0))
     return error("", "library '" + m.library +
                          "' must be a relative path inside the artifact");
+
+  if (auto maps = root.find("checkpoints"); maps != root.end()) {
+    if (!maps->is_array())
+      return error("checkpoints", "is not an array");
+    for (size_t i = 0; i < maps->size(); ++i) {
+      const json &c = (*maps)[i];
+      std::string at = "checkpoints[" + std::to_string(i) + "]";
+      if (!c.is_object())
+        return error(at, "is not an object");
+      LOOM_RT_TRY(onlyKeys(c, at, {"name", "rules"}));
+      CheckpointMap map;
+      LOOM_RT_TRY(name(c, "name", at, map.name));
+      for (const CheckpointMap &other : m.checkpoints)
+        if (other.name == map.name)
+          return error(at, "checkpoint map '" + map.name + "' appears twice");
+      auto rules = c.find("rules");
+      if (rules == c.end() || !rules->is_array())
+        return error(at, "'rules' is missing or not an array");
+      for (size_t k = 0; k < rules->size(); ++k) {
+        const json &r = (*rules)[k];
+        std::string rat = at + ".rules[" + std::to_string(k) + "]";
+        if (!r.is_object())
+          return error(rat, "is not an object");
+        CheckpointRule rule;
+        if (r.contains("ignore")) {
+          LOOM_RT_TRY(onlyKeys(r, rat, {"ignore"}));
+          LOOM_RT_TRY(name(r, "ignore", rat, rule.from));
+          rule.ignore = true;
+        } else if (r.contains("strip")) {
+          LOOM_RT_TRY(onlyKeys(r, rat, {"strip"}));
+          LOOM_RT_TRY(name(r, "strip", rat, rule.from));
+          rule.strip = true;
+        } else {
+          LOOM_RT_TRY(onlyKeys(r, rat, {"from", "to", "transpose"}));
+          LOOM_RT_TRY(name(r, "from", rat, rule.from));
+          LOOM_RT_TRY(name(r, "to", rat, rule.to));
+          if (auto t = r.find("transpose"); t != r.end()) {
+            if (!t->is_boolean())
+              return error(rat, "'transpose' is not true or false");
+            rule.transpose = t->get<bool>();
+          }
+        }
+        if (std::string why = formats::checkNamePatterns(rule.from, rule.to,
+                                                         rule.ignore, rule.strip);
+            !why.empty())
+          return error(rat, why);
+        map.rules.push_back(std::move(rule));
+      }
+      m.checkpoints.push_back(std::move(map));
+    }
+  }
 
   if (auto dims = root.find("dims"); dims != root.end()) {
     if (!dims->is_object())

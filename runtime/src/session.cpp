@@ -1,5 +1,6 @@
 //===- session.cpp - an opened artifact and the sessions that run it -------===//
 #include "session.h"
+#include "messages.h"
 #include "profiler.h"
 #include "threadpool.h"
 
@@ -18,31 +19,6 @@
 namespace loom::rt {
 
 namespace {
-
-std::string quote(const std::string &s) { return "'" + s + "'"; }
-
-/// "a, b, c" for at most LIMIT items, then "and N more": a checkpoint of the
-/// wrong model would otherwise print hundreds of names.
-std::string itemList(const std::vector<std::string> &items, size_t limit = 12) {
-  std::string s;
-  for (size_t i = 0; i < items.size() && i < limit; ++i)
-    s += (i ? ", " : "") + items[i];
-  if (items.size() > limit)
-    s += " and " + std::to_string(items.size() - limit) + " more";
-  return s;
-}
-
-/// Quoted names, listed as itemList does.
-std::string nameList(const std::vector<std::string> &names) {
-  std::vector<std::string> q;
-  for (const std::string &n : names)
-    q.push_back(quote(n));
-  return itemList(q);
-}
-
-std::string describe(const TensorSpec &t) {
-  return std::string(dtypeName(t.dtype)) + " " + shapeString(t.shape);
-}
 
 /// Checks that `path` is a whole ELF shared object for this machine before
 /// dlopen maps it: a truncated library makes dlopen fault (SIGBUS) on the

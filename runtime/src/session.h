@@ -53,6 +53,11 @@ public:
 
   Status initParams(uint64_t seed);
   Status loadWeights(const std::string &path, uint32_t flags);
+  /// Parameters from another framework's checkpoint, renamed by the
+  /// manifest's checkpoint map MAP ("" = the first, if any); REPORT says
+  /// what was renamed, converted, ignored and missing (import.cpp).
+  Status importWeights(const std::string &path, const std::string &map,
+                       uint32_t flags, std::string &report);
   Status saveWeights(const std::string &path) const;
   /// Parameters and optimizer state in one safetensors file, with METADATA
   /// (a training run's step, seed, ...). Atomic, like saveWeights.

@@ -44,6 +44,8 @@ const char *kUsage =
     "           [--output NAME=FILE.npy ...] [--print] [--allow-extra]\n"
     "           [--repeat N] [--threads N] [--profile TRACE.json]\n"
     "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
+    "  loom import-weights ARTIFACT_DIR CHECKPOINT [--map NAME] [--allow-missing]\n"
+    "           [--allow-extra] [--seed N] -o FILE.safetensors\n"
     "  loom info ARTIFACT_DIR\n"
     "  loom train ARTIFACT_DIR --data SPEC --steps N [options]  (loom train --help)\n"
     "  loom generate ARTIFACT_DIR --weights FILE [options]      (loom generate --help)\n"
@@ -66,6 +68,16 @@ const char *kUsage =
     "          the kernels on N threads (default: LOOM_NUM_THREADS, else all\n"
     "          hardware threads; results do not depend on it).\n"
     "init      writes the manifest's initialization for a seed as safetensors.\n"
+    "import-weights  reads another framework's checkpoint (a safetensors file,\n"
+    "          a directory with model.safetensors, or a sharded checkpoint's\n"
+    "          index.json), renames its tensors by the spec's checkpoint map\n"
+    "          (--map NAME, default the first the spec declares), converts\n"
+    "          and transposes them as the map says, prints what was renamed,\n"
+    "          ignored and missing, and writes loom's safetensors (load it with\n"
+    "          --weights, or fine-tune from it: loom train --weights FILE).\n"
+    "          --allow-missing keeps the seeded initialization (--seed) of\n"
+    "          parameters the checkpoint lacks (a new head); --allow-extra\n"
+    "          skips checkpoint tensors that are no parameter.\n"
     "info      lists the artifact's parameters, inputs and functions.\n";
 
 } // namespace
@@ -107,6 +119,8 @@ std::pair<std::string, std::string> parseBinding(const std::string &flag,
 
 struct Options {
   std::string command, artifact, weights, outFile, function = "forward";
+  std::string checkpoint, map; // import-weights
+  bool allowMissing = false;
   std::string profile; // a Chrome trace of the timed runs' kernels
   bool haveSeed = false, print = false, allowExtra = false;
   uint64_t seed = 0;
@@ -120,7 +134,8 @@ Options parseArgs(int argc, char **argv) {
   if (argc < 2)
     failWith("no command given\n" + std::string(kUsage));
   o.command = argv[1];
-  if (o.command != "run" && o.command != "init" && o.command != "info")
+  if (o.command != "run" && o.command != "init" && o.command != "info" &&
+      o.command != "import-weights")
     failWith("unknown command '" + o.command + "' (see loom --help)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -149,7 +164,7 @@ Options parseArgs(int argc, char **argv) {
       allowedFor({"run"});
       o.weights = takeValue();
     } else if (flag == "--seed") {
-      allowedFor({"run", "init"});
+      allowedFor({"run", "init", "import-weights"});
       o.seed = parseSeed(takeValue());
       o.haveSeed = true;
     } else if (flag == "--input") {
@@ -179,15 +194,23 @@ Options parseArgs(int argc, char **argv) {
       allowedFor({"run"});
       o.threads = parseThreads(takeValue());
     } else if (flag == "--allow-extra" && !inlineValue) {
-      allowedFor({"run"});
+      allowedFor({"run", "import-weights"});
       o.allowExtra = true;
+    } else if (flag == "--allow-missing" && !inlineValue) {
+      allowedFor({"import-weights"});
+      o.allowMissing = true;
+    } else if (flag == "--map") {
+      allowedFor({"import-weights"});
+      o.map = takeValue();
     } else if (flag == "-o" || flag == "--out") {
-      allowedFor({"init"});
+      allowedFor({"init", "import-weights"});
       o.outFile = takeValue();
     } else if (arg.size() > 1 && arg[0] == '-') {
       failWith("unknown option '" + arg + "'");
     } else if (o.artifact.empty()) {
       o.artifact = arg;
+    } else if (o.command == "import-weights" && o.checkpoint.empty()) {
+      o.checkpoint = arg;
     } else {
       failWith("unexpected argument '" + arg + "'");
     }
@@ -198,6 +221,11 @@ Options parseArgs(int argc, char **argv) {
     failWith("--weights and --seed exclude each other");
   if (o.command == "init" && o.outFile.empty())
     failWith("loom init: missing -o FILE.safetensors");
+  if (o.command == "import-weights" && o.checkpoint.empty())
+    failWith("loom import-weights: missing CHECKPOINT (a .safetensors file or "
+             "a checkpoint directory)");
+  if (o.command == "import-weights" && o.outFile.empty())
+    failWith("loom import-weights: missing -o FILE.safetensors");
   return o;
 }
 
@@ -378,6 +406,22 @@ int commandInit(const Options &o) {
   return 0;
 }
 
+int commandImport(const Options &o) {
+  Handles h;
+  openSession(o, h);
+  uint32_t flags = (o.allowExtra ? LOOM_LOAD_ALLOW_EXTRA : 0) |
+                   (o.allowMissing ? LOOM_LOAD_ALLOW_MISSING : 0);
+  if (o.allowMissing)
+    check(loom_init_params(h.session, o.seed));
+  const char *report = nullptr;
+  check(loom_import_weights(h.session, o.checkpoint.c_str(),
+                            o.map.empty() ? nullptr : o.map.c_str(), flags, &report));
+  std::printf("%s\n", report);
+  check(loom_save_weights(h.session, o.outFile.c_str()));
+  std::printf("wrote %s\n", o.outFile.c_str());
+  return 0;
+}
+
 int commandInfo(const Options &o) {
   Handles h;
   check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
@@ -459,6 +503,8 @@ int main(int argc, char **argv) {
       return commandRun(o);
     if (o.command == "init")
       return commandInit(o);
+    if (o.command == "import-weights")
+      return commandImport(o);
     return commandInfo(o);
   } catch (const Failure &f) {
     std::fprintf(stderr, "loom: error: %s\n", f.message.c_str());

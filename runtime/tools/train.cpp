@@ -52,6 +52,10 @@ const char *loom::cli::kTrainUsage =
     "                       interrupted; --resume continues the same run\n"
     "  --seed S             initialization and data order (default 0)\n"
     "  --weights FILE       start from these weights (fresh optimizer state)\n"
+    "  --init CHECKPOINT    start from another framework's checkpoint, renamed\n"
+    "                       by the spec's checkpoint map (as loom import-weights;\n"
+    "                       --map NAME picks the map; parameters it lacks keep\n"
+    "                       their --seed initialization, listed on stderr)\n"
     "  --resume FILE        continue a checkpoint: weights, optimizer state,\n"
     "                       step, seed, data and schedule come from it (a\n"
     "                       file without optimizer state is refused)\n"
@@ -95,6 +99,7 @@ std::string fmt(double v, const char *f = "%.9g") {
 
 struct TrainOptions {
   std::string artifact, data, weights, resume, checkpoint, log, plot, tokenizer;
+  std::string init, map; // --init CHECKPOINT [--map NAME]
   std::string schedule = "cosine";
   int64_t steps = 0, warmup = 0, checkpointEvery = 0, printEvery = 0;
   int64_t stopAfter = 0;
@@ -135,6 +140,10 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.weights = v();
     else if (flag == "--resume")
       o.resume = v();
+    else if (flag == "--init")
+      o.init = v();
+    else if (flag == "--map")
+      o.map = v();
     else if (flag == "--lr") {
       o.lr = parseNumber(flag, v(), 0, 1e3);
       o.haveLr = true;
@@ -188,8 +197,10 @@ TrainOptions parseTrain(int argc, char **argv) {
     failWith("loom train: missing --steps N");
   if (o.resume.empty() && !o.haveData)
     failWith("loom train: missing --data SPEC");
-  if (!o.resume.empty() && !o.weights.empty())
-    failWith("--resume and --weights exclude each other");
+  if (!o.resume.empty() + !o.weights.empty() + !o.init.empty() > 1)
+    failWith("--resume, --weights and --init exclude each other");
+  if (!o.map.empty() && o.init.empty())
+    failWith("--map applies to --init CHECKPOINT");
   if (o.resetOptimizer && o.resume.empty())
     failWith("--reset-optimizer only applies to --resume (--weights always "
              "starts a fresh optimizer)");
@@ -417,6 +428,15 @@ private:
       check(loom_load_weights(h.session, o.weights.c_str(), 0));
     else
       check(loom_init_params(h.session, o.seed));
+    if (!o.init.empty()) {
+      // Fine-tuning: a new head the checkpoint lacks keeps its seeded
+      // initialization (reported), as `loom import-weights --allow-missing`.
+      const char *report = nullptr;
+      check(loom_import_weights(h.session, o.init.c_str(),
+                                o.map.empty() ? nullptr : o.map.c_str(),
+                                LOOM_LOAD_ALLOW_MISSING, &report));
+      std::fprintf(stderr, "loom train: %s\n", report);
+    }
   }
 
   /// The token vocabulary the artifact accepts: the largest of its integer

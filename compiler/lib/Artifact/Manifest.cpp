@@ -163,6 +163,26 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
     out.spec = file.getFilename().str();
   if (auto t = module->getAttrOfType<StringAttr>(LoomDialect::kTokenizerAttrName))
     out.tokenizer = t.str();
+  if (auto maps = module->getAttrOfType<ArrayAttr>(LoomDialect::kCheckpointsAttrName))
+    for (auto map : maps.getAsRange<DictionaryAttr>()) {
+      CheckpointMap &c = out.checkpoints.emplace_back();
+      if (auto name = map.getAs<StringAttr>("name"))
+        c.name = name.str();
+      if (auto rules = map.getAs<ArrayAttr>("rules"))
+        for (auto r : rules.getAsRange<DictionaryAttr>()) {
+          CheckpointRule &rule = c.rules.emplace_back();
+          if (auto from = r.getAs<StringAttr>("from"))
+            rule.from = from.str();
+          if (auto to = r.getAs<StringAttr>("to"))
+            rule.to = to.str();
+          if (auto t = r.getAs<BoolAttr>("transpose"))
+            rule.transpose = t.getValue();
+          if (auto ig = r.getAs<BoolAttr>("ignore"))
+            rule.ignore = ig.getValue();
+          if (auto st = r.getAs<BoolAttr>("strip"))
+            rule.strip = st.getValue();
+        }
+    }
   if (auto dims = module->getAttrOfType<DictionaryAttr>(LoomDialect::kDimsAttrName))
     for (NamedAttribute d : dims)
       if (auto v = dyn_cast<IntegerAttr>(d.getValue()))
@@ -240,6 +260,24 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
   if (!artifact.tokenizer.empty())
     m["tokenizer"] = artifact.tokenizer;
   m["library"] = library;
+  if (!artifact.checkpoints.empty()) {
+    json maps = json::array();
+    for (const CheckpointMap &c : artifact.checkpoints) {
+      json rules = json::array();
+      for (const CheckpointRule &r : c.rules) {
+        if (r.ignore)
+          rules.push_back({{"ignore", r.from}});
+        else if (r.strip)
+          rules.push_back({{"strip", r.from}});
+        else if (r.transpose)
+          rules.push_back({{"from", r.from}, {"to", r.to}, {"transpose", true}});
+        else
+          rules.push_back({{"from", r.from}, {"to", r.to}});
+      }
+      maps.push_back({{"name", c.name}, {"rules", rules}});
+    }
+    m["checkpoints"] = maps;
+  }
   json dims = json::object();
   for (const auto &[name, value] : artifact.dims)
     dims[name] = value;

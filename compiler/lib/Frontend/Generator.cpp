@@ -1,5 +1,6 @@
 //===- Generator.cpp - declarations, config, statements, functions --------===//
 #include "Generator.h"
+#include "loom/formats/name_pattern.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Verifier.h"
@@ -524,6 +525,8 @@ OwningOpRef<ModuleOp> Generator::run() {
       return nullptr;
     }
   }
+  if (!checkCheckpointMaps())
+    return nullptr;
   if (outputs.empty() && !loss) {
     error(model.pos, "model '" + model.name +
                          "' declares no output and no loss: nothing to compute");
@@ -547,6 +550,39 @@ OwningOpRef<ModuleOp> Generator::run() {
   if (failed || mlir::failed(mlir::verify(*module)))
     return nullptr;
   return std::move(module);
+}
+
+/// A checkpoint map's names are unique and each renaming rule can name a
+/// parameter (or tied alias) of this model: a typo in a pattern would
+/// otherwise only show up as "missing" tensors at import time.
+bool Generator::checkCheckpointMaps() {
+  std::set<std::string> seen;
+  std::vector<std::string> names;
+  for (const ParamInfo &p : info.params) {
+    names.push_back(p.name);
+    names.insert(names.end(), p.aliases.begin(), p.aliases.end());
+  }
+  std::vector<std::string> caps;
+  for (const spec::CheckpointMap &map : model.checkpoints) {
+    if (!seen.insert(map.name).second) {
+      error(map.pos, "checkpoint map '" + map.name + "' is declared twice");
+      return false;
+    }
+    for (const spec::CheckpointRule &r : map.rules) {
+      if (r.ignore || r.strip)
+        continue;
+      bool any = false;
+      for (const std::string &n : names)
+        if ((any = ::loom::formats::matchNamePattern(r.to, n, caps)))
+          break;
+      if (!any) {
+        error(r.pos, "checkpoint rule \"" + r.from + "\" -> \"" + r.to +
+                         "\" names no parameter of model '" + model.name + "'");
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /// What the artifact's manifest needs beyond the functions, as module
@@ -595,4 +631,19 @@ void Generator::recordModuleAttrs() {
   m->setAttr(LoomDialect::kInputsAttrName, b.getArrayAttr(inputs));
   if (model.tokenizer)
     m->setAttr(LoomDialect::kTokenizerAttrName, str(model.tokenizer->value));
+  if (!model.checkpoints.empty()) {
+    SmallVector<Attribute> maps;
+    for (const spec::CheckpointMap &map : model.checkpoints) {
+      SmallVector<Attribute> rules;
+      for (const spec::CheckpointRule &r : map.rules)
+        rules.push_back(b.getDictionaryAttr(
+            {named("from", str(r.from)), named("to", str(r.to)),
+             named("transpose", b.getBoolAttr(r.transpose)),
+             named("ignore", b.getBoolAttr(r.ignore)),
+             named("strip", b.getBoolAttr(r.strip))}));
+      maps.push_back(b.getDictionaryAttr(
+          {named("name", str(map.name)), named("rules", b.getArrayAttr(rules))}));
+    }
+    m->setAttr(LoomDialect::kCheckpointsAttrName, b.getArrayAttr(maps));
+  }
 }

@@ -83,6 +83,7 @@ private:
                      std::optional<spec::Pos> callPos = std::nullopt);
   bool declareTies(Scope &scope);
   void recordModuleAttrs();
+  bool checkCheckpointMaps();
   bool genStmts(const std::vector<spec::Stmt> &stmts, Scope &scope);
   void derive(mlir::func::FuncOp graph, const std::string &name,
               const std::vector<std::pair<std::string, mlir::Value>> &results,

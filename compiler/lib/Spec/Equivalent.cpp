@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "loom/Spec/Spec.h"
+#include "loom/formats/name_pattern.h"
 
 namespace loom::spec {
 namespace {
@@ -133,7 +134,23 @@ bool equivalent(const Model &a, const Model &b) {
          sameList(a.body, b.body,
                   [](const Stmt &x, const Stmt &y) { return same(x, y); }) &&
          sameList(a.outputs, b.outputs,
-                  [](const Output &x, const Output &y) { return same(x, y); });
+                  [](const Output &x, const Output &y) { return same(x, y); }) &&
+         sameList(a.checkpoints, b.checkpoints,
+                  [](const CheckpointMap &x, const CheckpointMap &y) {
+                    return x.name == y.name &&
+                           sameList(x.rules, y.rules,
+                                    [](const CheckpointRule &r,
+                                       const CheckpointRule &q) {
+                                      return r.from == q.from && r.to == q.to &&
+                                             r.transpose == q.transpose &&
+                                             r.ignore == q.ignore &&
+                                             r.strip == q.strip;
+                                    });
+                  });
+}
+
+std::string checkRulePatterns(const CheckpointRule &rule) {
+  return formats::checkNamePatterns(rule.from, rule.to, rule.ignore, rule.strip);
 }
 
 } // namespace loom::spec

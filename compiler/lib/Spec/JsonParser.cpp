@@ -48,6 +48,7 @@ private:
   const JValue *member(const JValue &obj, const char *key) const;
   bool name(const JValue &v, const std::string &what, std::string &out);
   bool keyName(const JMember &mem, std::string &out);
+  bool checkpoints(const JValue &v, std::vector<CheckpointMap> &out);
   bool nameList(const JValue &v, const std::string &what,
                 std::vector<std::string> &out);
   bool intExpr(const JValue &v, const std::string &what, IntExpr &out);
@@ -366,12 +367,74 @@ bool Converter::block(const JMember &mem, Block &out) {
   return true;
 }
 
+// "checkpoints": {"huggingface": [{"from": "transformer.*", "to": "*"},
+//   {"from": "a.*", "to": "b.*", "transpose": true}, {"ignore": "*.bias"}]}
+bool Converter::checkpoints(const JValue &v, std::vector<CheckpointMap> &out) {
+  if (v.kind != JValue::Kind::Object)
+    return error(v.pos, "'checkpoints' must be an object of rule arrays");
+  for (const JMember &mem : v.members) {
+    CheckpointMap map;
+    map.pos = mem.keyPos;
+    if (!keyName(mem, map.name))
+      return false;
+    std::string where = "checkpoint map '" + mem.key + "'";
+    if (mem.value.kind != JValue::Kind::Array)
+      return error(mem.value.pos, where + " must be an array of rules");
+    for (const JValue &r : mem.value.items) {
+      CheckpointRule rule;
+      rule.pos = r.pos;
+      if (r.kind != JValue::Kind::Object)
+        return error(r.pos, "a rule of " + where +
+                                " must be an object: {\"from\": ..., \"to\": ...} "
+                                "{\"ignore\": ...} or {\"strip\": ...}");
+      if (!checkKeys(r, {"from", "to", "transpose", "ignore", "strip"},
+                     "a checkpoint rule"))
+        return false;
+      const JValue *from = member(r, "from"), *to = member(r, "to"),
+                   *transpose = member(r, "transpose"),
+                   *ignore = member(r, "ignore"), *strip = member(r, "strip");
+      if (ignore || strip) {
+        const JValue *one = ignore ? ignore : strip;
+        const char *key = ignore ? "ignore" : "strip";
+        if (from || to || transpose || (ignore && strip))
+          return error(r.pos, std::string(ignore ? "an '" : "a '") + key +
+                                  "' rule has no other field");
+        if (!one->isString())
+          return error(one->pos, std::string("'") + key + "' must be a string");
+        rule.ignore = ignore != nullptr;
+        rule.strip = strip != nullptr;
+        rule.from = one->str;
+      } else {
+        if (!from || !to)
+          return error(r.pos, "a checkpoint rule needs \"from\" and \"to\" (or \"ignore\")");
+        if (!from->isString())
+          return error(from->pos, "'from' must be a string");
+        if (!to->isString())
+          return error(to->pos, "'to' must be a string");
+        rule.from = from->str;
+        rule.to = to->str;
+        if (transpose) {
+          if (transpose->kind != JValue::Kind::Bool)
+            return error(transpose->pos, "'transpose' must be true or false");
+          rule.transpose = transpose->boolValue;
+        }
+      }
+      if (std::string why = checkRulePatterns(rule); !why.empty())
+        return error(rule.pos, why);
+      map.rules.push_back(std::move(rule));
+    }
+    out.push_back(std::move(map));
+  }
+  return true;
+}
+
 bool Converter::model(const JValue &root, Model &m) {
   if (root.kind != JValue::Kind::Object)
     return error(root.pos, "a model must be a JSON object");
   if (!checkKeys(root,
                  {"model", "config", "dims", "inputs", "params", "ties",
-                  "blocks", "body", "outputs", "loss", "tokenizer"},
+                  "blocks", "body", "outputs", "loss", "tokenizer",
+                  "checkpoints"},
                  "the model"))
     return false;
   bool named = false;
@@ -465,6 +528,9 @@ bool Converter::model(const JValue &root, Model &m) {
       if (!name(v, "'tokenizer'", t.value))
         return false;
       m.tokenizer = std::move(t);
+    } else if (key == "checkpoints") {
+      if (!checkpoints(v, m.checkpoints))
+        return false;
     } else if (key == "loss") {
       Output loss;
       loss.pos = mem.keyPos;

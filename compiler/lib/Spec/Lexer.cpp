@@ -116,6 +116,38 @@ Token Lexer::next() {
     }
     return t;
   }
+  if (c == '-' && i + 1 < text.size() && text[i + 1] == '>') {
+    advance();
+    advance();
+    t.kind = Token::Kind::Punct;
+    t.text = "->";
+    return t;
+  }
+  if (c == '"') {
+    // Strings name tensors of other frameworks' checkpoints: printable
+    // ASCII on one line, no escapes.
+    advance();
+    while (i < text.size() && text[i] != '"') {
+      char s = text[i];
+      if (s == '\\' || s == '\n' || !std::isprint(static_cast<unsigned char>(s))) {
+        t.kind = Token::Kind::Error;
+        t.text = s == '\n' ? "unterminated string"
+                 : s == '\\' ? "strings have no escapes ('\\' in a string)"
+                              : "strings hold printable ASCII only";
+        return t;
+      }
+      advance();
+    }
+    if (i >= text.size()) {
+      t.kind = Token::Kind::Error;
+      t.text = "unterminated string";
+      return t;
+    }
+    advance();
+    t.kind = Token::Kind::String;
+    t.text = text.substr(start + 1, i - start - 2);
+    return t;
+  }
   static const std::string punct = "(){}[],=:+-*/";
   if (punct.find(c) != std::string::npos) {
     advance();
@@ -145,6 +177,8 @@ std::string loom::spec::describe(const Token &t) {
     return "number " + t.text;
   case Token::Kind::Punct:
     return "'" + t.text + "'";
+  case Token::Kind::String:
+    return "string \"" + t.text + "\"";
   case Token::Kind::Error:
     return t.text;
   }

@@ -13,7 +13,8 @@ struct Token {
     Name,  // c_attn.weight, h.0, tanh (keywords are names too)
     Int,   // 768
     Float, // 1e-05, 0.02
-    Punct, // ( ) { } [ ] , = : + - * /
+    Punct, // ( ) { } [ ] , = : + - * / ->
+    String, // "h.*.attn.bias" (`text` holds the contents, no quotes)
     End,
     Error, // `text` holds the message
   };
@@ -25,6 +26,7 @@ struct Token {
 
   bool is(char c) const { return kind == Kind::Punct && text.size() == 1 && text[0] == c; }
   bool isName(const char *s) const { return kind == Kind::Name && text == s; }
+  bool isArrow() const { return kind == Kind::Punct && text == "->"; }
 };
 
 /// Splits text into tokens; `#` starts a comment to the end of the line.

@@ -440,6 +440,18 @@ std::string printText(const Model &m) {
     if (m.loss)
       os += "loss = " + m.loss->value + "\n";
   }
+  for (const CheckpointMap &c : m.checkpoints) {
+    os += "\ncheckpoint " + c.name + " {\n";
+    for (const CheckpointRule &r : c.rules) {
+      if (r.ignore || r.strip)
+        os += std::string("  ") + (r.ignore ? "ignore" : "strip") + " \"" +
+              r.from + "\"\n";
+      else
+        os += "  \"" + r.from + "\" -> \"" + r.to + "\"" +
+              (r.transpose ? " transpose" : "") + "\n";
+    }
+    os += "}\n";
+  }
   return os;
 }
 
@@ -497,6 +509,26 @@ std::string printJson(const Model &m) {
   }
   if (m.loss)
     root.members.emplace_back("loss", str(m.loss->value));
+  if (!m.checkpoints.empty()) {
+    JOut cs = object();
+    for (const CheckpointMap &c : m.checkpoints) {
+      JOut rules = array();
+      for (const CheckpointRule &r : c.rules) {
+        JOut rj = object();
+        if (r.ignore || r.strip) {
+          rj.members.emplace_back(r.ignore ? "ignore" : "strip", str(r.from));
+        } else {
+          rj.members.emplace_back("from", str(r.from));
+          rj.members.emplace_back("to", str(r.to));
+          if (r.transpose)
+            rj.members.emplace_back("transpose", atom("true"));
+        }
+        rules.items.push_back(std::move(rj));
+      }
+      cs.members.emplace_back(c.name, std::move(rules));
+    }
+    root.members.emplace_back("checkpoints", std::move(cs));
+  }
   std::string os;
   printPretty(root, 0, 0, /*forceBreak=*/true, os);
   return os + "\n";

@@ -94,6 +94,14 @@ private:
 
   bool parseItem(Model &m);
   bool parseConfig(Model &m);
+  bool parseCheckpoint(Model &m);
+  bool expectString(std::string &out, const char *what) {
+    if (tok.kind != Token::Kind::String)
+      return expected(what);
+    out = tok.text;
+    consume();
+    return true;
+  }
   bool parseNames(std::vector<std::string> &names, const char *what);
   bool parseType(TensorType &type);
   bool parseInit(Init &init);
@@ -203,6 +211,8 @@ bool Parser::parseItem(Model &m) {
     m.tokenizer = t;
     return true;
   }
+  if (atKeyword("checkpoint") && ahead.kind == Token::Kind::Name)
+    return parseCheckpoint(m);
   if (atKeyword("return"))
     return error(pos, "'return' outside a block");
   if (atKeyword("loss") && ahead.is('=')) {
@@ -244,6 +254,53 @@ bool Parser::parseConfig(Model &m) {
     m.config.push_back(std::move(e));
   }
   consume();
+  return true;
+}
+
+// checkpoint NAME { strip "PREFIX" | "FROM" -> "TO" [transpose] | ignore "P", ... }
+bool Parser::parseCheckpoint(Model &m) {
+  consume();
+  CheckpointMap map;
+  map.pos = tok.pos;
+  if (!expectName(map.name, "a checkpoint map name") || !expect('{'))
+    return false;
+  while (!tok.is('}')) {
+    CheckpointRule r;
+    r.pos = tok.pos;
+    if (atKeyword("ignore") || atKeyword("strip")) {
+      bool strip = atKeyword("strip");
+      consume();
+      do {
+        CheckpointRule ig;
+        ig.pos = tok.pos;
+        ig.ignore = !strip;
+        ig.strip = strip;
+        if (!expectString(ig.from, "a quoted checkpoint name pattern"))
+          return false;
+        if (std::string why = checkRulePatterns(ig); !why.empty())
+          return error(ig.pos, why);
+        map.rules.push_back(std::move(ig));
+      } while (tok.is(',') && (consume(), true));
+      continue;
+    }
+    if (!expectString(r.from,
+                      "a quoted checkpoint name pattern, 'strip', 'ignore' or '}'"))
+      return false;
+    if (!tok.isArrow())
+      return expected("'->'");
+    consume();
+    if (!expectString(r.to, "the quoted parameter name pattern"))
+      return false;
+    if (atKeyword("transpose")) {
+      r.transpose = true;
+      consume();
+    }
+    if (std::string why = checkRulePatterns(r); !why.empty())
+      return error(r.pos, why);
+    map.rules.push_back(std::move(r));
+  }
+  consume();
+  m.checkpoints.push_back(std::move(map));
   return true;
 }
 

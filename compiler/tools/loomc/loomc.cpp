@@ -83,6 +83,9 @@ const char *kUsage = R"(usage:
       parameter counts, FLOPs, activation memory, input and output shapes
 options:
   --dim NAME=N   bind a symbolic dim (e.g. --dim B=1 --dim T=1024)
+  --config NAME=N  replace a config entry of the spec (e.g. --config d=384
+                 --config n_layer=6: a smaller model of the same family;
+                 with fmt, the spec is printed with the new value)
   --kernels=mlir|halide|auto   who generates the kernels of the ops a Halide
                  kernel can compute (attention, softmax, layer norm,
                  matmul/linear): loom's MLIR code, the Halide kernels, or
@@ -156,6 +159,8 @@ struct Options {
   std::string output;
   bool locs = true;
   fe::GenOptions gen;
+  /// --config NAME=N: config entries replaced before generation (and fmt).
+  std::vector<std::pair<std::string, int64_t>> config;
   bool train = false;
   bool grad = false;
   /// Unset hyperparameters keep Passes.td's defaults (the pass resolves the
@@ -315,6 +320,14 @@ const std::map<std::string, Flag> &flagTable() {
       {"-o", stores(F::Required, &Options::output)},
       {"--dim", {F::Required, [](Options &o, const std::string &v) {
          return parseDim(v, o.gen);
+       }}},
+      {"--config", {F::Required, [](Options &o, const std::string &v) {
+         fe::GenOptions one;
+         std::string err = parseDim(v, one);
+         if (!err.empty())
+           return "--config expects NAME=N with N > 0, got '" + v + "'";
+         o.config.emplace_back(one.dims.begin()->first, one.dims.begin()->second);
+         return std::string();
        }}},
       {"--input", {F::Required, [](Options &o, const std::string &v) {
          return parseBinding("--input", v, o.interp.inputs);
@@ -765,6 +778,24 @@ int main(int argc, char **argv) {
   std::optional<spec::Model> model = spec::parseFile(o.model, diags);
   if (!model)
     return reportErrors(diags);
+  for (const auto &[name, value] : o.config) {
+    spec::ConfigEntry *entry = nullptr;
+    std::string names;
+    for (spec::ConfigEntry &c : model->config) {
+      if (c.name == name)
+        entry = &c;
+      names += (names.empty() ? "" : ", ") + c.name;
+    }
+    if (!entry)
+      return usageError("--config " + name + ": model '" + model->name +
+                        "' has no config entry '" + name + "'" +
+                        (names.empty() ? " (it has no config)"
+                                       : " (its config: " + names + ")"));
+    spec::IntExpr literal;
+    literal.value = value;
+    literal.pos = entry->value.pos;
+    entry->value = literal;
+  }
 
   if (o.command == "fmt")
     return writeOutput(o, o.to == "json" ? spec::printJson(*model)

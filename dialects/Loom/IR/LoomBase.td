@@ -48,7 +48,10 @@ def Loom_Dialect : Dialect {
     `loom.params` (every parameter in declaration order: name, dtype, shape,
     init and tied aliases) and `loom.inputs` (every model input; the training
     step appends `optim.lr` and `optim.step`), and `loom.tokenizer` (the
-    spec's tokenizer kind, when it names one). A training step records its
+    spec's tokenizer kind, when it names one), and `loom.checkpoints` (the
+    spec's checkpoint maps, each a dictionary of `name` and `rules`, a
+    rule one of `from`, `to`, `transpose`, `ignore`, `strip`; for
+    `loom import-weights`). A training step records its
     hyperparameters in the function attribute `loom.optimizer`, and
     loom-plan-arena the arena size in `loom.arena_bytes`.
   }];
@@ -68,6 +71,7 @@ def Loom_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kParamsAttrName = "loom.params";
     static constexpr ::llvm::StringLiteral kInputsAttrName = "loom.inputs";
     static constexpr ::llvm::StringLiteral kTokenizerAttrName = "loom.tokenizer";
+    static constexpr ::llvm::StringLiteral kCheckpointsAttrName = "loom.checkpoints";
     static constexpr ::llvm::StringLiteral kOptimizerAttrName = "loom.optimizer";
     static constexpr ::llvm::StringLiteral kArenaBytesAttrName = "loom.arena_bytes";
   }];

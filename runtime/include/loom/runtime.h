@@ -91,7 +91,10 @@ enum {
   /* The file must hold the artifact's optimizer state (a resumed training
    * run); without the flag, a file without any state zeroes it (a fresh
    * optimizer on given weights). */
-  LOOM_LOAD_REQUIRE_STATE = 2u
+  LOOM_LOAD_REQUIRE_STATE = 2u,
+  /* loom_import_weights: parameters the checkpoint lacks keep their current
+   * values (set by loom_init_params first) instead of being an error. */
+  LOOM_LOAD_ALLOW_MISSING = 4u
 };
 
 typedef struct loom_artifact loom_artifact;
@@ -191,6 +194,24 @@ LOOM_RT_API loom_status loom_init_params(loom_session *session, uint64_t seed);
  * name, and nothing is loaded. */
 LOOM_RT_API loom_status loom_load_weights(loom_session *session, const char *path,
                                           uint32_t flags);
+/* Loads parameters from another framework's checkpoint: a safetensors file,
+ * a directory holding model.safetensors, or a sharded checkpoint's
+ * model.safetensors.index.json (or its directory). The spec's checkpoint map
+ * MAP (NULL or "": the first the spec declares; none: names as they are)
+ * renames the checkpoint's tensors: a name is tried as it is and without
+ * each prefix a `strip` rule names; an `ignore` rule that matches drops the
+ * tensor; per name, the renaming rules are tried in order and one applies
+ * when the new name is a parameter or alias; else the name is looked up as
+ * it is (docs/checkpoints.md). F64, F32,
+ * F16 and BF16 tensors are converted to the parameter's dtype and
+ * transposed where a rule says so. Missing (unless LOOM_LOAD_ALLOW_MISSING),
+ * extra (unless LOOM_LOAD_ALLOW_EXTRA) and misshaped tensors are reported
+ * together and nothing is loaded. On success the optimizer state is zeroed
+ * and *REPORT (may be NULL; valid until the next call on this thread) says
+ * what was imported, renamed, transposed, converted, ignored and missing. */
+LOOM_RT_API loom_status loom_import_weights(loom_session *session, const char *path,
+                                            const char *map, uint32_t flags,
+                                            const char **report);
 /* Writes every parameter under its manifest name. Atomic: a temporary file in
  * the same directory is written, fsynced and renamed over PATH. */
 LOOM_RT_API loom_status loom_save_weights(const loom_session *session,

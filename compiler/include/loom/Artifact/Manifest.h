@@ -63,6 +63,16 @@ struct Param : Tensor {
   std::vector<std::string> aliases;
 };
 
+/// A spec's checkpoint map (`checkpoint NAME {...}`), for loom import-weights.
+struct CheckpointRule {
+  std::string from, to;
+  bool transpose = false, ignore = false, strip = false;
+};
+struct CheckpointMap {
+  std::string name;
+  std::vector<CheckpointRule> rules;
+};
+
 /// Everything manifest.json and the C header say.
 struct Artifact {
   std::string model, spec;
@@ -71,6 +81,7 @@ struct Artifact {
   std::vector<Param> params;
   std::vector<Tensor> inputs;
   std::vector<Function> functions; // the public functions, in module order
+  std::vector<CheckpointMap> checkpoints;
 
   int64_t largestArena() const;
 };

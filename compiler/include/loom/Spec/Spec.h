@@ -105,6 +105,35 @@ struct Tie {
   Pos pos;
 };
 
+/// One rule of a checkpoint map: a checkpoint tensor whose name matches
+/// `from` is the parameter named by `to` (each `*` of `from` matches one or
+/// more characters and is substituted, in order, for the `*`s of `to`),
+/// transposed if `transpose` (a rank-2 [a, b] tensor read as [b, a]). An
+/// `ignore` rule (`to` empty) names checkpoint tensors the model does not
+/// use; a `strip` rule (`from` a plain prefix) says the checkpoint's names
+/// may carry a prefix the model's lack.
+struct CheckpointRule {
+  std::string from;
+  std::string to;
+  bool transpose = false;
+  bool ignore = false;
+  bool strip = false;
+  Pos pos;
+};
+
+/// Why a rule's patterns are malformed (empty, over 4 `*`s, `**`, a `to`
+/// with other than `from`'s number of `*`s, a `*` in a strip prefix, over
+/// 256 characters), or "".
+std::string checkRulePatterns(const CheckpointRule &rule);
+
+/// `checkpoint huggingface { "transformer.*" -> "*" ... }`: how another
+/// framework's checkpoint names this model's tensors (`loom import-weights`).
+struct CheckpointMap {
+  std::string name;
+  std::vector<CheckpointRule> rules;
+  Pos pos;
+};
+
 struct Input {
   std::string name;
   TensorType type;
@@ -158,6 +187,8 @@ struct Model {
   /// wordpiece); `name` is "tokenizer", `value` the kind. Checked in the
   /// front end; the artifact's manifest carries it.
   std::optional<Output> tokenizer;
+  /// Checkpoint maps, in declaration order (the first is the default).
+  std::vector<CheckpointMap> checkpoints;
 };
 
 /// One error with its place in the spec.

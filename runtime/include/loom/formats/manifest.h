@@ -87,6 +87,19 @@ struct FunctionSpec {
   int findOutput(std::string_view name) const;
 };
 
+/// One rule of a spec's checkpoint map (loom/formats/name_pattern.h): a
+/// checkpoint tensor matching `from` is the parameter `to` names
+/// (transposed if `transpose`); an `ignore` rule has no `to`, a `strip`
+/// rule's `from` is a prefix checkpoint names may carry.
+struct CheckpointRule {
+  std::string from, to;
+  bool transpose = false, ignore = false, strip = false;
+};
+struct CheckpointMap {
+  std::string name;
+  std::vector<CheckpointRule> rules;
+};
+
 struct Manifest {
   std::string model, spec, library;
   /// The spec's tokenizer kind: "bytes", "bpe", "wordpiece", or "" (none).
@@ -101,6 +114,8 @@ struct Manifest {
   /// Optimizer state (zero-initialized, saved in checkpoints).
   std::vector<TensorSpec> state;
   std::vector<FunctionSpec> functions; // sorted by name
+  /// How other frameworks' checkpoints name the parameters, in spec order.
+  std::vector<CheckpointMap> checkpoints;
 
   /// Index of the parameter NAME names, directly or as an alias; -1 if none.
   /// The finders take string_views and allocate nothing: loom_run and

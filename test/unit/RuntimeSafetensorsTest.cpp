@@ -9,6 +9,7 @@
 #include "RuntimeTestUtil.h"
 
 #include "loom/runtime.h"
+#include "loom/formats/dtype.h"
 #include "loom/formats/io.h"
 #include "loom/formats/safetensors.h"
 
@@ -399,3 +400,119 @@ TEST_F(RuntimeWeights, SaveToAnUnwritablePlace) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// loom_import_weights: other frameworks' checkpoints through a checkpoint map
+//===----------------------------------------------------------------------===//
+
+class RuntimeImport : public RuntimeWeights {
+protected:
+  void SetUp() override {
+    nlohmann::json m = fixtureManifest();
+    m["checkpoints"] = nlohmann::json::parse(R"([
+      {"name": "hf", "rules": [{"strip": "model."}, {"ignore": "*.buf"},
+                               {"from": "*.w", "to": "*"}]},
+      {"name": "plain", "rules": []}])");
+    ASSERT_EQ(loom_artifact_open(makeArtifact(tmp, m, "imp").c_str(), &artifact), LOOM_OK)
+        << loom_last_error();
+    ASSERT_EQ(loom_session_create(artifact, &session), LOOM_OK) << loom_last_error();
+  }
+
+  /// loom_import_weights must fail with CODE and a message containing every
+  /// string of EXPECTED, and leave the parameters as they were.
+  void importFails(const std::string &path, loom_status code,
+                   std::initializer_list<const char *> expected, uint32_t flags = 0,
+                   const char *map = nullptr) {
+    ASSERT_EQ(loom_init_params(session, 5), LOOM_OK);
+    std::vector<float> a0 = param("a");
+    EXPECT_EQ(loom_import_weights(session, path.c_str(), map, flags, nullptr), code);
+    std::string msg = loom_last_error();
+    for (const char *e : expected)
+      EXPECT_NE(msg.find(e), std::string::npos) << "want \"" << e << "\" in \"" << msg << "\"";
+    EXPECT_EQ(param("a"), a0);
+  }
+};
+
+TEST_F(RuntimeImport, RenamesConvertsAndReports) {
+  uint16_t aHalf[4];
+  for (int i = 0; i < 4; ++i)
+    aHalf[i] = floatToHalf(a[i]); // 1..4 are exact in f16
+  double bDouble[4] = {-1, -2, -3, -4};
+  float buf[2] = {9, 9};
+  std::string path = weights({{"model.a.w", "F16", {4}, aHalf, 8},
+                              {"b", "F64", {4}, bDouble, 32},
+                              {"model.mask.buf", "F32", {2}, buf, 8}});
+  const char *report = nullptr;
+  ASSERT_EQ(loom_import_weights(session, path.c_str(), nullptr, 0, &report), LOOM_OK)
+      << loom_last_error();
+  EXPECT_EQ(param("a"), std::vector<float>(a, a + 4));
+  EXPECT_EQ(param("b"), std::vector<float>(b, b + 4));
+  std::string r = report;
+  EXPECT_NE(r.find("imported 2 of 2 parameters"), std::string::npos) << r;
+  EXPECT_NE(r.find("with checkpoint map 'hf': 3 checkpoint tensors, 1 renamed, "
+                   "0 transposed, 2 converted"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.find("ignored by the map (1): 'model.mask.buf'"), std::string::npos) << r;
+  // The map with no rules looks names up as they are.
+  std::string plain = weights({{"a", "F32", {4}, b, 16}, {"b", "F32", {4}, a, 16}});
+  ASSERT_EQ(loom_import_weights(session, plain.c_str(), "plain", 0, nullptr), LOOM_OK)
+      << loom_last_error();
+  EXPECT_EQ(param("a"), std::vector<float>(b, b + 4));
+}
+
+TEST_F(RuntimeImport, EveryMismatchAtOnce) {
+  int32_t ints[4] = {1, 2, 3, 4};
+  std::string path = weights({{"a.w", "I32", {4}, ints, 16}, {"c", "F32", {4}, a, 16}});
+  importFails(path, LOOM_ERR_MISMATCH,
+              {"with checkpoint map 'hf'", "missing tensors", "'b'", "extra tensors",
+               "'c'", "misshaped tensors", "'a.w' (as 'a') (dtype I32 cannot become f32)"});
+  // --allow-extra and --allow-missing: only the misshaped one is left.
+  importFails(path, LOOM_ERR_MISMATCH, {"misshaped tensors"},
+              LOOM_LOAD_ALLOW_EXTRA | LOOM_LOAD_ALLOW_MISSING);
+  std::string shape = weights({{"a", "F32", {2, 2}, a, 16}});
+  importFails(shape, LOOM_ERR_MISMATCH, {"'a' (checkpoint: F32 [2, 2], model: f32 [4])"},
+              LOOM_LOAD_ALLOW_MISSING);
+}
+
+TEST_F(RuntimeImport, MissingKeepsInitializationOnlyWhenAsked) {
+  std::string path = weights({{"a", "F32", {4}, b, 16}});
+  // ALLOW_MISSING needs initialized parameters to keep.
+  EXPECT_EQ(loom_import_weights(session, path.c_str(), nullptr, LOOM_LOAD_ALLOW_MISSING,
+                                nullptr),
+            LOOM_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(loom_last_error()).find("initialize them first"), std::string::npos);
+  ASSERT_EQ(loom_init_params(session, 5), LOOM_OK);
+  std::vector<float> b0 = param("b");
+  const char *report = nullptr;
+  ASSERT_EQ(loom_import_weights(session, path.c_str(), nullptr, LOOM_LOAD_ALLOW_MISSING,
+                                &report),
+            LOOM_OK)
+      << loom_last_error();
+  EXPECT_EQ(param("a"), std::vector<float>(b, b + 4));
+  EXPECT_EQ(param("b"), b0);
+  EXPECT_NE(std::string(report).find("missing, initialization kept (1): 'b'"),
+            std::string::npos)
+      << report;
+}
+
+TEST_F(RuntimeImport, BadFilesMapsAndFlags) {
+  std::string path = weights({{"a", "F32", {4}, a, 16}, {"b", "F32", {4}, b, 16}});
+  importFails(path, LOOM_ERR_NOT_FOUND, {"no checkpoint map 'flax'", "'hf', 'plain'"}, 0,
+              "flax");
+  importFails(path, LOOM_ERR_INVALID_ARGUMENT, {"unknown loom_import_weights flags"}, 0x80);
+  std::string corrupt = tmp.file("corrupt.safetensors");
+  writeFile(corrupt, std::string("\x10\0\0\0\0\0\0\0{\"a\":", 13));
+  importFails(corrupt, LOOM_ERR_FORMAT, {"corrupt.safetensors"});
+  importFails(tmp.file("nothing-here"), LOOM_ERR_IO, {"nothing-here"});
+  // A sharded index naming a file outside its directory.
+  std::string index = tmp.file("model.safetensors.index.json");
+  writeFile(index, R"({"weight_map": {"a": "../w0.safetensors"}})");
+  importFails(index, LOOM_ERR_FORMAT, {"is not a file beside the index"});
+  writeFile(index, R"({"weights": {}})");
+  importFails(index, LOOM_ERR_FORMAT, {"no \"weight_map\" object"});
+  EXPECT_EQ(loom_import_weights(nullptr, path.c_str(), nullptr, 0, nullptr),
+            LOOM_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(loom_import_weights(session, nullptr, nullptr, 0, nullptr),
+            LOOM_ERR_INVALID_ARGUMENT);
+}

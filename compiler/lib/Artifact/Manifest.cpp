@@ -175,12 +175,9 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
             rule.from = from.str();
           if (auto to = r.getAs<StringAttr>("to"))
             rule.to = to.str();
-          if (auto t = r.getAs<BoolAttr>("transpose"))
-            rule.transpose = t.getValue();
-          if (auto ig = r.getAs<BoolAttr>("ignore"))
-            rule.ignore = ig.getValue();
-          if (auto st = r.getAs<BoolAttr>("strip"))
-            rule.strip = st.getValue();
+          rule.transpose = !!r.get("transpose");
+          rule.ignore = !!r.get("ignore");
+          rule.strip = !!r.get("strip");
         }
     }
   if (auto dims = module->getAttrOfType<DictionaryAttr>(LoomDialect::kDimsAttrName))

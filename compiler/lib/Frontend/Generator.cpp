@@ -635,12 +635,17 @@ void Generator::recordModuleAttrs() {
     SmallVector<Attribute> maps;
     for (const spec::CheckpointMap &map : model.checkpoints) {
       SmallVector<Attribute> rules;
-      for (const spec::CheckpointRule &r : map.rules)
-        rules.push_back(b.getDictionaryAttr(
-            {named("from", str(r.from)), named("to", str(r.to)),
-             named("transpose", b.getBoolAttr(r.transpose)),
-             named("ignore", b.getBoolAttr(r.ignore)),
-             named("strip", b.getBoolAttr(r.strip))}));
+      for (const spec::CheckpointRule &r : map.rules) {
+        // {from, to[, transpose]}, {from, ignore} or {from, strip}.
+        SmallVector<NamedAttribute> rule{named("from", str(r.from))};
+        if (!r.to.empty())
+          rule.push_back(named("to", str(r.to)));
+        for (auto [key, set] : {std::pair{"transpose", r.transpose},
+                                {"ignore", r.ignore}, {"strip", r.strip}})
+          if (set)
+            rule.push_back(named(key, b.getUnitAttr()));
+        rules.push_back(b.getDictionaryAttr(rule));
+      }
       maps.push_back(b.getDictionaryAttr(
           {named("name", str(map.name)), named("rules", b.getArrayAttr(rules))}));
     }

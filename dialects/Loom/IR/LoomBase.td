@@ -50,7 +50,8 @@ def Loom_Dialect : Dialect {
     step appends `optim.lr` and `optim.step`), and `loom.tokenizer` (the
     spec's tokenizer kind, when it names one), and `loom.checkpoints` (the
     spec's checkpoint maps, each a dictionary of `name` and `rules`, a
-    rule one of `from`, `to`, `transpose`, `ignore`, `strip`; for
+    rule `from` and `to` (unit `transpose` if set), or `from` with a unit
+    `ignore` or `strip`; for
     `loom import-weights`). A training step records its
     hyperparameters in the function attribute `loom.optimizer`, and
     loom-plan-arena the arena size in `loom.arena_bytes`.

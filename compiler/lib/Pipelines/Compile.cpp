@@ -52,7 +52,11 @@ bool (::loom::pipelines::compileToSharedLibrary)(
     std::string lib = target::kernelsLibrary(error);
     if (lib.empty())
       return false;
-    libraries = {lib, "-lpthread", "-ldl"};
+    // The bundle's C++ (matmul packing, the C ABI wrappers) needs
+    // libstdc++: named here, because a host that loads the artifact with
+    // libstdc++ not in its global scope (Python, any FFI) has no
+    // __gxx_personality_v0 to lend it.
+    libraries = {lib, "-lstdc++", "-lpthread", "-ldl"};
   }
   std::vector<std::string> objects;
   {

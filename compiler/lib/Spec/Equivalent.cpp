@@ -149,6 +149,27 @@ bool equivalent(const Model &a, const Model &b) {
                   });
 }
 
+std::string overrideConfig(Model &model,
+                           const std::vector<std::pair<std::string, int64_t>> &values) {
+  for (const auto &[name, value] : values) {
+    ConfigEntry *entry = nullptr;
+    std::string names;
+    for (ConfigEntry &c : model.config) {
+      if (c.name == name)
+        entry = &c;
+      names += (names.empty() ? "" : ", ") + c.name;
+    }
+    if (!entry)
+      return "model '" + model.name + "' has no config entry '" + name + "'" +
+             (names.empty() ? " (it has no config)" : " (its config: " + names + ")");
+    IntExpr literal;
+    literal.value = value;
+    literal.pos = entry->value.pos;
+    entry->value = literal;
+  }
+  return "";
+}
+
 std::string checkRulePatterns(const CheckpointRule &rule) {
   return formats::checkNamePatterns(rule.from, rule.to, rule.ignore, rule.strip);
 }

@@ -778,24 +778,8 @@ int main(int argc, char **argv) {
   std::optional<spec::Model> model = spec::parseFile(o.model, diags);
   if (!model)
     return reportErrors(diags);
-  for (const auto &[name, value] : o.config) {
-    spec::ConfigEntry *entry = nullptr;
-    std::string names;
-    for (spec::ConfigEntry &c : model->config) {
-      if (c.name == name)
-        entry = &c;
-      names += (names.empty() ? "" : ", ") + c.name;
-    }
-    if (!entry)
-      return usageError("--config " + name + ": model '" + model->name +
-                        "' has no config entry '" + name + "'" +
-                        (names.empty() ? " (it has no config)"
-                                       : " (its config: " + names + ")"));
-    spec::IntExpr literal;
-    literal.value = value;
-    literal.pos = entry->value.pos;
-    entry->value = literal;
-  }
+  if (std::string err = spec::overrideConfig(*model, o.config); !err.empty())
+    return usageError("--config: " + err);
 
   if (o.command == "fmt")
     return writeOutput(o, o.to == "json" ? spec::printJson(*model)

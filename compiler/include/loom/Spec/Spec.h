@@ -238,6 +238,11 @@ std::string printText(const Model &model);
 /// Canonical JSON form; parseJson(printJson(m)) gives m back (positions aside).
 std::string printJson(const Model &model);
 
+/// Replaces config entries (`loomc --config d=384`): each NAME must be a
+/// config entry of the model. Returns "" or the error.
+std::string overrideConfig(Model &model,
+                           const std::vector<std::pair<std::string, int64_t>> &values);
+
 /// Structural equality, ignoring positions and the file name.
 bool equivalent(const Model &a, const Model &b);
 

@@ -55,3 +55,8 @@ else:
     lit_config.note("no all-MiniLM-L6-v2 checkpoint in %s (run scripts/test-data): "
                     "test/Integration/minilm.test is skipped" % minilm)
 config.substitutions.append(("%minilm", minilm))
+
+# Graphviz's dot renders loomc --graph=svg|png|pdf (tests: REQUIRES: graphviz).
+import shutil
+if shutil.which("dot"):
+    config.available_features.add("graphviz")

@@ -4,12 +4,14 @@
 //   loomc MODEL [--emit=KIND] [-o FILE] [--dim NAME=N]... [--no-locs]
 //   loomc fmt MODEL --to=text|json [-o FILE]
 //   loomc info MODEL [--dim NAME=N]...
+//   loomc MODEL --graph=dot|svg|png|pdf [-o FILE]   (a picture of the model)
 //
 // Every failure is reported as `file:line:col: error: ...` (or
 // `loomc: error: ...` for the command line) with exit code 1.
 //
 //===----------------------------------------------------------------------===//
 #include "Autotune.h"
+#include "Graph.h"
 #include "Interpret.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
@@ -75,6 +77,17 @@ const char *kUsage = R"(usage:
       run F (default forward) in the reference interpreter with the
       parameters `loom run` would use; prints each output like `loom run
       --print`
+  loomc MODEL --graph=dot|svg|png|pdf [-o FILE] [--graph-blocks=MODE]
+        [--graph-kernels] [--graph-params] [--function F] [--dim NAME=N]...
+      draw F (default forward; train_step with --train, loss_grad with
+      --grad): loom ops, inputs and outputs as nodes, tensor types on the
+      edges, parameters in their reader's label, block instances as
+      clusters. dot prints Graphviz DOT; svg, png and pdf run Graphviz's
+      `dot` (png and pdf need -o). --graph-blocks=expanded: nested clusters;
+      collapsed: one node per block instance, one per repeat (× n); auto
+      (default): collapsed above 150 ops. --graph-kernels: compile (bind
+      every dim) and colour the ops of each fused kernel alike.
+      --graph-params: parameters and constants as nodes (docs/graphs.md)
   loomc --print-pipeline
       the named pass pipelines, stage by stage
   loomc fmt MODEL --to=text|json [-o FILE]
@@ -146,6 +159,8 @@ struct Options {
   unsigned jobs = 0;
   bool printPipeline = false;
   bool interpret = false;
+  loomc::GraphRequest graph;
+  bool functionGiven = false;
   bool seedGiven = false;
   loomc::InterpretOptions interp;
   bool printIRAfterAll = false;
@@ -317,6 +332,31 @@ const std::map<std::string, Flag> &flagTable() {
          return std::string();
        }}},
       {"--to", stores(F::Required, &Options::to)},
+      {"--graph", {F::Required, [](Options &o, const std::string &v) {
+         if (v != "dot" && v != "svg" && v != "png" && v != "pdf")
+           return "--graph expects dot, svg, png or pdf, got '" + v + "'";
+         o.graph.format = v;
+         return std::string();
+       }}},
+      {"--graph-blocks", {F::Required, [](Options &o, const std::string &v) {
+         using loom::graph::Blocks;
+         if (v != "auto" && v != "collapsed" && v != "expanded")
+           return "--graph-blocks expects auto, collapsed or expanded, got '" +
+                  v + "'";
+         o.graph.blocks = v == "auto" ? Blocks::Auto
+                          : v == "collapsed" ? Blocks::Collapsed
+                                             : Blocks::Expanded;
+         o.graph.blocksGiven = true;
+         return std::string();
+       }}},
+      {"--graph-kernels", {F::None, [](Options &o, const std::string &) {
+         o.graph.kernels = true;
+         return std::string();
+       }}},
+      {"--graph-params", {F::None, [](Options &o, const std::string &) {
+         o.graph.params = true;
+         return std::string();
+       }}},
       {"-o", stores(F::Required, &Options::output)},
       {"--dim", {F::Required, [](Options &o, const std::string &v) {
          return parseDim(v, o.gen);
@@ -341,6 +381,7 @@ const std::map<std::string, Flag> &flagTable() {
        }}},
       {"--function", {F::Required, [](Options &o, const std::string &v) {
          o.interp.function = v;
+         o.functionGiven = true;
          return std::string();
        }}},
       {"--seed", {F::Required, [](Options &o, const std::string &v) {
@@ -363,9 +404,19 @@ std::string checkCombinations(Options &o) {
     return "no model spec given";
   if (o.command == "fmt" && o.to != "text" && o.to != "json")
     return "fmt needs --to=text or --to=json";
+  bool graphing = !o.graph.format.empty();
+  if ((o.graph.blocksGiven || o.graph.kernels || o.graph.params) && !graphing)
+    return "--graph-blocks, --graph-kernels and --graph-params go with --graph";
+  if (graphing && (o.command != "compile" || o.interpret || !o.emit.empty() ||
+                   o.report || o.autotune || o.decode))
+    return "--graph draws the model; it does not combine with fmt, info, "
+           "--interpret, --emit, --report, --autotune or --decode";
+  if ((o.graph.format == "png" || o.graph.format == "pdf") &&
+      (o.output.empty() || o.output == "-"))
+    return "--graph=" + o.graph.format + " writes a binary file: give -o FILE";
   bool interpretFlags = !o.interp.inputs.empty() || !o.interp.outputs.empty() ||
                         !o.interp.weights.empty() || o.seedGiven ||
-                        o.interp.function != "forward";
+                        (o.functionGiven && !graphing);
   if (interpretFlags && !o.interpret)
     return "--input, --output, --weights, --seed and --function go with "
            "--interpret";
@@ -836,6 +887,17 @@ int main(int argc, char **argv) {
 
   if (o.interpret)
     return loomc::interpret(*module, info, o.interp);
+
+  if (!o.graph.format.empty()) {
+    loomc::GraphRequest graph = o.graph;
+    graph.function = o.functionGiven ? o.interp.function : "";
+    graph.output = o.output;
+    graph.kernelsMode = o.kernels;
+    graph.kernelCache = o.kernelCache;
+    graph.noFusion = o.noFusion;
+    int rc = loomc::drawGraph(graph, *module, *model, o.train, o.grad);
+    return rc && !diags.empty() ? reportErrors(diags) : rc;
+  }
 
   std::string kind = o.emit.empty() ? (o.output.empty()
                                          ? (o.report ? "report" : "loom")

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Autotune.h"
+#include "Buckets.h"
 #include "Interpret.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
@@ -61,6 +62,11 @@ const char *kUsage = R"(usage:
   loomc MODEL -o DIR --dim NAME=N...
       compile a model spec (.loom text or .json) into DIR/model.so and
       DIR/manifest.json (docs/artifact.md); every dim must be bound
+  loomc MODEL -o DIR --dim B=1,4 --dim T=16,32,64 ...
+      shape buckets: one artifact with an entry point per combination of
+      the listed values (forward__B1_T16, ...; the largest keeps the plain
+      names); `loom run` and loom_run pick the smallest bucket that holds
+      the inputs and pad them (docs/artifact.md, "Shape buckets")
   loomc MODEL --emit=KIND [-o FILE] [--dim NAME=N]... [--no-locs]
       stop at one stage and print it: loom (default), linalg, memref,
       llvm-dialect, llvm-ir, asm, obj, so, header, manifest, kernels
@@ -83,6 +89,7 @@ const char *kUsage = R"(usage:
       parameter counts, FLOPs, activation memory, input and output shapes
 options:
   --dim NAME=N   bind a symbolic dim (e.g. --dim B=1 --dim T=1024)
+  --dim NAME=N1,N2,...  a list of values: shape buckets (not with --decode)
   --kernels=mlir|halide|auto   who generates the kernels of the ops a Halide
                  kernel can compute (attention, softmax, layer norm,
                  matmul/linear): loom's MLIR code, the Halide kernels, or
@@ -166,6 +173,7 @@ struct Options {
   std::string decodeInput;          // "": tokens, else tgt_tokens
   std::vector<int64_t> decodeBuckets; // empty: the default
   int64_t prefillChunk = 0;         // 0: min(64, T)
+  loomc::BucketDims buckets;        // --dim NAME=a,b,...: shape buckets
 };
 
 /// Parses a hyperparameter's value; "" on success.
@@ -190,10 +198,22 @@ std::string parseBinding(const std::string &flag, const std::string &v,
   return "";
 }
 
-std::string parseDim(const std::string &v, fe::GenOptions &gen) {
+std::string parseDim(const std::string &v, fe::GenOptions &gen,
+                     loomc::BucketDims &buckets) {
   size_t eq = v.find('=');
   std::string name = v.substr(0, eq);
   std::string num = eq == std::string::npos ? "" : v.substr(eq + 1);
+  buckets.erase(name);
+  if (!name.empty() && num.find(',') != std::string::npos) {
+    std::vector<int64_t> values;
+    std::string err = loomc::parseDimValues(v, num, kMaxDim, values);
+    if (!err.empty())
+      return err;
+    gen.dims[name] = values.back(); // the main module: the largest
+    if (values.size() > 1)
+      buckets[name] = values;
+    return "";
+  }
   char *end = nullptr;
   errno = 0;
   long long n = num.empty() ? 0 : std::strtoll(num.c_str(), &end, 10);
@@ -314,7 +334,7 @@ const std::map<std::string, Flag> &flagTable() {
       {"--to", stores(F::Required, &Options::to)},
       {"-o", stores(F::Required, &Options::output)},
       {"--dim", {F::Required, [](Options &o, const std::string &v) {
-         return parseDim(v, o.gen);
+         return parseDim(v, o.gen, o.buckets);
        }}},
       {"--input", {F::Required, [](Options &o, const std::string &v) {
          return parseBinding("--input", v, o.interp.inputs);
@@ -365,6 +385,10 @@ std::string checkCombinations(Options &o) {
            "--clip-norm go with --train";
   if ((!o.decodeBuckets.empty() || o.prefillChunk) && !o.decode)
     return "--decode-buckets and --prefill-chunk go with --decode";
+  if (o.decode && !o.buckets.empty())
+    return "--decode and shape buckets (--dim " + o.buckets.begin()->first +
+           "=N1,N2,...) do not combine: the KV-cache steps have buckets of "
+           "their own (--decode-buckets)";
   if (o.decode && (o.command != "compile" || o.interpret))
     return "--decode goes with compiling (-o DIR or --emit)";
   if ((o.train || o.grad) && (o.command != "compile" || o.interpret))
@@ -813,6 +837,15 @@ int main(int argc, char **argv) {
   if (o.decode)
     if (int rc = buildDecode(o, *model, *module, info, diags, timing))
       return rc;
+  if (!o.buckets.empty() && o.command == "compile" && !o.interpret) {
+    mlir::TimingScope scope = timing.nest(llvm::StringRef("shape buckets"));
+    auto pipeline = [&](mlir::ModuleOp m) {
+      return o.train || o.grad ? buildTraining(o, *model, m, diags, scope) : 0;
+    };
+    if (int rc = loomc::buildBuckets(o.model, *model, *module, o.gen,
+                                     o.buckets, pipeline, diags))
+      return rc;
+  }
 
   if (o.command == "info")
     return writeOutput(o, ::loom::analysis::formatInfo(

@@ -398,6 +398,19 @@ loom_status loom_run(loom_session *s, const char *function) {
   return guarded([&] { return report(s->impl->run(function)); });
 }
 
+loom_status loom_session_ran_function(const loom_session *s, const char *function,
+                                      const char **ran) {
+  if (!s || !function || !ran)
+    return nullArgument("loom_session_ran_function");
+  return guarded([&] {
+    const std::string *name;
+    if (loom_status st = report(s->impl->ranFunction(function, name)))
+      return st;
+    *ran = name->c_str();
+    return LOOM_OK;
+  });
+}
+
 loom_status loom_get_output(const loom_session *s, const char *function,
                             const char *name, loom_tensor_info *info,
                             const void **data) {

@@ -113,6 +113,7 @@ private:
               InitSpec &out) const;
   Status function(const std::string &fname, const json &obj, Manifest &m,
                   FunctionSpec &f) const;
+  Status buckets(const json &list, Manifest &m) const;
 
   std::string fileName;
 };
@@ -280,7 +281,7 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
     SlotSpec slot;
     if (kind == "param" || kind == "input" || kind == "state") {
       if (kind == "input")
-        LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name"}));
+        LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "shape"}));
       else
         LOOM_RT_TRY(onlyKeys(s, sat, {"kind", "name", "output"}));
       std::string n;
@@ -295,6 +296,27 @@ Status Parser::function(const std::string &fname, const json &obj, Manifest &m,
                   : isState ? SlotSpec::Kind::State
                             : SlotSpec::Kind::Input;
       slot.index = static_cast<size_t>(index);
+      if (kind == "input") {
+        // A bucket function's input: same rank, no dim larger than the
+        // input's (the runtime's buffer holds the largest bucket).
+        const InputSpec &in = m.inputs[slot.index];
+        slot.shape = in.shape;
+        if (auto sh = s.find("shape"); sh != s.end()) {
+          if (!sh->is_array() || sh->size() != in.shape.size())
+            return error(sat, "'shape' is not an array of rank " +
+                                  std::to_string(in.shape.size()) + " (input '" +
+                                  n + "' is " + shapeString(in.shape) + ")");
+          for (size_t d = 0; d < in.shape.size(); ++d) {
+            uint64_t x;
+            if (!readIndex((*sh)[d], x) || static_cast<int64_t>(x) > in.shape[d])
+              return error(sat, "shape[" + std::to_string(d) +
+                                    "] is not an integer from 0 to " +
+                                    std::to_string(in.shape[d]) + " (input '" + n +
+                                    "' is " + shapeString(in.shape) + ")");
+            slot.shape[d] = static_cast<int64_t>(x);
+          }
+        }
+      }
       auto &used = isParam ? usedParams : isState ? usedState : usedInputs;
       if (!used.insert(slot.index).second)
         return error(sat, kind + " '" + n + "' has two slots");
@@ -390,7 +412,7 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     return error("", "not a JSON object");
   LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
                                   "tokenizer", "library", "dims", "params",
-                                  "inputs", "state", "functions",
+                                  "inputs", "state", "functions", "buckets",
                                   "checkpoints", "fingerprint"}));
   // The fingerprint covers everything else: a manifest edited after loomc
   // wrote it (an arena size, a shape) is refused here, and the library
@@ -611,6 +633,131 @@ Status Parser::parse(const std::string &text, Manifest &m) {
     LOOM_RT_TRY(function(it.key(), it.value(), m, f));
     m.functions.push_back(std::move(f));
   }
+  if (auto b = root.find("buckets"); b != root.end())
+    LOOM_RT_TRY(buckets(*b, m));
+  // Without a bucket table every function takes its inputs whole.
+  for (const FunctionSpec &f : m.functions)
+    for (size_t i = 0; i < f.slots.size(); ++i)
+      if (f.slots[i].kind == SlotSpec::Kind::Input && f.bucket < 0 &&
+          f.slots[i].shape != m.inputs[f.slots[i].index].shape)
+        return error("functions." + f.name + ".slots[" + std::to_string(i) + "]",
+                     "'shape' differs from the input's, but the function is in "
+                     "no entry of 'buckets'");
+  return Status::ok();
+}
+
+/// `buckets` (docs/artifact.md, "Shape buckets"): every entry names the
+/// same dims (declared in `dims`, values from 1 to the bound value) and the
+/// same plain functions; exactly one entry, the last, is the artifact's own
+/// dims and maps every name to itself; no function serves two entries.
+Status Parser::buckets(const json &list, Manifest &m) const {
+  if (!list.is_array() || list.empty())
+    return error("buckets", "is not a non-empty array");
+  std::set<size_t> claimed;
+  std::set<std::vector<std::pair<std::string, int64_t>>> seen;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json &e = list[i];
+    std::string at = "buckets[" + std::to_string(i) + "]";
+    if (!e.is_object())
+      return error(at, "is not an object");
+    LOOM_RT_TRY(onlyKeys(e, at, {"dims", "functions"}));
+    auto dims = e.find("dims");
+    auto fns = e.find("functions");
+    if (dims == e.end() || !dims->is_object() || dims->empty() ||
+        fns == e.end() || !fns->is_object() || fns->empty())
+      return error(at, "needs non-empty objects 'dims' and 'functions'");
+    BucketSpec b;
+    bool largest = true;
+    for (auto it = dims->begin(); it != dims->end(); ++it) {
+      auto bound = std::find_if(m.dims.begin(), m.dims.end(),
+                                [&](const auto &d) { return d.first == it.key(); });
+      uint64_t v;
+      if (bound == m.dims.end())
+        return error(at, "dim '" + it.key() + "' is not in 'dims'");
+      if (!readIndex(it.value(), v) || v == 0 || static_cast<int64_t>(v) > bound->second)
+        return error(at + ".dims." + it.key(),
+                     "is not an integer from 1 to " + std::to_string(bound->second));
+      b.dims.emplace_back(it.key(), static_cast<int64_t>(v));
+      if (__builtin_mul_overflow(b.volume, static_cast<int64_t>(v), &b.volume))
+        return error(at, "its dims overflow");
+      largest &= static_cast<int64_t>(v) == bound->second;
+    }
+    if (i > 0) {
+      const BucketSpec &first = m.buckets[0];
+      bool sameDims = first.dims.size() == b.dims.size();
+      for (size_t k = 0; sameDims && k < b.dims.size(); ++k)
+        sameDims = first.dims[k].first == b.dims[k].first;
+      if (!sameDims)
+        return error(at, "names other dims than buckets[0]");
+    }
+    if (!seen.insert(b.dims).second)
+      return error(at, "repeats the dims of an earlier entry");
+    if (largest != (i + 1 == list.size()))
+      return error(at, largest ? "is the artifact's own dims but not the last entry"
+                               : "the last entry must be the artifact's own dims");
+    for (auto it = fns->begin(); it != fns->end(); ++it) {
+      int plain = m.findFunction(it.key());
+      if (plain < 0)
+        return error(at + ".functions", "'" + it.key() + "' is not in 'functions'");
+      int fi = it->is_string() ? m.findFunction(it->get_ref<const std::string &>()) : -1;
+      if (fi < 0)
+        return error(at + ".functions." + it.key(),
+                     "does not name a function of 'functions'");
+      if (largest && fi != plain)
+        return error(at + ".functions." + it.key(),
+                     "the largest bucket must run the plain function itself");
+      if (!claimed.insert(static_cast<size_t>(fi)).second)
+        return error(at + ".functions." + it.key(),
+                     "names a function another entry already names");
+      if (i > 0 && m.buckets[0].functions.size() > b.functions.size() &&
+          m.buckets[0].functions[b.functions.size()].first != it.key())
+        return error(at + ".functions", "lists other functions than buckets[0]");
+      b.functions.emplace_back(it.key(), static_cast<size_t>(fi));
+    }
+    if (i > 0 && b.functions.size() != m.buckets[0].functions.size())
+      return error(at + ".functions", "lists other functions than buckets[0]");
+    m.buckets.push_back(std::move(b));
+  }
+  // Which function runs for which: the plain name lists its buckets,
+  // smallest volume first (a manifest may list them in any order but the
+  // last).
+  std::vector<size_t> order(m.buckets.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return m.buckets[a].volume < m.buckets[b].volume;
+  });
+  for (size_t bi : order)
+    for (const auto &[name, fi] : m.buckets[bi].functions) {
+      m.functions[fi].bucket = static_cast<int>(bi);
+      m.functions[static_cast<size_t>(m.findFunction(name))].buckets.push_back(fi);
+    }
+  for (const auto &[name, fi] : m.buckets.back().functions)
+    if (m.functions[fi].buckets.back() != fi)
+      return error("buckets", "a smaller bucket is as large as the last one");
+  // Every bucket function takes what its plain function takes, and an
+  // input's bucketed dims are those some bucket takes smaller.
+  for (InputSpec &in : m.inputs)
+    in.bucketed.assign(in.shape.size(), false);
+  for (const FunctionSpec &plain : m.functions)
+    for (size_t fi : plain.buckets) {
+      const FunctionSpec &f = m.functions[fi];
+      bool same = f.slots.size() == plain.slots.size() &&
+                  f.outputs.size() == plain.outputs.size();
+      for (size_t k = 0; same && k < f.slots.size(); ++k)
+        same = f.slots[k].kind == plain.slots[k].kind &&
+               f.slots[k].index == plain.slots[k].index;
+      if (!same)
+        return error("buckets", "function '" + f.name + "' takes other slots than '" +
+                                    plain.name + "'");
+      for (const SlotSpec &slot : f.slots)
+        if (slot.kind == SlotSpec::Kind::Input) {
+          InputSpec &in = m.inputs[slot.index];
+          for (size_t d = 0; d < in.shape.size(); ++d)
+            if (slot.shape[d] != in.shape[d])
+              in.bucketed[d] = true;
+        }
+    }
   return Status::ok();
 }
 

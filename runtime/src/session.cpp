@@ -20,6 +20,33 @@ namespace loom::rt {
 
 namespace {
 
+/// Copies the dense tensor `src` of shape `from` into `dst` laid out densely
+/// in shape `to` (elementwise >= `from`, same rank), filling the rest with
+/// the element `pad`.
+void padInto(const char *src, const int64_t *from, char *dst, const int64_t *to,
+             size_t rank, size_t size, const unsigned char *pad) {
+  auto fill = [&](char *p, int64_t n) {
+    for (int64_t k = 0; k < n; ++k)
+      std::memcpy(p + k * size, pad, size);
+  };
+  if (rank == 0) {
+    std::memcpy(dst, src, size);
+    return;
+  }
+  int64_t inner = 1, innerTo = 1;
+  for (size_t d = 1; d < rank; ++d) {
+    inner *= from[d];
+    innerTo *= to[d];
+  }
+  if (rank == 1)
+    std::memcpy(dst, src, static_cast<size_t>(from[0]) * size);
+  else
+    for (int64_t i = 0; i < from[0]; ++i)
+      padInto(src + i * inner * size, from + 1, dst + i * innerTo * size, to + 1,
+              rank - 1, size, pad);
+  fill(dst + from[0] * innerTo * size, (to[0] - from[0]) * innerTo);
+}
+
 /// Checks that `path` is a whole ELF shared object for this machine before
 /// dlopen maps it: a truncated library makes dlopen fault (SIGBUS) on the
 /// missing pages instead of failing, and a file for another machine or a
@@ -207,6 +234,18 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
   for (size_t i = 0; i < m.inputs.size(); ++i)
     LOOM_RT_TRY(s->inputs_[i].allocate(m.inputs[i].nbytes,
                                        "input '" + m.inputs[i].name + "'"));
+  // Shape buckets: the inputs as given wait here until run() knows the
+  // bucket (docs/artifact.md, "Shape buckets").
+  if (!m.buckets.empty()) {
+    s->staging_.resize(m.inputs.size());
+    s->given_.resize(m.inputs.size());
+    for (size_t i = 0; i < m.inputs.size(); ++i) {
+      LOOM_RT_TRY(s->staging_[i].allocate(m.inputs[i].nbytes,
+                                          "input '" + m.inputs[i].name + "'"));
+      s->given_[i] = m.inputs[i].shape;
+    }
+  }
+  s->ranAs_.assign(m.functions.size(), -1);
   // One arena serves every function: a session runs one at a time.
   uint64_t arenaBytes = 0;
   for (const FunctionSpec &f : m.functions)
@@ -469,6 +508,32 @@ Status Session::setInput(std::string_view nameView, loom_dtype dtype,
                          "input '" + name() + "': null shape or data, or negative rank");
   bool sameShape = static_cast<size_t>(rank) == t.shape.size() &&
                    std::equal(t.shape.begin(), t.shape.end(), shape);
+  // A bucketed artifact takes any size up to the largest bucket's along
+  // the bucketed dims; the other dims must match.
+  bool fits = !sameShape && !t.bucketed.empty() &&
+              static_cast<size_t>(rank) == t.shape.size() && dtype == t.dtype;
+  for (size_t d = 0; fits && d < t.shape.size(); ++d)
+    fits = shape[d] == t.shape[d] ||
+           (t.bucketed[d] && shape[d] >= 0 && shape[d] < t.shape[d]);
+  if (fits) {
+    sameShape = true;
+  } else if (!sameShape && !t.bucketed.empty() && dtype == t.dtype &&
+             static_cast<size_t>(rank) == t.shape.size()) {
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      if (shape[d] == t.shape[d] || (t.bucketed[d] && shape[d] >= 0 && shape[d] < t.shape[d]))
+        continue;
+      return Status::error(
+          LOOM_ERR_MISMATCH,
+          "input '" + name() + "': got " + dtypeName(dtype) + " " +
+              shapeString(std::vector<int64_t>(shape, shape + rank)) + "; dim " +
+              std::to_string(d) + " is " + std::to_string(shape[d]) + ", but " +
+              (t.bucketed[d] ? "the largest shape bucket takes at most " +
+                                   std::to_string(t.shape[d])
+                             : "it is not a bucketed dim and must be " +
+                                   std::to_string(t.shape[d])) +
+              " (the artifact takes up to " + describe(t) + ")");
+    }
+  }
   if (!dtypeName(dtype) || dtype != t.dtype || !sameShape)
     return Status::error(LOOM_ERR_MISMATCH,
                          "input '" + name() + "': got " +
@@ -476,29 +541,38 @@ Status Session::setInput(std::string_view nameView, loom_dtype dtype,
                              " " + shapeString(std::vector<int64_t>(shape, shape + rank)) +
                              ", the artifact takes " +
                              describe(t));
-  if (nbytes != t.nbytes)
+  int64_t numel = 1;
+  for (int32_t d = 0; d < rank; ++d)
+    numel *= shape[d];
+  uint64_t expected = static_cast<uint64_t>(numel) * dtypeSize(t.dtype);
+  if (nbytes != expected)
     return Status::error(LOOM_ERR_MISMATCH,
                          "input '" + name() + "': got " + std::to_string(nbytes) +
-                             " bytes, " + describe(t) + " is " +
-                             std::to_string(t.nbytes));
+                             " bytes, " + dtypeName(t.dtype) + " " +
+                             shapeString(std::vector<int64_t>(shape, shape + rank)) +
+                             " is " + std::to_string(expected));
   // Indices are checked before a kernel trusts them (an embedding row or a
   // class out of range would be read out of bounds).
   if (t.range.present)
-    LOOM_RT_TRY(checkRange(name(), t, data));
+    LOOM_RT_TRY(checkRange(name(), t, shape, numel, data));
+  bool bucketed = !staging_.empty();
   if (nbytes > 0)
-    std::memcpy(inputs_[i].data(), data, nbytes);
+    std::memcpy((bucketed ? staging_ : inputs_)[i].data(), data, nbytes);
+  if (bucketed)
+    std::copy(shape, shape + rank, given_[i].begin());
   inputSet_[i] = true;
   return Status::ok();
 }
 
 Status Session::checkRange(const std::string &input, const InputSpec &t,
+                           const int64_t *shape, int64_t numel,
                            const void *data) {
   const IndexRange &r = t.range;
   auto at = [&](int64_t k) -> int64_t {
     return t.dtype == LOOM_DTYPE_I32 ? static_cast<const int32_t *>(data)[k]
                                      : static_cast<const int64_t *>(data)[k];
   };
-  for (int64_t k = 0; k < t.numel; ++k) {
+  for (int64_t k = 0; k < numel; ++k) {
     int64_t v = at(k);
     if ((v >= r.lo && v < r.hi) || (r.hasIgnore && v == r.ignore))
       continue;
@@ -507,8 +581,8 @@ Status Session::checkRange(const std::string &input, const InputSpec &t,
     int64_t rest = k;
     std::vector<int64_t> index(t.shape.size());
     for (size_t d = t.shape.size(); d-- > 0;) {
-      index[d] = t.shape[d] ? rest % t.shape[d] : 0;
-      rest = t.shape[d] ? rest / t.shape[d] : 0;
+      index[d] = shape[d] ? rest % shape[d] : 0;
+      rest = shape[d] ? rest / shape[d] : 0;
     }
     for (int64_t x : index)
       where += (where.empty() ? "" : ", ") + std::to_string(x);
@@ -534,6 +608,12 @@ Status Session::run(std::string_view functionView) {
     return Status::error(LOOM_ERR_NOT_FOUND,
                          "artifact '" + artifact_->dir() + "' has no function '" +
                              function() + "' (functions: " + nameList(names) + ")");
+  }
+  size_t plain = static_cast<size_t>(fi);
+  if (!staging_.empty()) {
+    size_t chosen;
+    LOOM_RT_TRY(prepareBucket(plain, functionView, chosen));
+    fi = static_cast<int>(chosen);
   }
   const FunctionSpec &f = m.functions[fi];
   for (const SlotSpec &slot : f.slots) {
@@ -569,6 +649,8 @@ Status Session::run(std::string_view functionView) {
     artifact_->entryPoint(fi)(state.slots.data());
   }
   state.ran = true;
+  ranAs_[plain] = fi;
+  ranAs_[fi] = fi;
   // A training step's new parameters and state replace the old: written in
   // place by the call, or in buffers of their own, swapped in here (the
   // output then holds the previous values) with the slots re-pointed.
@@ -601,6 +683,10 @@ Status Session::output(std::string_view functionView, std::string_view nameView,
     return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
                                                  "' has no function '" +
                                                  function() + "'");
+  // A bucketed function's outputs are those of the bucket that ran, in
+  // its (padded) shapes.
+  if (ranAs_[fi] >= 0)
+    fi = ranAs_[fi];
   const FunctionSpec &f = m.functions[fi];
   int oi = f.findOutput(nameView);
   if (oi < 0) {
@@ -622,6 +708,77 @@ Status Session::output(std::string_view functionView, std::string_view nameView,
   for (const UpdateSpec &u : f.updates)
     if (u.output == static_cast<size_t>(oi))
       data = (u.isParam ? params_[u.target] : state_[u.target]).data();
+  return Status::ok();
+}
+
+Status Session::ranFunction(std::string_view function,
+                            const std::string *&name) const {
+  const Manifest &m = manifest();
+  int fi = m.findFunction(function);
+  if (fi < 0)
+    return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
+                                                 "' has no function '" +
+                                                 std::string(function) + "'");
+  if (ranAs_[fi] < 0)
+    return Status::error(LOOM_ERR_STATE,
+                         "function '" + std::string(function) + "' has not run yet");
+  name = &m.functions[ranAs_[fi]].name;
+  return Status::ok();
+}
+
+Status Session::prepareBucket(size_t fi, std::string_view function,
+                              size_t &chosen) {
+  const Manifest &m = manifest();
+  const FunctionSpec &plain = m.functions[fi];
+  // Whether every input `f` takes, as given, fits its slot's shape.
+  auto holds = [&](const FunctionSpec &f) {
+    for (const SlotSpec &slot : f.slots)
+      if (slot.kind == SlotSpec::Kind::Input && inputSet_[slot.index])
+        for (size_t d = 0; d < slot.shape.size(); ++d)
+          if (given_[slot.index][d] > slot.shape[d])
+            return false;
+    return true;
+  };
+  chosen = fi;
+  if (!plain.buckets.empty()) {
+    auto it = std::find_if(plain.buckets.begin(), plain.buckets.end(),
+                           [&](size_t b) { return holds(m.functions[b]); });
+    // The last bucket is the inputs' own shape, which setInput enforced.
+    chosen = it == plain.buckets.end() ? plain.buckets.back() : *it;
+  }
+  const FunctionSpec &f = m.functions[chosen];
+  if (!holds(f))
+    for (const SlotSpec &slot : f.slots)
+      if (slot.kind == SlotSpec::Kind::Input && inputSet_[slot.index] &&
+          given_[slot.index] != slot.shape &&
+          !std::equal(given_[slot.index].begin(), given_[slot.index].end(),
+                      slot.shape.begin(),
+                      [](int64_t g, int64_t s) { return g <= s; }))
+        return Status::error(
+            LOOM_ERR_MISMATCH,
+            "cannot run '" + std::string(function) + "': input '" +
+                m.inputs[slot.index].name + "' is " +
+                shapeString(given_[slot.index]) + ", larger than the " +
+                shapeString(slot.shape) + " function '" + f.name + "' takes");
+  // Lay every input out in the bucket's shape: integers padded with their
+  // ignore value (a cross-entropy skips the padding) or 0, masks with
+  // false, floats with 0.
+  for (const SlotSpec &slot : f.slots) {
+    if (slot.kind != SlotSpec::Kind::Input || !inputSet_[slot.index])
+      continue;
+    const InputSpec &in = m.inputs[slot.index];
+    size_t size = dtypeSize(in.dtype);
+    unsigned char pad[8] = {};
+    if (in.range.hasIgnore && in.dtype == LOOM_DTYPE_I32) {
+      int32_t v = static_cast<int32_t>(in.range.ignore);
+      std::memcpy(pad, &v, sizeof v);
+    } else if (in.range.hasIgnore && in.dtype == LOOM_DTYPE_I64) {
+      std::memcpy(pad, &in.range.ignore, sizeof in.range.ignore);
+    }
+    padInto(static_cast<const char *>(staging_[slot.index].data()),
+            given_[slot.index].data(), static_cast<char *>(inputs_[slot.index].data()),
+            slot.shape.data(), slot.shape.size(), size, pad);
+  }
   return Status::ok();
 }
 

@@ -80,6 +80,10 @@ public:
   int threads() const;
   Status output(std::string_view function, std::string_view name,
                 const TensorSpec *&spec, const void *&data) const;
+  /// The function the latest run(function) called: itself, or for a
+  /// bucketed artifact the bucket's ("forward__T16"); LOOM_ERR_STATE if
+  /// it has not run.
+  Status ranFunction(std::string_view function, const std::string *&name) const;
   /// Null when not profiling.
   void setProfiling(bool enabled);
   Profiler *profiler() const { return profiler_.get(); }
@@ -103,9 +107,20 @@ private:
   /// LOOM_ERR_INVALID_ARGUMENT naming the first value of `data` (the
   /// input's full tensor) outside `t.range`.
   static Status checkRange(const std::string &input, const InputSpec &t,
+                           const int64_t *shape, int64_t numel,
                            const void *data);
 
+  /// Shape buckets: picks the smallest bucket function of `fi` that holds
+  /// every input as given, and lays the inputs out in its shapes (padded).
+  Status prepareBucket(size_t fi, std::string_view function, size_t &chosen);
+
   std::vector<AlignedBuffer> params_, inputs_, state_;
+  /// Bucketed artifacts only: the inputs as given (dense in `given_`'s
+  /// shapes); run() lays them out in the chosen bucket's shapes in inputs_.
+  std::vector<AlignedBuffer> staging_;
+  std::vector<std::vector<int64_t>> given_;
+  /// Per function: the function its latest run called (-1: none yet).
+  std::vector<int> ranAs_;
   std::vector<bool> inputSet_;
   bool paramsSet_ = false;
   std::vector<FunctionState> functions_;

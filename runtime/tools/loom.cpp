@@ -271,7 +271,15 @@ void setInput(loom_session *session, const loom_artifact *artifact,
     a.dtype = LOOM_DTYPE_BF16;
   }
   std::vector<int64_t> wantShape(want.shape, want.shape + want.rank);
+  if (a.dtype == want.dtype && a.shape != wantShape &&
+      loom_set_input(session, name.c_str(), a.dtype, a.shape.data(),
+                     static_cast<int32_t>(a.shape.size()), a.data.data(),
+                     a.data.size()) == LOOM_OK)
+    return; // a smaller shape a bucketed artifact takes
   if (a.dtype != want.dtype || a.shape != wantShape) {
+    std::string msg = loom_last_error();
+    if (a.dtype == want.dtype && msg.find("bucket") != std::string::npos)
+      failWith("'" + file + "': " + msg);
     std::string hint;
     if (a.dtype != want.dtype && npyDescr(want.dtype))
       hint = std::string(" (convert it with .astype('") + npyDescr(want.dtype) + "'))";
@@ -348,6 +356,11 @@ int commandRun(const Options &o) {
       msg += " (give it with --input NAME=FILE.npy)";
     failWith(msg);
   }
+  // Shape buckets: say which one ran for inputs smaller than the largest.
+  if (const char *ran = nullptr;
+      loom_session_ran_function(h.session, o.function.c_str(), &ran) == LOOM_OK &&
+      o.function != ran)
+    std::printf("bucket: %s\n", ran);
   // With --profile, the runs after the first (which warmed caches and
   // pages) are traced; at least one is.
   std::unique_ptr<loom::tools::TraceRecorder> trace;

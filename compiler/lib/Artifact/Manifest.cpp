@@ -203,6 +203,25 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
     if (!readFunction(fn, out.functions.back(), error))
       return false;
   }
+  if (auto buckets = module->getAttrOfType<ArrayAttr>(kBucketsAttrName))
+    for (Attribute a : buckets) {
+      auto d = dyn_cast<DictionaryAttr>(a);
+      auto dims = d ? d.getAs<DictionaryAttr>("dims") : nullptr;
+      auto fns = d ? d.getAs<DictionaryAttr>("functions") : nullptr;
+      if (!dims || !fns) {
+        error = std::string("module attribute ") + kBucketsAttrName +
+                ": every entry needs dims and functions";
+        return false;
+      }
+      Bucket bucket;
+      for (NamedAttribute x : dims)
+        if (auto v = dyn_cast<IntegerAttr>(x.getValue()))
+          bucket.dims.emplace_back(x.getName().str(), v.getInt());
+      for (NamedAttribute x : fns)
+        if (auto v = dyn_cast<StringAttr>(x.getValue()))
+          bucket.functions.emplace_back(x.getName().str(), v.str());
+      out.buckets.push_back(std::move(bucket));
+    }
   return true;
 }
 
@@ -325,6 +344,12 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
       json j = {{"kind", s.kind}};
       if (!s.name.empty())
         j["name"] = s.name;
+      // A shape bucket's function takes a smaller input than `inputs`
+      // declares (the largest bucket's): its slot says which.
+      if (s.kind == "input")
+        for (const Tensor &t : artifact.inputs)
+          if (t.name == s.name && t.shape != s.shape)
+            j["shape"] = s.shape;
       if (s.kind == "output") {
         j["dtype"] = s.dtype;
         j["shape"] = s.shape;
@@ -346,6 +371,18 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
     }
   }
   m["functions"] = fns;
+  if (!artifact.buckets.empty()) {
+    json buckets = json::array();
+    for (const Bucket &b : artifact.buckets) {
+      json dims = json::object(), names = json::object();
+      for (const auto &[n, v] : b.dims)
+        dims[n] = v;
+      for (const auto &[n, f] : b.functions)
+        names[n] = f;
+      buckets.push_back({{"dims", dims}, {"functions", names}});
+    }
+    m["buckets"] = buckets;
+  }
   return m;
 }
 } // namespace

@@ -256,20 +256,31 @@ struct LoomFuseRowsPass
     // rebuilds and erases ops, so the next candidate is looked up afresh
     // each time (top-level ops only: the tiled consumers inside the new
     // loops are done); a mark remembers the ones already tried.
+    // One function at a time: a module of many functions (shape buckets,
+    // training steps) is then linear in their number, not quadratic.
     constexpr llvm::StringLiteral kTried = "loom.fuse_rows_tried";
-    while (true) {
-      linalg::GenericOp next;
-      getOperation()->walk([&](linalg::GenericOp op) {
-        if (!op->hasAttr(kTried) &&
-            isa_and_nonnull<FunctionOpInterface>(op->getParentOp()) &&
-            isConsumer(op))
-          next = op; // the last one wins
-      });
-      if (!next)
-        break;
-      next->setAttr(kTried, UnitAttr::get(&getContext()));
-      fuse(next);
-    }
+    SmallVector<Operation *> scopes;
+    if (auto module = dyn_cast<ModuleOp>(getOperation()))
+      for (Operation &op : module.getBody()->getOperations()) {
+        if (isa<FunctionOpInterface>(op))
+          scopes.push_back(&op);
+      }
+    else
+      scopes.push_back(getOperation());
+    for (Operation *scope : scopes)
+      while (true) {
+        linalg::GenericOp next;
+        scope->walk([&](linalg::GenericOp op) {
+          if (!op->hasAttr(kTried) &&
+              isa_and_nonnull<FunctionOpInterface>(op->getParentOp()) &&
+              isConsumer(op))
+            next = op; // the last one wins
+        });
+        if (!next)
+          break;
+        next->setAttr(kTried, UnitAttr::get(&getContext()));
+        fuse(next);
+      }
     getOperation()->walk([&](linalg::GenericOp op) { op->removeAttr(kTried); });
     // A block's temporaries (x - mean, the row sums) are slices of
     // whole-tensor empties: made block-sized empties, they become small

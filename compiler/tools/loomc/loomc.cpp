@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "Autotune.h"
 #include "Graph.h"
+#include "Buckets.h"
 #include "Interpret.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
@@ -63,6 +64,11 @@ const char *kUsage = R"(usage:
   loomc MODEL -o DIR --dim NAME=N...
       compile a model spec (.loom text or .json) into DIR/model.so and
       DIR/manifest.json (docs/artifact.md); every dim must be bound
+  loomc MODEL -o DIR --dim B=1,4 --dim T=16,32,64 ...
+      shape buckets: one artifact with an entry point per combination of
+      the listed values (forward__B1_T16, ...; the largest keeps the plain
+      names); `loom run` and loom_run pick the smallest bucket that holds
+      the inputs and pad them (docs/artifact.md, "Shape buckets")
   loomc MODEL --emit=KIND [-o FILE] [--dim NAME=N]... [--no-locs]
       stop at one stage and print it: loom (default), linalg, memref,
       llvm-dialect, llvm-ir, asm, obj, so, header, manifest, kernels
@@ -99,6 +105,8 @@ options:
   --config NAME=N  replace a config entry of the spec (e.g. --config d=384
                  --config n_layer=6: a smaller model of the same family;
                  with fmt, the spec is printed with the new value)
+  --dim NAME=N1,N2,...  a list of values: shape buckets, one entry point per
+                 combination (not with --decode; docs/artifact.md)
   --kernels=mlir|halide|auto   who generates the kernels of the ops a Halide
                  kernel can compute (attention, softmax, layer norm,
                  matmul/linear): loom's MLIR code, the Halide kernels, or
@@ -186,6 +194,7 @@ struct Options {
   std::string decodeInput;          // "": tokens, else tgt_tokens
   std::vector<int64_t> decodeBuckets; // empty: the default
   int64_t prefillChunk = 0;         // 0: min(64, T)
+  loomc::BucketDims buckets;        // --dim NAME=a,b,...: shape buckets
 };
 
 /// Parses a hyperparameter's value; "" on success.
@@ -210,10 +219,22 @@ std::string parseBinding(const std::string &flag, const std::string &v,
   return "";
 }
 
-std::string parseDim(const std::string &v, fe::GenOptions &gen) {
+std::string parseDim(const std::string &v, fe::GenOptions &gen,
+                     loomc::BucketDims &buckets) {
   size_t eq = v.find('=');
   std::string name = v.substr(0, eq);
   std::string num = eq == std::string::npos ? "" : v.substr(eq + 1);
+  buckets.erase(name);
+  if (!name.empty() && num.find(',') != std::string::npos) {
+    std::vector<int64_t> values;
+    std::string err = loomc::parseDimValues(v, num, kMaxDim, values);
+    if (!err.empty())
+      return err;
+    gen.dims[name] = values.back(); // the main module: the largest
+    if (values.size() > 1)
+      buckets[name] = values;
+    return "";
+  }
   char *end = nullptr;
   errno = 0;
   long long n = num.empty() ? 0 : std::strtoll(num.c_str(), &end, 10);
@@ -359,12 +380,13 @@ const std::map<std::string, Flag> &flagTable() {
        }}},
       {"-o", stores(F::Required, &Options::output)},
       {"--dim", {F::Required, [](Options &o, const std::string &v) {
-         return parseDim(v, o.gen);
+         return parseDim(v, o.gen, o.buckets);
        }}},
       {"--config", {F::Required, [](Options &o, const std::string &v) {
          fe::GenOptions one;
-         std::string err = parseDim(v, one);
-         if (!err.empty())
+         loomc::BucketDims none;
+         std::string err = parseDim(v, one, none);
+         if (!err.empty() || !none.empty() || one.dims.size() != 1)
            return "--config expects NAME=N with N > 0, got '" + v + "'";
          o.config.emplace_back(one.dims.begin()->first, one.dims.begin()->second);
          return std::string();
@@ -429,6 +451,10 @@ std::string checkCombinations(Options &o) {
            "--clip-norm go with --train";
   if ((!o.decodeBuckets.empty() || o.prefillChunk) && !o.decode)
     return "--decode-buckets and --prefill-chunk go with --decode";
+  if (o.decode && !o.buckets.empty())
+    return "--decode and shape buckets (--dim " + o.buckets.begin()->first +
+           "=N1,N2,...) do not combine: the KV-cache steps have buckets of "
+           "their own (--decode-buckets)";
   if (o.decode && (o.command != "compile" || o.interpret))
     return "--decode goes with compiling (-o DIR or --emit)";
   if ((o.train || o.grad) && (o.command != "compile" || o.interpret))
@@ -879,6 +905,15 @@ int main(int argc, char **argv) {
   if (o.decode)
     if (int rc = buildDecode(o, *model, *module, info, diags, timing))
       return rc;
+  if (!o.buckets.empty() && o.command == "compile" && !o.interpret) {
+    mlir::TimingScope scope = timing.nest(llvm::StringRef("shape buckets"));
+    auto pipeline = [&](mlir::ModuleOp m) {
+      return o.train || o.grad ? buildTraining(o, *model, m, diags, scope) : 0;
+    };
+    if (int rc = loomc::buildBuckets(o.model, *model, *module, o.gen,
+                                     o.buckets, pipeline, diags))
+      return rc;
+  }
 
   if (o.command == "info")
     return writeOutput(o, ::loom::analysis::formatInfo(

@@ -248,7 +248,10 @@ LOOM_RT_API loom_status loom_state_data(loom_session *session, const char *name,
                                         loom_tensor_info *info, void **data);
 
 /* Copies an input from host memory. dtype, rank, shape and nbytes must match
- * the manifest exactly. */
+ * the manifest exactly, except in an artifact compiled with shape buckets
+ * (`loomc --dim T=16,32,64`, docs/artifact.md): there a bucketed dim may be
+ * smaller than the manifest's (the largest bucket's), and loom_run picks
+ * the smallest bucket that holds the inputs and pads them. */
 LOOM_RT_API loom_status loom_set_input(loom_session *session, const char *name,
                                        loom_dtype dtype, const int64_t *shape,
                                        int32_t rank, const void *data,
@@ -285,8 +288,18 @@ LOOM_RT_API loom_status loom_session_set_profiling(loom_session *session,
 LOOM_RT_API size_t loom_session_profile_events(const loom_session *session,
                                                const loom_profile_event **events);
 LOOM_RT_API void loom_session_clear_profile(loom_session *session);
+/* The function the latest successful loom_run(session, function) called:
+ * `function` itself or, in an artifact with shape buckets, the smallest
+ * bucket's entry point that held the inputs ("forward__T16"). *ran stays
+ * valid while the artifact is open. */
+LOOM_RT_API loom_status loom_session_ran_function(const loom_session *session,
+                                                  const char *function,
+                                                  const char **ran);
 /* An output of the latest successful loom_run of `function`. The data stays
- * valid (and is overwritten by later runs) until the session is destroyed. */
+ * valid (and is overwritten by later runs) until the session is destroyed.
+ * With shape buckets: the output of the bucket that ran, in that bucket's
+ * padded shape (info->shape says which); the rows past the inputs' real
+ * sizes hold the padding's results. */
 LOOM_RT_API loom_status loom_get_output(const loom_session *session,
                                         const char *function, const char *name,
                                         loom_tensor_info *info,

@@ -23,6 +23,19 @@
 
 namespace loom::artifact {
 
+/// The module attribute loomc's shape buckets record (`--dim T=16,32`):
+/// an array of {dims: {T: 16}, functions: {forward: "forward__T16", ...}},
+/// smallest first, the largest (plain names) last. The manifest's
+/// `buckets` (docs/artifact.md).
+inline constexpr const char kBucketsAttrName[] = "loom.buckets";
+
+/// One shape bucket: the values of the bucketed dims and, per plain
+/// function name, the entry point compiled for them.
+struct Bucket {
+  std::vector<std::pair<std::string, int64_t>> dims;
+  std::vector<std::pair<std::string, std::string>> functions;
+};
+
 struct Slot {
   std::string kind; // param | input | state | output | arena
   std::string name;
@@ -82,6 +95,7 @@ struct Artifact {
   std::vector<Tensor> inputs;
   std::vector<Function> functions; // the public functions, in module order
   std::vector<CheckpointMap> checkpoints;
+  std::vector<Bucket> buckets;     // empty unless compiled with shape buckets
 
   int64_t largestArena() const;
 };

@@ -49,6 +49,9 @@ struct IndexRange {
 
 struct InputSpec : TensorSpec {
   IndexRange range;
+  /// Shape buckets: the dims a bucket function takes smaller (a caller may
+  /// give any size up to `shape` there); the others must match exactly.
+  std::vector<bool> bucketed;
 };
 
 struct ParamSpec : TensorSpec {
@@ -60,6 +63,18 @@ struct SlotSpec {
   enum class Kind { Param, Input, State, Output, Arena };
   Kind kind = Kind::Arena;
   size_t index = 0; // into Manifest::params / inputs / state, FunctionSpec::outputs
+  /// Inputs: the shape this function takes, the input's own or, in a shape
+  /// bucket's function, an elementwise smaller one (manifest slot `shape`).
+  std::vector<int64_t> shape;
+};
+
+/// One shape bucket (manifest `buckets`, docs/artifact.md): the values of
+/// the bucketed dims, and per plain function name the entry point compiled
+/// for them.
+struct BucketSpec {
+  std::vector<std::pair<std::string, int64_t>> dims;
+  std::vector<std::pair<std::string, size_t>> functions; // into Manifest::functions
+  int64_t volume = 1; // the product of `dims`: the smallest that fits runs
 };
 
 /// An output that replaces a parameter or a state tensor (a training step's
@@ -84,6 +99,11 @@ struct FunctionSpec {
   /// hyperparameters; empty otherwise.
   std::string optimizer;
   std::vector<std::pair<std::string, double>> hyperparameters;
+  /// A plain function of a bucketed artifact (forward): the functions that
+  /// run for it, one per bucket, smallest volume first (itself last).
+  std::vector<size_t> buckets;
+  /// Any function of the bucket table: its index in Manifest::buckets.
+  int bucket = -1;
   int findOutput(std::string_view name) const;
 };
 
@@ -116,6 +136,9 @@ struct Manifest {
   std::vector<FunctionSpec> functions; // sorted by name
   /// How other frameworks' checkpoints name the parameters, in spec order.
   std::vector<CheckpointMap> checkpoints;
+  /// Shape buckets, as the manifest lists them (smallest first); empty for
+  /// an artifact of one shape.
+  std::vector<BucketSpec> buckets;
 
   /// Index of the parameter NAME names, directly or as an alias; -1 if none.
   /// The finders take string_views and allocate nothing: loom_run and

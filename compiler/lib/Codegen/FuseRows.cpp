@@ -9,12 +9,15 @@
 #include "loom/Codegen/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -289,6 +292,38 @@ struct LoomFuseRowsPass
     RewritePatternSet patterns(&getContext());
     tensor::populateFoldTensorEmptyPatterns(patterns);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    privatizeTemporaries(getOperation());
+  }
+
+  /// Those block-sized empties must stay inside their loop. A tensor.empty
+  /// is pure: the next cse merges it with an equal empty before the loop
+  /// (an imported GPT's position embedding [1, T, d] has the shape of a
+  /// batch entry's layer-norm temporary), and every thread of the parallel
+  /// loop then writes that one arena buffer (wrong logits now and then on
+  /// 2+ threads). So each loop is cse'd on its own first (equal fills of
+  /// empties in it still merge, see unshareFills), then its remaining
+  /// empties become alloc_tensors, which nothing merges or hoists
+  /// (loom-fuse-attention's scratch: per-thread stack buffers).
+  static void privatizeTemporaries(Operation *root) {
+    SmallVector<scf::ForOp> loops;
+    root->walk<WalkOrder::PreOrder>([&](scf::ForOp loop) {
+      if (!loop->hasAttr(kParallelAttr))
+        return WalkResult::advance();
+      loops.push_back(loop);
+      return WalkResult::skip(); // nested parallel loops: done with it
+    });
+    IRRewriter rewriter(root->getContext());
+    DominanceInfo dominance;
+    for (scf::ForOp loop : loops) {
+      eliminateCommonSubExpressions(rewriter, dominance, loop);
+      SmallVector<tensor::EmptyOp> empties;
+      loop.getBody()->walk([&](tensor::EmptyOp e) { empties.push_back(e); });
+      for (tensor::EmptyOp e : empties) {
+        rewriter.setInsertionPoint(e);
+        rewriter.replaceOpWithNewOp<bufferization::AllocTensorOp>(
+            e, e.getType(), e.getDynamicSizes());
+      }
+    }
   }
 
   /// An all-parallel generic on tensors with static ranges and at least two

@@ -16,6 +16,7 @@
 #include "Interpret.h"
 #include "loom/Autodiff/Passes.h"
 #include "loom/Frontend/MLIRGen.h"
+#include "loom/Onnx/OnnxImport.h"
 #include "loom/Analysis/ModelStats.h"
 #include "loom/Spec/Spec.h"
 #include "loom/Artifact/Manifest.h"
@@ -98,6 +99,11 @@ const char *kUsage = R"(usage:
       the named pass pipelines, stage by stage
   loomc fmt MODEL --to=text|json [-o FILE]
       print the spec in canonical text or JSON syntax (lossless)
+  loomc MODEL.onnx [--dim NAME=N]... [-o DIR | --emit=KIND | fmt | info]
+      an ONNX model (PyTorch export, opset >= 14) read as a spec: --dim
+      binds its symbolic input dims; -o DIR also writes
+      DIR/weights.safetensors, --emit=weights -o FILE only the weights
+      (docs/onnx.md)
   loomc info MODEL [--dim NAME=N]...
       parameter counts, FLOPs, activation memory, input and output shapes
 options:
@@ -424,6 +430,8 @@ const std::map<std::string, Flag> &flagTable() {
 std::string checkCombinations(Options &o) {
   if (o.model.empty())
     return "no model spec given";
+  if (o.command == "fmt" && o.to.empty() && loom::onnx::isOnnxPath(o.model))
+    o.to = "text"; // an import is printed to be read
   if (o.command == "fmt" && o.to != "text" && o.to != "json")
     return "fmt needs --to=text or --to=json";
   bool graphing = !o.graph.format.empty();
@@ -474,12 +482,15 @@ std::string checkCombinations(Options &o) {
     return "--to is only for 'loomc fmt'";
   static const char *kinds[] = {"loom", "linalg", "memref", "llvm-dialect",
                                 "llvm-ir", "asm", "obj", "so", "header",
-                                "manifest", "kernels"};
+                                "manifest", "kernels", "weights"};
   if (o.command == "compile" && !o.emit.empty() &&
       std::find(std::begin(kinds), std::end(kinds), o.emit) == std::end(kinds))
     return "unknown --emit kind '" + o.emit +
            "' (available: loom, linalg, memref, llvm-dialect, llvm-ir, asm, "
-           "obj, so, header, manifest, kernels)";
+           "obj, so, header, manifest, kernels, weights)";
+  if (o.emit == "weights" && (o.output.empty() || !loom::onnx::isOnnxPath(o.model)))
+    return "--emit=weights writes an ONNX model's weights: give MODEL.onnx "
+           "and -o FILE.safetensors";
   if (o.report && (o.command != "compile" || o.interpret ||
                    !(o.emit.empty() || o.emit == "kernels")))
     return "--report goes with compiling (-o DIR, or alone)";
@@ -543,6 +554,15 @@ std::optional<int> parseArgs(int argc, char **argv, Options &o) {
   if (!err.empty())
     return usageError(err);
   return std::nullopt;
+}
+
+/// An imported ONNX model's weights as safetensors.
+int writeOnnxWeights(const loom::onnx::Imported &model, const std::string &path) {
+  std::string error = loom::onnx::writeWeights(model, path);
+  if (error.empty())
+    return 0;
+  llvm::errs() << path << ": error: " << error << "\n";
+  return 1;
 }
 
 int writeOutput(const Options &o, const std::string &text) {
@@ -852,7 +872,23 @@ int main(int argc, char **argv) {
   }
 
   spec::Diagnostics diags;
-  std::optional<spec::Model> model = spec::parseFile(o.model, diags);
+  std::optional<spec::Model> model;
+  std::optional<loom::onnx::Imported> onnxModel;
+  if (loom::onnx::isOnnxPath(o.model)) {
+    // The import binds the dims (shape arithmetic folds): the spec has none.
+    std::string error;
+    onnxModel = loom::onnx::importFile(o.model, {o.gen.dims, true}, error);
+    if (!onnxModel) {
+      llvm::errs() << error;
+      return 1;
+    }
+    model = onnxModel->model;
+    o.gen.dims.clear();
+    if (o.emit == "weights")
+      return writeOnnxWeights(*onnxModel, o.output);
+  } else {
+    model = spec::parseFile(o.model, diags);
+  }
   if (!model)
     return reportErrors(diags);
   if (std::string err = spec::overrideConfig(*model, o.config); !err.empty())
@@ -975,5 +1011,8 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  return compile(o, kind, *module, diags, timing);
+  int rc = compile(o, kind, *module, diags, timing);
+  if (rc == 0 && onnxModel && kind == "artifact")
+    return writeOnnxWeights(*onnxModel, o.output + "/weights.safetensors");
+  return rc;
 }

@@ -111,7 +111,7 @@ def LoomFuseRows : Pass<"loom-fuse-rows"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
-    "::mlir::arith::ArithDialect"
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect"
   ];
 }
 

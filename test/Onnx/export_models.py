@@ -29,7 +29,8 @@ def ensure_venv():
         pass
     venv = os.environ.get("LOOM_ONNX_VENV", os.path.join(ROOT, "build", "onnx-venv"))
     py = os.path.join(venv, "bin", "python")
-    if os.path.realpath(sys.executable) == os.path.realpath(py):
+    # The venv's python is a link to the system one: tell them apart by prefix.
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         sys.exit("export_models.py: the venv " + venv + " lacks torch, onnx or onnxruntime")
     if not os.path.exists(py):
         subprocess.check_call([sys.executable, "-m", "venv", venv])

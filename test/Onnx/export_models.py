@@ -36,7 +36,10 @@ def ensure_venv():
         subprocess.check_call([sys.executable, "-m", "venv", venv])
     pip = [py, "-m", "pip", "install", "-q"]
     if subprocess.call([py, "-c", "import torch"], stderr=subprocess.DEVNULL) != 0:
-        cpu = subprocess.call(pip + ["--index-url", "https://download.pytorch.org/whl/cpu", "torch"])
+        # One quick try (no retries): where the index is unreachable, pip's
+        # default five retries with back-off only delay the fallback.
+        cpu = subprocess.call(pip + ["--retries", "0", "--timeout", "15", "--index-url",
+                                     "https://download.pytorch.org/whl/cpu", "torch"])
         if cpu != 0:
             print("export_models.py: the CPU wheel index is unreachable; torch from PyPI", file=sys.stderr)
             subprocess.check_call(pip + ["torch"])

@@ -202,9 +202,8 @@ LOOM_RT_API loom_status loom_load_weights(loom_session *session, const char *pat
  * each prefix a `strip` rule names; an `ignore` rule that matches drops the
  * tensor; per name, the renaming rules are tried in order and one applies
  * when the new name is a parameter or alias; else the name is looked up as
- * it is (docs/checkpoints.md). F64, F32,
- * F16 and BF16 tensors are converted to the parameter's dtype and
- * transposed where a rule says so. Missing (unless LOOM_LOAD_ALLOW_MISSING),
+ * it is (docs/checkpoints.md). F64, F32, F16 and BF16 tensors are converted
+ * to the parameter's dtype and transposed where a rule says so. Missing (unless LOOM_LOAD_ALLOW_MISSING),
  * extra (unless LOOM_LOAD_ALLOW_EXTRA) and misshaped tensors are reported
  * together and nothing is loaded. On success the optimizer state is zeroed
  * and *REPORT (may be NULL; valid until the next call on this thread) says

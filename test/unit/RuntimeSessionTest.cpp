@@ -35,6 +35,14 @@ void *operator new(std::size_t n) {
 }
 void operator delete(void *p) noexcept { std::free(p); }
 void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+// The nothrow forms too (std::stable_sort's temporary buffer): left to the
+// library (under ASan, to ASan's allocator), their memory would come back
+// through the free above as a mismatched pair.
+void *operator new(std::size_t n, const std::nothrow_t &) noexcept {
+  ++gNewCalls;
+  return std::malloc(n ? n : 1);
+}
+void operator delete(void *p, const std::nothrow_t &) noexcept { std::free(p); }
 
 namespace {
 

@@ -82,26 +82,27 @@ public:
   Artifact &operator=(const Artifact &) = delete;
 
   loom_artifact *get() const { return handle; }
-  std::string model() const { return loom_artifact_model(handle); }
-  std::string tokenizer() const { return loom_artifact_tokenizer(handle); }
-
-  py::list params() const {
+  /// describe() of every tensor of one of the artifact's lists (params,
+  /// state): COUNT and GET are the C ABI's pair for it.
+  template <typename Count, typename Get>
+  py::list describeAll(Count count, Get get) const {
     py::list out;
-    for (size_t i = 0, n = loom_artifact_num_params(handle); i < n; ++i) {
+    for (size_t i = 0, n = count(handle); i < n; ++i) {
       loom_tensor_info t;
-      check(loom_artifact_param(handle, i, &t));
+      check(get(handle, i, &t));
       out.append(describe(t));
     }
     return out;
   }
+
+  std::string model() const { return loom_artifact_model(handle); }
+  std::string tokenizer() const { return loom_artifact_tokenizer(handle); }
+
+  py::list params() const {
+    return describeAll(loom_artifact_num_params, loom_artifact_param);
+  }
   py::list state() const {
-    py::list out;
-    for (size_t i = 0, n = loom_artifact_num_state(handle); i < n; ++i) {
-      loom_tensor_info t;
-      check(loom_artifact_state(handle, i, &t));
-      out.append(describe(t));
-    }
-    return out;
+    return describeAll(loom_artifact_num_state, loom_artifact_state);
   }
   py::list inputs() const {
     py::list out;

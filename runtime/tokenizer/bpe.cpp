@@ -141,6 +141,11 @@ Status BpeTokenizer::parse(std::string_view vocabJson, std::string_view mergesTx
       return detail::offsetError(
           mergesName, mergesTxt,
           static_cast<size_t>(line.data() - mergesTxt.data()) + bad, "not valid UTF-8");
+    // As in vocab.txt: a \r left inside a line could not be written back.
+    if (size_t cr = line.find('\r'); cr != std::string_view::npos)
+      return detail::offsetError(mergesName, mergesTxt,
+                                 static_cast<size_t>(line.data() - mergesTxt.data()) + cr,
+                                 "a carriage return inside a merge");
     size_t space = line.find(' ');
     if (line.empty() || space == std::string_view::npos || space == 0 ||
         space + 1 == line.size() || line.find(' ', space + 1) != std::string_view::npos)

@@ -388,6 +388,11 @@ Status parseVocabTxt(std::string_view text, const std::string &name,
     if (size_t bad = uni::invalidUtf8Offset(line); bad != std::string_view::npos)
       return offsetError(name, text, static_cast<size_t>(line.data() - text.data()) + bad,
                          "not valid UTF-8");
+    // A line ends in \n or \r\n, so a token holding \r would not survive
+    // being written back (HF's reader splits on a lone \r as well).
+    if (size_t cr = line.find('\r'); cr != std::string_view::npos)
+      return offsetError(name, text, static_cast<size_t>(line.data() - text.data()) + cr,
+                         "a carriage return inside a token");
     auto [it, fresh] = seen.emplace(line, i);
     if (!fresh)
       return lineError(name, i + 1,

@@ -496,6 +496,8 @@ TEST(BpeFiles, MergesErrors) {
   EXPECT_EQ(err("xy b\n"), "merges.txt:1: the left token \"xy\" is not in vocab.json");
   EXPECT_EQ(err("a xy\n"), "merges.txt:1: the right token \"xy\" is not in vocab.json");
   EXPECT_EQ(err("b c\n"), "merges.txt:1: the merged token \"bc\" is not in vocab.json");
+  EXPECT_EQ(err("a b\r\r\n"), "merges.txt:1:4: a carriage return inside a merge");
+  EXPECT_EQ(err("a b\r\n"), ""); // CRLF line ends are fine
   EXPECT_EQ(err("a b\nab c\na b\n"),
             "merges.txt:3: the merge \"a b\" appears twice (first on line 1)");
   EXPECT_EQ(err("a b\nab \xe2\x82\n"), "merges.txt:2:4: not valid UTF-8");

@@ -193,6 +193,11 @@ TEST(WordPiece, VocabTxtErrors) {
   EXPECT_EQ(wordPieceError("[UNK]\nhello\n"),
             "vocab.txt: the vocabulary lacks [CLS], [SEP] (WordPiece needs [UNK], [CLS] "
             "and [SEP])");
+  // A token may not keep a \r: written back as "[SEP]\r\n" it would read as [SEP].
+  EXPECT_EQ(wordPieceError("[UNK]\n[CLS]\n[SEP]\n[SEP]\r\r\n"),
+            "vocab.txt:4:6: a carriage return inside a token");
+  EXPECT_EQ(wordPieceError("[UNK]\n[CLS]\na\rb\n[SEP]\n"),
+            "vocab.txt:3:2: a carriage return inside a token");
   // CRLF, a byte-order mark and no final newline are fine.
   EXPECT_EQ(wordPieceError("\xEF\xBB\xBF[UNK]\r\n[CLS]\r\n[SEP]"), "");
 }

@@ -382,6 +382,13 @@ loom_status loom_state_data(loom_session *s, const char *name,
   });
 }
 
+loom_status loom_session_hold_state(loom_session *s, const char *name,
+                                    int32_t hold) {
+  if (!s || !name)
+    return nullArgument("loom_session_hold_state");
+  return guarded([&] { return report(s->impl->holdState(name, hold != 0)); });
+}
+
 loom_status loom_set_input(loom_session *s, const char *name, loom_dtype dtype,
                            const int64_t *shape, int32_t rank, const void *data,
                            size_t nbytes) {

@@ -327,7 +327,8 @@ Status Session::importWeights(const std::string &path, const std::string &mapNam
       std::memcpy(params_[i].data(), values[i].data(), m.params[i].nbytes);
   // A fresh optimizer on imported weights; caches start empty.
   for (size_t i = 0; i < m.state.size(); ++i)
-    std::memset(state_[i].data(), 0, m.state[i].nbytes);
+    if (stateHeld_[i])
+      std::memset(state_[i].data(), 0, m.state[i].nbytes);
   paramsSet_ = true;
 
   size_t loaded = m.params.size() - missing.size();

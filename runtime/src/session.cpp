@@ -254,6 +254,7 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
 
   // Optimizer state starts at zero (AdamW's m and v, SGD's momentum).
   s->state_.resize(m.state.size());
+  s->stateHeld_.assign(m.state.size(), true);
   for (size_t i = 0; i < m.state.size(); ++i)
     LOOM_RT_TRY(s->state_[i].allocate(m.state[i].nbytes,
                                       "state '" + m.state[i].name + "'"));
@@ -305,7 +306,8 @@ Status Session::initParams(uint64_t seed) {
     fillInit(m.params[i].init, seed, m.params[i].name, m.params[i].dtype,
              m.params[i].numel, params_[i].data());
   for (size_t i = 0; i < m.state.size(); ++i)
-    std::memset(state_[i].data(), 0, m.state[i].nbytes);
+    if (stateHeld_[i])
+      std::memset(state_[i].data(), 0, m.state[i].nbytes);
   paramsSet_ = true;
   return Status::ok();
 }
@@ -412,6 +414,8 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
     if (m.params[i].nbytes > 0)
       std::memcpy(params_[i].data(), found[i][0]->data, m.params[i].nbytes);
   for (size_t i = 0; i < m.state.size(); ++i) {
+    if (!stateHeld_[i])
+      continue;
     if (numState == 0 || m.state[i].cache)
       std::memset(state_[i].data(), 0, m.state[i].nbytes);
     else if (m.state[i].nbytes > 0)
@@ -444,6 +448,12 @@ Status Session::saveCheckpoint(
   for (size_t i = 0; i < m.params.size(); ++i)
     entries.push_back({m.params[i].name, safetensorsDTypeName(m.params[i].dtype),
                        m.params[i].shape, params_[i].data(), m.params[i].nbytes});
+  for (size_t i = 0; i < m.state.size(); ++i)
+    if (!m.state[i].cache && !stateHeld_[i])
+      return Status::error(LOOM_ERR_STATE,
+                           "cannot write checkpoint '" + path + "': state '" +
+                               m.state[i].name +
+                               "' is not held by this session (released)");
   for (size_t i = 0; i < m.state.size(); ++i)
     if (!m.state[i].cache)
       entries.push_back({m.state[i].name, safetensorsDTypeName(m.state[i].dtype),
@@ -480,8 +490,28 @@ Status Session::state(const std::string &name, const TensorSpec *&spec,
   if (i < 0)
     return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
                                                  "' has no state tensor '" + name + "'");
+  if (!stateHeld_[i])
+    return Status::error(LOOM_ERR_STATE, "state '" + name +
+                                             "' is not held by this session (released)");
   spec = &manifest().state[i];
   data = state_[i].data();
+  return Status::ok();
+}
+
+Status Session::holdState(const std::string &name, bool hold) {
+  const Manifest &m = manifest();
+  int i = m.findState(name);
+  if (i < 0)
+    return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
+                                                 "' has no state tensor '" + name + "'");
+  if (hold == stateHeld_[i])
+    return Status::ok();
+  if (hold)
+    LOOM_RT_TRY(state_[i].allocate(m.state[i].nbytes, "state '" + name + "'"));
+  else
+    state_[i] = AlignedBuffer();
+  stateHeld_[i] = hold;
+  bindSlots();
   return Status::ok();
 }
 
@@ -627,6 +657,11 @@ Status Session::run(std::string_view functionView) {
                            "cannot run '" + function() +
                                "': parameters are not set (initialize or load "
                                "weights first)");
+    if (slot.kind == SlotSpec::Kind::State && !stateHeld_[slot.index])
+      return Status::error(LOOM_ERR_STATE, "cannot run '" + function() +
+                                               "': state '" +
+                                               m.state[slot.index].name +
+                                               "' is released (loom_session_hold_state)");
     if (slot.kind == SlotSpec::Kind::Input && !inputSet_[slot.index])
       return Status::error(LOOM_ERR_STATE, "cannot run '" + function() +
                                                "': input '" +

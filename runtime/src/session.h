@@ -69,6 +69,11 @@ public:
   /// A state tensor's storage (optimizer state, a key/value cache); a call
   /// may move it (an update swapped in), so ask again after loom_run.
   Status state(const std::string &name, const TensorSpec *&spec, void *&data);
+  /// Frees a state tensor (HOLD false) or allocates it again, zeroed (true;
+  /// a no-op if held). Functions that use a released tensor, and saving a
+  /// checkpoint, refuse until it is held again; loading weights skips it.
+  /// Data-parallel training with ZeRO-1 keeps 1/N of the optimizer state.
+  Status holdState(const std::string &name, bool hold);
   // setInput, run and output allocate nothing unless they fail.
   Status setInput(std::string_view name, loom_dtype dtype,
                   const int64_t *shape, int32_t rank, const void *data,
@@ -115,6 +120,7 @@ private:
   Status prepareBucket(size_t fi, std::string_view function, size_t &chosen);
 
   std::vector<AlignedBuffer> params_, inputs_, state_;
+  std::vector<bool> stateHeld_; // false: released by holdState
   /// Bucketed artifacts only: the inputs as given (dense in `given_`'s
   /// shapes); run() lays them out in the chosen bucket's shapes in inputs_.
   std::vector<AlignedBuffer> staging_;

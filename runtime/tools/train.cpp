@@ -8,6 +8,10 @@
 // in the checkpoint (parameters, optimizer state, loss history), so
 // --resume continues bit-exactly.
 //
+// Compiled with `loomc --train --split-step`, the step also runs
+// data-parallel (`mpirun -np N loom train`, or --micro-batches K in one
+// process): train_dist.h.
+//
 // loom generate samples bytes from a causal LM artifact's @forward (logits
 // [B, T, V] for tokens [B, T]): the context, left-aligned in row 0, is the
 // last T bytes; the next byte is drawn from the logits at the last position
@@ -16,11 +20,13 @@
 //===----------------------------------------------------------------------===//
 #include "cli.h"
 #include "profile.h"
+#include "train_dist.h"
 
 #include "Data.h"
 #include "loom/formats/rng.h"
 #include "loom/tokenizer/tokenizer.h"
 
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
@@ -86,7 +92,19 @@ const char *loom::cli::kTrainUsage =
     "                       kernel calls of --profile-steps steps after the\n"
     "                       first (the first, if it is the only one); `loom\n"
     "                       profile FILE.json` prints the top kernels\n"
-    "  --profile-steps K    steps to profile (default 5)\n";
+    "  --profile-steps K    steps to profile (default 5)\n"
+    "\n"
+    "Data-parallel (an artifact from `loomc --train --split-step`; under\n"
+    "mpirun every rank runs this command; docs/distributed.md):\n"
+    "  --micro-batches K    a step is K of the artifact's batches (default:\n"
+    "                       the number of ranks; a resumed run keeps its\n"
+    "                       checkpoint's K), split over the ranks: the losses\n"
+    "                       depend on K, not on the number of ranks\n"
+    "  --zero1              each rank keeps the optimizer state of 1/N of the\n"
+    "                       parameters, updates them and broadcasts them\n"
+    "  --deterministic      sum the gradients as one balanced tree over the\n"
+    "                       micro-batches: the same bits for any number of\n"
+    "                       ranks (powers of two)\n";
 
 namespace {
 
@@ -110,6 +128,8 @@ struct TrainOptions {
   uint64_t seed = 0;
   double lr = 1e-3, minLr = -1;
   bool overfit = false, resetOptimizer = false;
+  int64_t microBatches = 0; // 0: unset (the ranks, or the checkpoint's)
+  bool zero1 = false, deterministic = false;
   // Which of these the command line set (a resume takes the rest from the
   // checkpoint).
   bool haveSeed = false, haveData = false, haveLr = false, haveMinLr = false,
@@ -184,6 +204,12 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.profile = v();
     else if (flag == "--profile-steps")
       o.profileSteps = parseCount(flag, v(), 1, 1000);
+    else if (flag == "--micro-batches")
+      o.microBatches = parseCount(flag, v(), 1, int64_t(1) << 20);
+    else if (flag == "--zero1" && !a.hasInline)
+      o.zero1 = true;
+    else if (flag == "--deterministic" && !a.hasInline)
+      o.deterministic = true;
     else if (a.isOption())
       failWith("unknown option '" + a.arg + "' (loom train --help)");
     else if (o.artifact.empty())
@@ -338,6 +364,16 @@ void resumeFrom(TrainOptions &o, int64_t &start, std::vector<double> &history) {
     o.steps = parseCount("checkpoint steps", metadata(p, "loom.steps"), 1,
                          int64_t(1) << 40);
   o.overfit = o.overfit || metadata(p, "loom.overfit") == "1";
+  // Data-parallel runs record K: it fixes which batches make a step.
+  int64_t k = 1;
+  if (const char *v = nullptr; loom_read_metadata(p, "loom.micro_batches", &v) == LOOM_OK)
+    k = parseCount("checkpoint micro_batches", v, 1, int64_t(1) << 20);
+  if (o.microBatches > 0 && o.microBatches != k)
+    failWith("--micro-batches " + std::to_string(o.microBatches) +
+             " differs from the " + std::to_string(k) + " of '" + o.resume +
+             "' (a step's batches would change)");
+  if (k > 1)
+    o.microBatches = k;
   std::stringstream ss(metadata(p, "loom.losses"));
   for (std::string item; std::getline(ss, item, ',');)
     if (!item.empty())
@@ -350,6 +386,33 @@ void resumeFrom(TrainOptions &o, int64_t &start, std::vector<double> &history) {
     failWith("checkpoint '" + o.resume + "' is at step " +
              std::to_string(start) + "; --steps " + std::to_string(o.steps) +
              " leaves nothing to do");
+}
+
+/// The rank of a data-parallel job, for the signal handler's message.
+volatile std::sig_atomic_t signalRank = -1;
+
+/// mpirun ends the other ranks with SIGTERM when one dies: say so (with
+/// async-signal-safe calls only) instead of vanishing silently.
+extern "C" void onTerminate(int sig) {
+  char msg[200] = "loom train: rank ";
+  size_t n = std::strlen(msg);
+  int r = signalRank;
+  char digits[12];
+  int d = 0;
+  do {
+    digits[d++] = char('0' + r % 10);
+    r /= 10;
+  } while (r > 0 && d < 11);
+  while (d > 0)
+    msg[n++] = digits[--d];
+  const char tail[] = ": terminated (another rank of the job failed or was killed; "
+                      "the last checkpoint written is intact)\n";
+  std::memcpy(msg + n, tail, std::min(sizeof tail, sizeof msg - n - 1));
+  n += std::min(sizeof tail - 1, sizeof msg - n - 1);
+  ssize_t ignored = ::write(2, msg, n);
+  (void)ignored;
+  std::signal(sig, SIG_DFL);
+  ::raise(sig);
 }
 
 /// One `loom train` run: the session, its data, the log, and the loop.
@@ -370,14 +433,22 @@ public:
     end = o.stopAfter > 0 ? std::min(o.stopAfter, o.steps) : o.steps;
     openSession();
     openData();
-    openLog();
+    if (leader())
+      openLog();
+    if (dp && dp->comm().size() > 1)
+      std::fprintf(stderr, "loom train: rank %d of %d on %s, pid %d\n", dp->comm().rank(),
+                   dp->comm().size(), dp->comm().host().c_str(), int(::getpid()));
+    if (leader()) {
     std::fprintf(stderr, "loom train: %s\n  data: %s\n  steps %lld..%lld, lr %g (%s, warmup %lld, min %g), seed %llu%s\n",
                  o.artifact.c_str(), source->describe().c_str(),
                  (long long)start + 1, (long long)o.steps, o.lr, o.schedule.c_str(),
                  (long long)o.warmup, o.minLr, (unsigned long long)o.seed,
                  o.overfit ? ", overfitting the first batch" : "");
+    if (dp)
+      std::fprintf(stderr, "  %s\n", dp->describe().c_str());
+    }
     begin = std::chrono::steady_clock::now();
-    if (!o.profile.empty()) {
+    if (!o.profile.empty() && leader()) {
       trace = std::make_unique<loom::tools::TraceRecorder>(
           o.artifact, h.artifact, loom_session_threads(h.session));
       // The first step pays for page faults and cold caches.
@@ -394,8 +465,16 @@ public:
     }
     if (!o.checkpoint.empty())
       saveCheckpoint(end);
-    summarize();
+    std::string memory = dp ? dp->memoryReport() : std::string();
+    if (leader()) {
+      summarize();
+      if (dp)
+        std::printf("memory per rank:\n%s", memory.c_str());
+    }
   }
+
+  /// Set for a data-parallel run (the error path aborts the job through it).
+  DataParallel *dataParallel() const { return dp.get(); }
 
   ~Trainer() {
     if (log)
@@ -412,6 +491,7 @@ private:
     check(loom_session_create(h.artifact, &h.session));
     if (o.threads > 0)
       check(loom_session_set_threads(h.session, o.threads));
+    openDataParallel();
     if (!o.resume.empty()) {
       // Resuming continues the optimizer too (bit-exact); a checkpoint
       // without its state is refused unless the user asks for a fresh one.
@@ -439,6 +519,42 @@ private:
     }
   }
 
+  /// The split step (train_dist.h) when the run is data-parallel: started
+  /// by mpirun, or asked for by a flag, or resumed from such a run.
+  void openDataParallel() {
+    bool launched = loom::dist::Comm::launchedByMpi();
+    if (!launched && o.microBatches == 0 && !o.zero1 && !o.deterministic)
+      return;
+    std::unique_ptr<loom::dist::Comm> comm = loom::dist::Comm::local();
+    if (launched) {
+      loom::rt::Status s =
+          loom::dist::Comm::open(loom::dist::Comm::defaultMpiPlugin(), comm);
+      if (!s.isOk())
+        failWith(s.message());
+      if (comm->size() > 1) {
+        signalRank = comm->rank();
+        std::signal(SIGTERM, onTerminate);
+      }
+    }
+    // Ranks sharing a machine share its cores (unless told otherwise).
+    const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (o.threads == 0 && !std::getenv("LOOM_NUM_THREADS") && local) {
+      long perHost = std::strtol(local, nullptr, 10);
+      long hw = ::sysconf(_SC_NPROCESSORS_ONLN);
+      if (perHost > 1 && hw > 0)
+        check(loom_session_set_threads(h.session,
+                                       static_cast<int32_t>(std::max(1L, hw / perHost))));
+    }
+    DataParallelOptions d;
+    d.microBatches = o.microBatches > 0 ? o.microBatches : comm->size();
+    d.zero1 = o.zero1;
+    d.deterministic = o.deterministic;
+    o.microBatches = d.microBatches;
+    dp = std::make_unique<DataParallel>(o.artifact, h.artifact, h.session, std::move(comm), d);
+  }
+
+  bool leader() const { return !dp || dp->leader(); }
+
   /// The token vocabulary the artifact accepts: the largest of its integer
   /// inputs' ranges that start at 0 (the token embedding's rows; class and
   /// segment ids are smaller), else 256 (bytes). The runtime still checks
@@ -460,7 +576,8 @@ private:
     for (size_t i = 0; i < loom_artifact_num_inputs(a); ++i) {
       loom_tensor_info t;
       check(loom_artifact_input(a, i, &t));
-      if (std::strncmp(t.name, "optim.", 6) == 0)
+      // The optimizer's scalars, and the gradients of the split step.
+      if (std::strncmp(t.name, "optim.", 6) == 0 || std::strncmp(t.name, "grad.", 5) == 0)
         continue;
       specs.push_back({t.name, t.dtype, std::vector<int64_t>(t.shape, t.shape + t.rank)});
     }
@@ -511,42 +628,60 @@ private:
       std::fprintf(log, "step,loss,grad_norm,lr,seconds,%s_per_s\n", source->unit());
   }
 
+  /// Batch INDEX of the data into the session's data inputs.
+  void feed(uint64_t index) {
+    source->batch(index, batch);
+    for (const loom::data::Tensor &t : batch.tensors)
+      check(loom_set_input(h.session, t.name.c_str(), t.dtype, t.shape.data(),
+                           static_cast<int32_t>(t.shape.size()), t.bytes.data(),
+                           t.bytes.size()));
+  }
+
   void trainStep(int64_t step) {
     loom_session *s = h.session;
     auto t0 = std::chrono::steady_clock::now();
-    source->batch(o.overfit ? 0 : static_cast<uint64_t>(step), batch);
-    for (const loom::data::Tensor &t : batch.tensors)
-      check(loom_set_input(s, t.name.c_str(), t.dtype, t.shape.data(),
-                           static_cast<int32_t>(t.shape.size()), t.bytes.data(),
-                           t.bytes.size()));
     double lr = scheduledLr(o, step);
-    setScalar(s, "optim.lr", static_cast<float>(lr));
-    setScalar(s, "optim.step", static_cast<float>(step + 1));
     bool profiled = trace && step >= profileFrom && step < profileFrom + o.profileSteps;
     if (profiled)
       check(loom_session_set_profiling(s, 1));
-    check(loom_run(s, "train_step"));
+    float loss, gnorm;
+    if (dp) {
+      dp->step(step, static_cast<float>(lr), o.overfit,
+               [this](uint64_t i) { feed(i); }, loss, gnorm);
+    } else {
+      feed(o.overfit ? 0 : static_cast<uint64_t>(step));
+      setScalar(s, "optim.lr", static_cast<float>(lr));
+      setScalar(s, "optim.step", static_cast<float>(step + 1));
+      check(loom_run(s, "train_step"));
+      loss = scalarOutput(s, "train_step", "loss");
+      gnorm = scalarOutput(s, "train_step", "optim.grad_norm");
+    }
     if (profiled) {
       trace->collect(s, step + 1);
       check(loom_session_set_profiling(s, 0));
     }
-    float loss = scalarOutput(s, "train_step", "loss");
-    float gnorm = scalarOutput(s, "train_step", "optim.grad_norm");
     auto t1 = std::chrono::steady_clock::now();
     double dt = std::chrono::duration<double>(t1 - t0).count();
     stepSeconds += dt;
-    double rate = double(source->unitsPerBatch()) / dt;
+    double rate = double(unitsPerStep()) / dt;
     rates.push_back(rate);
     history.push_back(loss);
     if (!std::isfinite(loss))
       failWith("step " + std::to_string(step + 1) + ": the loss is " + fmt(loss) +
                " (lower --lr, or --clip-norm when compiling)");
     double elapsed = std::chrono::duration<double>(t1 - begin).count();
-    writeLogRecord(step, loss, gnorm, lr, elapsed, rate);
     bool last = step + 1 == end;
-    printProgress(step, loss, gnorm, lr, rate, last);
+    if (leader()) {
+      writeLogRecord(step, loss, gnorm, lr, elapsed, rate);
+      printProgress(step, loss, gnorm, lr, rate, last);
+    }
     if (o.checkpointEvery > 0 && (step + 1) % o.checkpointEvery == 0 && !last)
       saveCheckpoint(step + 1);
+  }
+
+  /// Units (tokens, images) of one optimizer step.
+  int64_t unitsPerStep() const {
+    return int64_t(source->unitsPerBatch()) * (dp ? dp->microBatches() : 1);
   }
 
   void writeLogRecord(int64_t step, float loss, float gnorm, double lr,
@@ -600,13 +735,20 @@ private:
       keys.push_back("loom.tokenizer");
       values.push_back(o.tokenizer);
     }
+    if (dp) {
+      keys.push_back("loom.micro_batches");
+      values.push_back(std::to_string(dp->microBatches()));
+    }
     std::vector<const char *> k, v;
     for (size_t i = 0; i < keys.size(); ++i) {
       k.push_back(keys[i].c_str());
       v.push_back(values[i].c_str());
     }
-    check(loom_save_checkpoint(h.session, o.checkpoint.c_str(), k.data(), v.data(),
-                               k.size()));
+    if (dp)
+      dp->saveCheckpoint(o.checkpoint, k, v);
+    else
+      check(loom_save_checkpoint(h.session, o.checkpoint.c_str(), k.data(), v.data(),
+                                 k.size()));
   }
 
   /// The closing lines: losses, throughput, checkpoint, loss curve.
@@ -624,7 +766,7 @@ private:
     std::printf("trained %lld steps in %.1f s: loss %.4f -> %.4f (mean of the first and last %zu: %.4f -> %.4f), median %.0f %s/s (%.1f ms/step)\n",
                 (long long)(end - start), stepSeconds, history.front(), history.back(),
                 k, first, lastMean, median, source->unit(),
-                1e3 * double(source->unitsPerBatch()) / median);
+                1e3 * double(unitsPerStep()) / median);
     if (!o.checkpoint.empty())
       std::printf("checkpoint: %s (step %lld of %lld)\n", o.checkpoint.c_str(),
                   (long long)end, (long long)o.steps);
@@ -652,12 +794,25 @@ private:
   double stepSeconds = 0;
   std::unique_ptr<loom::tools::TraceRecorder> trace; // --profile
   int64_t profileFrom = 0;
+  std::unique_ptr<DataParallel> dp; // data-parallel runs
 };
+
 
 } // namespace
 
 int loom::cli::commandTrain(int argc, char **argv) {
   TrainOptions o = parseTrain(argc, argv);
-  Trainer(o).run();
+  Trainer trainer(o);
+  try {
+    trainer.run();
+  } catch (const Failure &f) {
+    DataParallel *dp = trainer.dataParallel();
+    if (!dp || dp->comm().size() == 1)
+      throw;
+    // The other ranks wait in a collective: end the whole job now.
+    std::fprintf(stderr, "loom: error: rank %d (%s): %s\n", dp->comm().rank(),
+                 dp->comm().host().c_str(), f.message.c_str());
+    dp->comm().abort(1);
+  }
   return 0;
 }

@@ -13,6 +13,11 @@
 // "state:NAME"); the runtime swaps each with the buffer it replaces after
 // the call (double buffering: no copy, no aliasing inside the kernel).
 //
+// With split-step the module keeps @loss_grad and gains @apply__<i>: the
+// update of the i-th parameter alone, from inputs grad.<p> and
+// optim.grad_norm (data-parallel training reduces the gradients between
+// the two; see buildApplyFunctions).
+//
 // Optimizers (t = optim.step, counted from 1; lr = optim.lr, the scheduled
 // learning rate, fed by the runtime each step):
 //  * adamw:  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
@@ -186,7 +191,11 @@ struct TrainStepPass : public mlir::loom::impl::LoomTrainStepBase<TrainStepPass>
 private:
   LogicalResult resolveOptions(ModuleOp module, Hyper &h);
   void recordHyperparameters(func::FuncOp step, const Hyper &h);
-  void appendOptimizerInputs(ModuleOp module);
+  void appendOptimizerInputs(ModuleOp module, ArrayRef<const char *> names);
+  void buildApplyFunctions(ModuleOp module, func::FuncOp step,
+                           ArrayRef<Param> params, ArrayRef<Location> paramLocs,
+                           ArrayRef<std::string> stateKinds, const Hyper &h);
+  void appendGradientInputs(ModuleOp module, ArrayRef<Param> params);
 };
 
 LogicalResult TrainStepPass::resolveOptions(ModuleOp module, Hyper &h) {
@@ -349,10 +358,109 @@ void TrainStepPass::runOnOperation() {
   step.setAllArgAttrs(argAttrs);
   step.setAllResultAttrs(resAttrs);
   recordHyperparameters(step, h);
-  appendOptimizerInputs(module);
+  appendOptimizerInputs(module, {"optim.lr", "optim.step"});
+  if (splitStep) {
+    buildApplyFunctions(module, step, *params, paramLocs, stateKinds, h);
+    appendOptimizerInputs(module, {"optim.grad_norm"});
+    appendGradientInputs(module, *params);
+  }
   // The step holds @loss_grad's body: compiling both would double the code.
-  if (!keepGrad)
+  if (!keepGrad && !splitStep)
     grad.erase();
+}
+
+/// split-step: @apply__<i> for the i-th parameter, the update @train_step
+/// makes of it, from its (all-reduced) gradient and the global norm given as
+/// inputs. The ops are the step's, so a data-parallel update is the same
+/// arithmetic as a single process's.
+void TrainStepPass::buildApplyFunctions(ModuleOp module, func::FuncOp step,
+                                        ArrayRef<Param> params,
+                                        ArrayRef<Location> paramLocs,
+                                        ArrayRef<std::string> stateKinds,
+                                        const Hyper &h) {
+  OpBuilder mb(module.getContext());
+  mb.setInsertionPointAfter(step);
+  auto scalarType = RankedTensorType::get({}, mb.getF32Type());
+  auto dict = [&](std::initializer_list<std::pair<StringRef, std::string>> kv) {
+    SmallVector<NamedAttribute> list;
+    for (const auto &[k, v] : kv)
+      list.push_back(mb.getNamedAttr(k, mb.getStringAttr(v)));
+    return mb.getDictionaryAttr(list);
+  };
+  for (auto [i, p] : llvm::enumerate(params)) {
+    // (p, grad.<p>, state..., optim.lr, optim.step, optim.grad_norm)
+    SmallVector<Type> argTypes{p.type, p.type};
+    SmallVector<DictionaryAttr> argAttrs{
+        dict({{LoomDialect::kParamAttrName, p.name}}),
+        dict({{LoomDialect::kInputAttrName, "grad." + p.name}})};
+    for (const std::string &kind : stateKinds) {
+      argTypes.push_back(p.type);
+      argAttrs.push_back(
+          dict({{LoomDialect::kStateAttrName, "optim." + kind + "." + p.name}}));
+    }
+    unsigned lrArg = argTypes.size();
+    for (const char *input : {"optim.lr", "optim.step", "optim.grad_norm"}) {
+      argTypes.push_back(scalarType);
+      argAttrs.push_back(dict({{LoomDialect::kInputAttrName, input}}));
+    }
+    auto fn = func::FuncOp::create(mb, paramLocs[i], "apply__" + std::to_string(i),
+                                   mb.getFunctionType(argTypes, {}));
+    mb.setInsertionPointAfter(fn);
+    Block *body = fn.addEntryBlock();
+    OpBuilder b = OpBuilder::atBlockEnd(body);
+    auto arg = [&](unsigned k) -> Value { return body->getArgument(k); };
+
+    UpdateBuilder u(b, paramLocs[i], h);
+    SmallVector<Value, 1> grads{arg(1)};
+    u.clip(grads, arg(lrArg + 2), paramLocs[i]);
+    u.at(paramLocs[i], h.adam ? "loom.adamw" : "loom.sgd");
+    Value lr = arg(lrArg), t = arg(lrArg + 1);
+    bool decay = h.weightDecay > 0 && p.type.getRank() >= 2;
+    SmallVector<Value> results;
+    if (h.adam) {
+      Value bc1 = u.biasCorrection(h.beta1, t);
+      Value bc2 = u.biasCorrection(h.beta2, t);
+      auto [w2, m2, v2] = u.adamw(arg(0), grads[0], arg(2), arg(3), lr, bc1, bc2, decay);
+      results = {w2, m2, v2};
+    } else {
+      Value buf = stateKinds.empty() ? Value() : arg(2);
+      auto [w2, buf2] = u.sgd(arg(0), grads[0], buf, lr, decay);
+      results.push_back(w2);
+      if (buf)
+        results.push_back(buf2);
+    }
+    SmallVector<Attribute> resAttrs{
+        dict({{LoomDialect::kOutputAttrName, "new." + p.name},
+              {LoomDialect::kUpdateAttrName, "param:" + p.name}})};
+    for (const std::string &kind : stateKinds) {
+      std::string name = "optim." + kind + "." + p.name;
+      resAttrs.push_back(dict({{LoomDialect::kOutputAttrName, "new." + name},
+                               {LoomDialect::kUpdateAttrName, "state:" + name}}));
+    }
+    func::ReturnOp::create(b, paramLocs[i], results);
+    SmallVector<Type> resultTypes;
+    for (Value v : results)
+      resultTypes.push_back(v.getType());
+    fn.setFunctionType(mb.getFunctionType(argTypes, resultTypes));
+    fn.setAllArgAttrs(argAttrs);
+    fn.setAllResultAttrs(resAttrs);
+    recordHyperparameters(fn, h);
+  }
+}
+
+/// split-step: grad.<p> are inputs of the apply functions.
+void TrainStepPass::appendGradientInputs(ModuleOp module, ArrayRef<Param> params) {
+  auto list = module->getAttrOfType<ArrayAttr>(LoomDialect::kInputsAttrName);
+  if (!list)
+    return;
+  Builder mb(module.getContext());
+  SmallVector<Attribute> inputs(list.begin(), list.end());
+  for (const Param &p : params)
+    inputs.push_back(mb.getDictionaryAttr(
+        {mb.getNamedAttr("name", mb.getStringAttr("grad." + p.name)),
+         mb.getNamedAttr("dtype", mb.getStringAttr("f32")),
+         mb.getNamedAttr("shape", mb.getDenseI64ArrayAttr(p.type.getShape()))}));
+  module->setAttr(LoomDialect::kInputsAttrName, mb.getArrayAttr(inputs));
 }
 
 /// The hyperparameters baked into the code (the manifest shows them).
@@ -372,15 +480,17 @@ void TrainStepPass::recordHyperparameters(func::FuncOp step, const Hyper &h) {
   step->setAttr(LoomDialect::kOptimizerAttrName, mb.getDictionaryAttr(hp));
 }
 
-/// optim.lr and optim.step are inputs of the model now: the module's input
-/// list (loom.inputs, read by the manifest writer) gains them.
-void TrainStepPass::appendOptimizerInputs(ModuleOp module) {
+/// optim.lr and optim.step (and optim.grad_norm with split-step) are inputs
+/// of the model now: the module's input list (loom.inputs, read by the
+/// manifest writer) gains them.
+void TrainStepPass::appendOptimizerInputs(ModuleOp module,
+                                          ArrayRef<const char *> names) {
   auto list = module->getAttrOfType<ArrayAttr>(LoomDialect::kInputsAttrName);
   if (!list)
     return; // not a module made from a spec (a hand-written test)
   Builder mb(module.getContext());
   SmallVector<Attribute> inputs(list.begin(), list.end());
-  for (const char *name : {"optim.lr", "optim.step"})
+  for (const char *name : names)
     inputs.push_back(mb.getDictionaryAttr(
         {mb.getNamedAttr("name", mb.getStringAttr(name)),
          mb.getNamedAttr("dtype", mb.getStringAttr("f32")),

@@ -171,6 +171,11 @@ struct TrainingOptions : public PassPipelineOptions<TrainingOptions> {
   Option<bool> keepGrad{*this, "keep-grad",
                         llvm::cl::desc("keep @loss_grad as an entry point"),
                         llvm::cl::init(d.keepGrad)};
+  Option<bool> splitStep{
+      *this, "split-step",
+      llvm::cl::desc("also emit @loss_grad and per-parameter @apply__<i> "
+                     "(data-parallel training)"),
+      llvm::cl::init(d.splitStep)};
 
   mlir::loom::LoomTrainStepOptions step() const {
     mlir::loom::LoomTrainStepOptions s;
@@ -182,6 +187,7 @@ struct TrainingOptions : public PassPipelineOptions<TrainingOptions> {
     s.momentum = momentum;
     s.clipNorm = clipNorm;
     s.keepGrad = keepGrad;
+    s.splitStep = splitStep;
     return s;
   }
 };

@@ -158,6 +158,10 @@ gradients:
                         parameter) as an entry point: `loom run --function
                         loss_grad --print` prints the gradients (with --train,
                         the artifact has both)
+  --split-step          with --train: also the step in two halves for
+                        data-parallel training (`mpirun -np N loom train`,
+                        docs/distributed.md): @loss_grad and @apply__<i>,
+                        the update of the i-th parameter from grad.<p>
 )";
 
 int usageError(const std::string &message) {
@@ -193,6 +197,7 @@ struct Options {
   std::vector<std::pair<std::string, int64_t>> config;
   bool train = false;
   bool grad = false;
+  bool splitStep = false; // --split-step
   /// Unset hyperparameters keep Passes.td's defaults (the pass resolves the
   /// optimizer-dependent ones), so loomc and loom-opt build the same step.
   LoomTrainStepOptions trainOptions;
@@ -293,6 +298,7 @@ const std::map<std::string, Flag> &flagTable() {
       {"--print-ir-after-all", sets(&Options::printIRAfterAll, true)},
       {"--mlir-print-ir-after-all", sets(&Options::printIRAfterAll, true)},
       {"--grad", sets(&Options::grad, true)},
+      {"--split-step", sets(&Options::splitStep, true)},
       {"--timing", sets(&Options::timing, true)},
       {"--mcpu", stores(F::Optional, &Options::mcpu)},
       {"--jobs", {F::Optional, [](Options &o, const std::string &n) {
@@ -455,6 +461,8 @@ std::string checkCombinations(Options &o) {
                       !o.output.empty()))
     return "--interpret runs the model; it does not combine with fmt, info, "
            "--emit or -o";
+  if (o.splitStep && !o.train)
+    return "--split-step goes with --train";
   if (!o.hyperGiven.empty() && !o.train)
     return "--weight-decay, --beta1, --beta2, --eps, --momentum and "
            "--clip-norm go with --train";
@@ -734,6 +742,7 @@ int buildTraining(const Options &o, const spec::Model &model,
   if (o.train) {
     LoomTrainStepOptions step = o.trainOptions;
     step.keepGrad = o.grad;
+    step.splitStep = o.splitStep;
     lp::buildTrainingPipeline(pm, step);
   } else {
     lp::buildGradientPipeline(pm);

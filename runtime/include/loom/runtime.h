@@ -245,6 +245,14 @@ LOOM_RT_API loom_status loom_param_data(loom_session *session, const char *name,
  * (a call may swap an update in). */
 LOOM_RT_API loom_status loom_state_data(loom_session *session, const char *name,
                                         loom_tensor_info *info, void **data);
+/* Frees a state tensor of the session (HOLD 0) or allocates it again,
+ * zeroed (HOLD 1; nothing happens if it is held). While released, loom_run
+ * refuses functions that use it, loom_state_data and loom_save_checkpoint
+ * refuse, and loom_load_weights / loom_init_params skip it. Data-parallel
+ * training with ZeRO-1 keeps the optimizer state of the parameters a rank
+ * updates and releases the rest. */
+LOOM_RT_API loom_status loom_session_hold_state(loom_session *session,
+                                                const char *name, int32_t hold);
 
 /* Copies an input from host memory. dtype, rank, shape and nbytes must match
  * the manifest exactly, except in an artifact compiled with shape buckets

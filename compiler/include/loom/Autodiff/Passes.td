@@ -68,6 +68,16 @@ def LoomTrainStep : Pass<"loom-train-step", "::mlir::ModuleOp"> {
     to 1. Weight decay applies to parameters of rank >= 2 only. Unless
     `keep-grad` is set, @loss_grad is erased afterwards (the step holds its
     body; compiling both would double the code).
+
+    With `split-step`, the step is also available in two halves for
+    data-parallel training (runtime/tools/train_dist.cpp): @loss_grad is
+    kept, and for the i-th parameter p (in @loss_grad's result order)
+    `@apply__<i>(p, grad.<p>, state of p, optim.lr, optim.step,
+    optim.grad_norm) -> (new.<p>, new.<state of p>...)` clips grad.<p> by
+    the given global norm and updates p and its state with the same ops as
+    @train_step. The runtime all-reduces the gradients between the halves,
+    takes the norm of the reduced gradients, and runs the apply functions
+    of the parameters a rank owns (all of them, or 1/N with ZeRO-1).
   }];
   let options = [
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
@@ -85,6 +95,10 @@ def LoomTrainStep : Pass<"loom-train-step", "::mlir::ModuleOp"> {
            "Bound on the global gradient norm (0: no clipping)">,
     Option<"keepGrad", "keep-grad", "bool", /*default=*/"false",
            "Keep @loss_grad as an entry point of its own">,
+    Option<"splitStep", "split-step", "bool", /*default=*/"false",
+           "Also split the step for data-parallel training: keep @loss_grad "
+           "and add @apply__<i> per parameter (the update of parameter i from "
+           "the inputs grad.<p> and optim.grad_norm)">,
   ];
   let dependentDialects = ["::mlir::loom::LoomDialect",
                            "::mlir::func::FuncDialect"];

@@ -1,0 +1,97 @@
+//===- train_dist.h - `loom train`'s data-parallel step --------------------===//
+//
+// With an artifact compiled by `loomc --train --split-step`, one optimizer
+// step of `loom train` can be spread over the ranks of an MPI job (and over
+// micro-batches within a rank):
+//
+//   global step s = micro-batches s*K .. s*K+K-1 of the data, K fixed by
+//                   --micro-batches (independent of the number of ranks N);
+//   rank r        = runs @loss_grad on micro-batches r*K/N .. (r+1)*K/N-1
+//                   and sums their gradients (and losses) as a balanced tree;
+//   all-reduce    = the sums over ranks (MPI's, or the ordered one), / K;
+//   norm          = of the reduced gradients, the same on every rank;
+//   @apply__<i>   = the compiled update of parameter i (clipping by the
+//                   norm, AdamW/SGD), run by every rank for every parameter,
+//                   or with ZeRO-1 only by the parameter's owner, which then
+//                   broadcasts the new values (each rank holds the optimizer
+//                   state of the parameters it owns: ~1/N of it).
+//
+// Checkpoints hold every parameter and all optimizer state (rank 0 writes
+// them, gathering ZeRO-1's shards), so any N resumes them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOOM_TOOLS_TRAIN_DIST_H
+#define LOOM_TOOLS_TRAIN_DIST_H
+
+#include "comm.h"
+#include "loom/runtime.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace loom::cli {
+
+struct DataParallelOptions {
+  int64_t microBatches = 1; // K: micro-batches per optimizer step
+  bool zero1 = false;         // shard the optimizer state
+  bool deterministic = false; // the ordered all-reduce
+};
+
+class DataParallel {
+public:
+  /// Checks that the artifact has @loss_grad and @apply__<i>, assigns the
+  /// parameters to ranks and, with ZeRO-1, releases the state of the
+  /// parameters this rank does not own (before weights are loaded, so a
+  /// resumed rank never holds them).
+  DataParallel(const std::string &artifactDir, loom_artifact *artifact,
+               loom_session *session, std::unique_ptr<dist::Comm> comm,
+               const DataParallelOptions &options);
+
+  dist::Comm &comm() { return *comm_; }
+  bool leader() const { return comm_->rank() == 0; }
+  int64_t microBatches() const { return o_.microBatches; }
+  /// One line: ranks, micro-batches, sharding, reduction.
+  std::string describe() const;
+
+  /// Optimizer step S (0-based) at learning rate LR. FEED(i) sets the data
+  /// inputs to batch i of the data; OVERFIT uses micro-batches 0..K-1.
+  void step(int64_t s, float lr, bool overfit,
+            const std::function<void(uint64_t)> &feed, float &loss, float &gradNorm);
+
+  /// Every rank calls it; rank 0 writes the file (loom_save_checkpoint).
+  void saveCheckpoint(const std::string &path, const std::vector<const char *> &keys,
+                      const std::vector<const char *> &values);
+
+  /// Rank 0: a line per rank (optimizer state held, resident memory).
+  std::string memoryReport();
+
+private:
+  struct Param {
+    std::string name, apply;        // "wte", "apply__0"
+    std::vector<std::string> state; // "optim.m.wte", ...
+    size_t offset = 0, numel = 0;   // in the flat gradient buffer
+    int owner = 0;
+  };
+
+  void assignOwners();
+  void accumulate(std::vector<float> leaf);
+  void ownedUpdate(float lr, float step, float norm);
+
+  std::string dir_;
+  loom_artifact *artifact_;
+  loom_session *session_;
+  std::unique_ptr<dist::Comm> comm_;
+  DataParallelOptions o_;
+  std::vector<Param> params_;
+  size_t flatSize_ = 0; // every gradient, then the loss
+  /// Partial sums of this rank's micro-batches: a binary counter, so the
+  /// sums are balanced trees (level = log2 of the leaves summed).
+  std::vector<std::vector<float>> partial_;
+  std::vector<int> level_;
+};
+
+} // namespace loom::cli
+
+#endif // LOOM_TOOLS_TRAIN_DIST_H

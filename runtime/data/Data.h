@@ -152,7 +152,12 @@ public:
   /// step), no hidden state, so that resuming at step k yields exactly the
   /// batches an uninterrupted run would see. Reuses OUT's buffers. Const and
   /// thread-safe.
-  virtual void batch(uint64_t step, Batch &out) const = 0;
+  void batch(uint64_t step, Batch &out) const { batchRows(step, 0, out); }
+  /// Rows FIRST_ROW .. FIRST_ROW + B - 1 of step STEP's rows (row r of a
+  /// step is drawn from its own stream, whatever the batch size): so K
+  /// batches of B rows at FIRST_ROW = 0, B, 2B, ... are one batch of K*B
+  /// rows, and data-parallel micro-batches see the data of the large batch.
+  virtual void batchRows(uint64_t step, uint64_t firstRow, Batch &out) const = 0;
   /// "tokens" (lm, mlm) or "samples" (images, captions, translation).
   virtual const char *unit() const = 0;
   /// B * T for tokens, B for samples.

@@ -40,14 +40,14 @@ public:
     W_ = s[3];
   }
 
-  void batch(uint64_t step, Batch &out) const override {
+  void batchRows(uint64_t step, uint64_t firstRow, Batch &out) const override {
     prepareBatch(inputs_, out);
     float *px = out.tensors[pixels_].data<float>();
     int32_t *lab = out.tensors[labels_].data<int32_t>();
     static const float kColour[2][3] = {{1.0f, 0.6f, 0.2f}, {0.2f, 0.6f, 1.0f}};
     const int64_t plane = H_ * W_, image = C_ * plane;
     for (int64_t b = 0; b < B_; ++b) {
-      RowStream rs(key_, step, static_cast<uint64_t>(b));
+      RowStream rs(key_, step, firstRow + static_cast<uint64_t>(b));
       Draws d(rs);
       int64_t c = static_cast<int64_t>(d.below(static_cast<uint64_t>(classes_)));
       lab[b] = static_cast<int32_t>(c);
@@ -159,7 +159,7 @@ public:
     }
   }
 
-  void batch(uint64_t step, Batch &out) const override {
+  void batchRows(uint64_t step, uint64_t firstRow, Batch &out) const override {
     prepareBatch(inputs_, out);
     float *px = out.tensors[pixels_].data<float>();
     int32_t *tok = out.tensors[tokens_].data<int32_t>();
@@ -168,10 +168,11 @@ public:
     int perm[kCombos];
     int64_t block = -1;
     for (int64_t b = 0; b < B_; ++b) {
-      // Rows [90j, 90j + 90) take a permutation of the combinations drawn
+      // Rows [90j, 90j + 90) of the step take a permutation of the combinations drawn
       // from the stream of row 2^64 - 1 - j.
-      if (b / kCombos != block) {
-        block = b / kCombos;
+      const int64_t g = static_cast<int64_t>(firstRow) + b; // the row in the step
+      if (g / kCombos != block) {
+        block = g / kCombos;
         RowStream ps(key_, step, ~uint64_t(0) - static_cast<uint64_t>(block));
         for (int i = 0; i < kCombos; ++i)
           perm[i] = i;
@@ -179,7 +180,7 @@ public:
           std::swap(perm[i], perm[ps.below(static_cast<uint64_t>(n),
                                            static_cast<uint64_t>(i + 1))]);
       }
-      int combo = perm[b % kCombos];
+      int combo = perm[g % kCombos];
       int colour = combo / (kShapes * kPositions), shape = (combo / kPositions) % kShapes,
           pos = combo % kPositions;
 
@@ -198,7 +199,7 @@ public:
 
       // The picture: the shape's centre at its position, jittered by up to
       // W/16 (H/16) pixels; radius min(H, W)/8 plus 0 or 1.
-      RowStream rs(key_, step, static_cast<uint64_t>(b));
+      RowStream rs(key_, step, firstRow + static_cast<uint64_t>(b));
       Draws d(rs);
       int64_t jx = W_ / 16, jy = H_ / 16;
       int64_t cx = pos == 4 ? W_ / 2 : (pos % 2 == 0 ? W_ / 4 : (3 * W_) / 4);
@@ -330,7 +331,7 @@ public:
     T_ = inputs_[tgt_].shape[1];
   }
 
-  void batch(uint64_t step, Batch &out) const override {
+  void batchRows(uint64_t step, uint64_t firstRow, Batch &out) const override {
     prepareBatch(inputs_, out);
     int32_t *src = out.tensors[src_].data<int32_t>();
     uint8_t *smask = out.tensors[srcMask_].data<uint8_t>();
@@ -338,7 +339,7 @@ public:
     int32_t *tt = out.tensors[tgtTargets_].data<int32_t>();
     std::string source, target;
     for (int64_t b = 0; b < B_; ++b) {
-      drawPair(RowStream(key_, step, static_cast<uint64_t>(b)), S_, T_, source, target);
+      drawPair(RowStream(key_, step, firstRow + static_cast<uint64_t>(b)), S_, T_, source, target);
       int32_t *sr = src + b * S_;
       uint8_t *mr = smask + b * S_;
       for (int64_t s = 0; s < S_; ++s) {

@@ -20,14 +20,14 @@ public:
     T_ = inputs_[tokens_].shape[1];
   }
 
-  void batch(uint64_t step, Batch &out) const override {
+  void batchRows(uint64_t step, uint64_t firstRow, Batch &out) const override {
     prepareBatch(inputs_, out);
     int32_t *tok = out.tensors[tokens_].data<int32_t>();
     int32_t *tgt = out.tensors[targets_].data<int32_t>();
     const Corpus &c = *corpus_;
     uint64_t offsets = c.size() - static_cast<uint64_t>(T_); // >= 1
     for (int64_t b = 0; b < B_; ++b) {
-      RowStream rs(key_, step, static_cast<uint64_t>(b));
+      RowStream rs(key_, step, firstRow + static_cast<uint64_t>(b));
       size_t off = static_cast<size_t>(rs.below(0, offsets));
       int32_t *tr = tok + b * T_, *gr = tgt + b * T_;
       for (int64_t t = 0; t < T_; ++t) {
@@ -72,7 +72,7 @@ public:
     T_ = inputs_[tokens_].shape[1];
   }
 
-  void batch(uint64_t step, Batch &out) const override {
+  void batchRows(uint64_t step, uint64_t firstRow, Batch &out) const override {
     prepareBatch(inputs_, out);
     int32_t *tok = out.tensors[tokens_].data<int32_t>();
     int32_t *typ = out.tensors[types_].data<int32_t>();
@@ -84,7 +84,7 @@ public:
     const int64_t L = T_ - 3; // A and B together
     std::vector<int32_t> candidates(static_cast<size_t>(L));
     for (int64_t b = 0; b < B_; ++b) {
-      RowStream rs(key_, step, static_cast<uint64_t>(b));
+      RowStream rs(key_, step, firstRow + static_cast<uint64_t>(b));
       Draws d(rs);
       int64_t lo = std::max<int64_t>(1, L / 4);
       int64_t hi = std::min<int64_t>(L - 1, (3 * L) / 4);

@@ -607,6 +607,9 @@ private:
       if (!ec)
         o.tokenizer = abs.lexically_normal().string();
     }
+    rowsPerBatch = specs.empty() || specs[0].shape.empty()
+                       ? 1
+                       : static_cast<uint64_t>(specs[0].shape[0]);
     source = loom::data::makeDataSource(o.data, specs, o.seed, err, dopt);
     if (!source)
       failWith("--data " + o.data + ": " + err);
@@ -628,9 +631,9 @@ private:
       std::fprintf(log, "step,loss,grad_norm,lr,seconds,%s_per_s\n", source->unit());
   }
 
-  /// Batch INDEX of the data into the session's data inputs.
-  void feed(uint64_t index) {
-    source->batch(index, batch);
+  /// Rows FIRST_ROW.. of step STEP's data into the session's data inputs.
+  void feed(uint64_t step, uint64_t firstRow = 0) {
+    source->batchRows(step, firstRow, batch);
     for (const loom::data::Tensor &t : batch.tensors)
       check(loom_set_input(h.session, t.name.c_str(), t.dtype, t.shape.data(),
                            static_cast<int32_t>(t.shape.size()), t.bytes.data(),
@@ -647,7 +650,8 @@ private:
     float loss, gnorm;
     if (dp) {
       dp->step(step, static_cast<float>(lr), o.overfit,
-               [this](uint64_t i) { feed(i); }, loss, gnorm);
+               [this](uint64_t at, uint64_t j) { feed(at, j * rowsPerBatch); }, loss,
+               gnorm);
     } else {
       feed(o.overfit ? 0 : static_cast<uint64_t>(step));
       setScalar(s, "optim.lr", static_cast<float>(lr));
@@ -795,6 +799,7 @@ private:
   std::unique_ptr<loom::tools::TraceRecorder> trace; // --profile
   int64_t profileFrom = 0;
   std::unique_ptr<DataParallel> dp; // data-parallel runs
+  uint64_t rowsPerBatch = 1;         // B of the data inputs
 };
 
 

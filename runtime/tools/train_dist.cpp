@@ -138,15 +138,14 @@ void DataParallel::accumulate(std::vector<float> leaf) {
 }
 
 void DataParallel::step(int64_t s, float lr, bool overfit,
-                        const std::function<void(uint64_t)> &feed, float &loss,
+                        const std::function<void(uint64_t, uint64_t)> &feed, float &loss,
                         float &gradNorm) {
   const int64_t k = o_.microBatches, perRank = k / comm_->size();
-  const uint64_t first = (overfit ? 0 : uint64_t(s) * uint64_t(k)) +
-                         uint64_t(comm_->rank()) * uint64_t(perRank);
+  const uint64_t first = uint64_t(comm_->rank()) * uint64_t(perRank);
   partial_.clear();
   level_.clear();
   for (int64_t j = 0; j < perRank; ++j) {
-    feed(first + uint64_t(j));
+    feed(overfit ? 0 : uint64_t(s), first + uint64_t(j));
     check(loom_run(session_, "loss_grad"));
     std::vector<float> leaf(flatSize_);
     for (const Param &p : params_) {

@@ -4,8 +4,9 @@
 // step of `loom train` can be spread over the ranks of an MPI job (and over
 // micro-batches within a rank):
 //
-//   global step s = micro-batches s*K .. s*K+K-1 of the data, K fixed by
-//                   --micro-batches (independent of the number of ranks N);
+//   global step s = the K*B rows of the data's step s, as K micro-batches
+//                   of the artifact's B rows (K = --micro-batches, fixed
+//                   independently of the number of ranks N);
 //   rank r        = runs @loss_grad on micro-batches r*K/N .. (r+1)*K/N-1
 //                   and sums their gradients (and losses) as a balanced tree;
 //   all-reduce    = the sums over ranks (MPI's, or the ordered one), / K;
@@ -55,10 +56,14 @@ public:
   /// One line: ranks, micro-batches, sharding, reduction.
   std::string describe() const;
 
-  /// Optimizer step S (0-based) at learning rate LR. FEED(i) sets the data
-  /// inputs to batch i of the data; OVERFIT uses micro-batches 0..K-1.
+  /// Optimizer step S (0-based) at learning rate LR. FEED(step, j) sets
+  /// the data inputs to micro-batch j of the data's step (its rows j*B ..
+  /// j*B+B-1: the K micro-batches are the batch of K*B rows a single
+  /// process with a K times larger batch would train on); OVERFIT feeds
+  /// step 0's.
   void step(int64_t s, float lr, bool overfit,
-            const std::function<void(uint64_t)> &feed, float &loss, float &gradNorm);
+            const std::function<void(uint64_t, uint64_t)> &feed, float &loss,
+            float &gradNorm);
 
   /// Every rank calls it; rank 0 writes the file (loom_save_checkpoint).
   void saveCheckpoint(const std::string &path, const std::vector<const char *> &keys,

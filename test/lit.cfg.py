@@ -60,3 +60,19 @@ config.substitutions.append(("%minilm", minilm))
 import shutil
 if shutil.which("dot"):
     config.available_features.add("graphviz")
+
+# Open MPI runs the data-parallel tests (REQUIRES: mpi): mpirun on PATH and
+# the communication plugin built beside bin/loom. On one machine: several
+# ranks per core, as root where CI runs as root, and no CMA single-copy
+# (containers forbid the ptrace it needs).
+if shutil.which("mpirun") and os.path.exists(
+        os.path.join(config.loom_obj_root, "lib", "libloom_mpi.so")):
+    config.available_features.add("mpi")
+else:
+    lit_config.note("no mpirun or no build/lib/libloom_mpi.so (apt install openmpi-bin "
+                    "libopenmpi-dev, then rebuild): the data-parallel tests are skipped")
+config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+config.environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+config.environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+config.substitutions.append(("%mpirun", "mpirun --oversubscribe --bind-to none"))

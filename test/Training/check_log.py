@@ -7,6 +7,9 @@
   check_log.py LOG.csv --same-as OTHER.csv
       step, loss, grad_norm and lr agree bit for bit (as printed with 9
       significant digits, which round-trips f32): prints "IDENTICAL n steps"
+  check_log.py LOG.csv --close-to OTHER.csv --rtol R
+      the same steps and learning rates, and every loss and gradient norm
+      within relative difference R: prints "CLOSE n steps"
 """
 import csv
 import sys
@@ -35,6 +38,22 @@ def main():
                     sys.exit(f"differ at row {i}: {x} vs {y}")
             sys.exit(f"differ in length: {len(a)} vs {len(b)} steps")
         print(f"IDENTICAL {len(a)} steps")
+        return
+    if "--close-to" in opts:
+        other = read(opts["--close-to"])
+        rtol = float(opts["--rtol"])
+        if [(r["step"], r["lr"]) for r in rows] != [(r["step"], r["lr"]) for r in other]:
+            sys.exit("the steps or learning rates differ")
+        worst = 0.0
+        for r, o in zip(rows, other):
+            for k in ("loss", "grad_norm"):
+                a, b = float(r[k]), float(o[k])
+                rel = abs(a - b) / max(abs(b), 1e-30)
+                worst = max(worst, rel)
+                if not rel <= rtol:
+                    sys.exit(f"step {r['step']}: {k} {a!r} vs {b!r} (relative {rel:.3g} > {rtol})")
+        print(f"CLOSE {len(rows)} steps", file=sys.stdout)
+        print(f"worst relative difference {worst:.3g}", file=sys.stderr)
         return
     losses = [float(r["loss"]) for r in rows]
     steps = [int(r["step"]) for r in rows]

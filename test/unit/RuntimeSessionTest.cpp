@@ -310,6 +310,63 @@ TEST_F(RuntimeSession, StateErrors) {
               "has no parameter 'c'");
 }
 
+// ZeRO-1's primitive: a state tensor released and held again.
+TEST_F(RuntimeSession, HoldStateReleasesAndAllocatesAgain) {
+  json m = fixtureManifest();
+  m["state"] = json::parse(R"([{"name": "optim.m.a", "dtype": "f32", "shape": [4]}])");
+  m["functions"]["state_sum"] = json::parse(R"({
+    "symbol": "loom_state_sum", "arena_bytes": 0,
+    "slots": [{"kind": "state", "name": "optim.m.a"},
+              {"kind": "output", "name": "total", "dtype": "f32", "shape": []},
+              {"kind": "arena"}]})");
+  std::string withState = makeArtifact(tmp, m, "with-state");
+  loom_artifact *a = nullptr;
+  loom_session *s = nullptr;
+  ASSERT_EQ(loom_artifact_open(withState.c_str(), &a), LOOM_OK) << loom_last_error();
+  ASSERT_EQ(loom_session_create(a, &s), LOOM_OK) << loom_last_error();
+  ASSERT_EQ(loom_init_params(s, 0), LOOM_OK);
+  auto total = [&] {
+    EXPECT_EQ(loom_run(s, "state_sum"), LOOM_OK) << loom_last_error();
+    loom_tensor_info info;
+    const void *data;
+    EXPECT_EQ(loom_get_output(s, "state_sum", "total", &info, &data), LOOM_OK);
+    return *static_cast<const float *>(data);
+  };
+  loom_tensor_info info;
+  void *p;
+  ASSERT_EQ(loom_state_data(s, "optim.m.a", &info, &p), LOOM_OK);
+  const float values[4] = {1, 2, 3, 4};
+  std::memcpy(p, values, sizeof values);
+  EXPECT_EQ(total(), 10.0f);
+
+  ASSERT_EQ(loom_session_hold_state(s, "optim.m.a", 0), LOOM_OK);
+  ASSERT_EQ(loom_session_hold_state(s, "optim.m.a", 0), LOOM_OK); // twice: no-op
+  expectError(loom_run(s, "state_sum"), LOOM_ERR_STATE,
+              "cannot run 'state_sum': state 'optim.m.a' is released");
+  expectError(loom_state_data(s, "optim.m.a", &info, &p), LOOM_ERR_STATE,
+              "state 'optim.m.a' is not held by this session (released)");
+  std::string ck = tmp.file("ck.safetensors");
+  expectError(loom_save_checkpoint(s, ck.c_str(), nullptr, nullptr, 0), LOOM_ERR_STATE,
+              "state 'optim.m.a' is not held by this session");
+  // Setting the parameters skips it; functions without it still run.
+  ASSERT_EQ(loom_init_params(s, 1), LOOM_OK);
+  const float x[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  ASSERT_EQ(loom_set_input(s, "x", LOOM_DTYPE_F32, kXShape, 2, x, sizeof x), LOOM_OK);
+  EXPECT_EQ(loom_run(s, "forward"), LOOM_OK) << loom_last_error();
+
+  // Held again: zeroed, usable, saved.
+  ASSERT_EQ(loom_session_hold_state(s, "optim.m.a", 1), LOOM_OK);
+  EXPECT_EQ(total(), 0.0f);
+  EXPECT_EQ(loom_save_checkpoint(s, ck.c_str(), nullptr, nullptr, 0), LOOM_OK)
+      << loom_last_error();
+  expectError(loom_session_hold_state(s, "optim.v.a", 0), LOOM_ERR_NOT_FOUND,
+              "has no state tensor 'optim.v.a'");
+  expectError(loom_session_hold_state(nullptr, "optim.m.a", 0), LOOM_ERR_INVALID_ARGUMENT,
+              "loom_session_hold_state");
+  loom_session_destroy(s);
+  loom_artifact_close(a);
+}
+
 TEST_F(RuntimeSession, InputErrors) {
   const int64_t wrong[2] = {4, 2}, three[3] = {2, 4, 1};
   expectError(loom_set_input(session, "y", LOOM_DTYPE_F32, kXShape, 2, x, 32),

@@ -184,6 +184,44 @@ TEST_F(TrainData, ShapesAndDtypesOfEveryKind) {
   }
 }
 
+// Data-parallel micro-batches: K batches of B rows at rows 0, B, 2B, ...
+// of a step are, byte for byte, that step's batch of K*B rows (a CLIP
+// batch of 180 rows spans two of its 90-row permutation blocks).
+TEST_F(TrainData, MicroBatchesAreRowsOfTheLargeBatch) {
+  struct Case {
+    std::string spec;
+    std::vector<TensorSpec> small, large;
+    int64_t rows;
+  };
+  std::vector<Case> cases = {
+      {"text:" + textPath, gptInputs(2), gptInputs(8), 2},
+      {"text:" + textPath, bertInputs(2), bertInputs(8), 2},
+      {"images", vitInputs(2), vitInputs(8), 2},
+      {"captions", clipInputs(45), clipInputs(180), 45},
+      {"translation", transformerInputs(2), transformerInputs(8), 2},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.spec);
+    auto small = make(c.spec, c.small), large = make(c.spec, c.large);
+    ASSERT_TRUE(small && large);
+    Batch whole, part;
+    large->batch(5, whole);
+    const int64_t k = c.large[0].shape[0] / c.rows;
+    for (size_t t = 0; t < whole.tensors.size(); ++t) {
+      std::string joined;
+      for (int64_t j = 0; j < k; ++j) {
+        small->batchRows(5, uint64_t(j * c.rows), part);
+        joined += part.tensors[t].bytes;
+      }
+      EXPECT_TRUE(joined == whole.tensors[t].bytes) << whole.tensors[t].name;
+    }
+    // Rows from 0 are the plain batch.
+    small->batchRows(5, 0, part);
+    small->batch(5, whole);
+    EXPECT_TRUE(part.tensors[0].bytes == whole.tensors[0].bytes);
+  }
+}
+
 TEST_F(TrainData, InputsInAnyOrder) {
   std::vector<TensorSpec> in = gptInputs();
   std::swap(in[0], in[1]);

@@ -11,6 +11,8 @@
  *   stats:   slots = [x: f32[2, 4] input, sum: f32[] output,
  *                     aligned: i32[] output, arena]
  *            sum = sum of x; aligned = 1 iff every slot is 64-byte aligned.
+ *   state_sum: slots = [m: f32[4] state, total: f32[] output, arena]
+ *            total = sum of m (used with a manifest that declares state).
  *   threads: slots = [hits: i32[1000] output, overlapped: i32[] output, arena]
  *            splits 1000 iterations through loom_parallel_for_hook as
  *            compiled kernels do (loom-dispatch-kernels); hits[i] counts
@@ -93,4 +95,14 @@ void loom_threads(void **slots) {
   ctx.overlapped = 0;
   loom_parallel_for_hook(1000, threads_range, &ctx);
   *(int32_t *)slots[1] = ctx.overlapped;
+}
+
+/* state_sum: slots = [m: f32[4] state, total: f32[] output, arena]
+ *            total = sum of m (the runtime tests' optimizer-state stand-in). */
+void loom_state_sum(void **slots) {
+  const float *m = (const float *)slots[0];
+  float total = 0;
+  for (int i = 0; i < 4; ++i)
+    total += m[i];
+  *(float *)slots[1] = total;
 }

@@ -382,6 +382,19 @@ loom_status loom_state_data(loom_session *s, const char *name,
   });
 }
 
+loom_status loom_input_data(loom_session *s, const char *name, loom_tensor_info *info,
+                            void **data) {
+  if (!s || !name || !info || !data)
+    return nullArgument("loom_input_data");
+  return guarded([&] {
+    const loom::rt::TensorSpec *spec;
+    if (loom_status st = report(s->impl->inputData(name, spec, *data)))
+      return st;
+    fillInfo(*spec, info);
+    return LOOM_OK;
+  });
+}
+
 loom_status loom_session_hold_state(loom_session *s, const char *name,
                                     int32_t hold) {
   if (!s || !name)

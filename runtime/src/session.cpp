@@ -498,6 +498,28 @@ Status Session::state(const std::string &name, const TensorSpec *&spec,
   return Status::ok();
 }
 
+Status Session::inputData(const std::string &name, const TensorSpec *&spec,
+                          void *&data) {
+  const Manifest &m = manifest();
+  int i = m.findInput(name);
+  if (i < 0)
+    return Status::error(LOOM_ERR_NOT_FOUND, "artifact '" + artifact_->dir() +
+                                                 "' has no input '" + name + "'");
+  const InputSpec &t = m.inputs[i];
+  if (t.range.present)
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                         "input '" + name + "' is range-checked (it indexes a tensor): "
+                         "set it with loom_set_input");
+  if (!staging_.empty())
+    return Status::error(LOOM_ERR_STATE, "input '" + name +
+                                             "' of a bucketed artifact is laid out by "
+                                             "loom_run: set it with loom_set_input");
+  inputSet_[i] = true;
+  spec = &t;
+  data = inputs_[i].data();
+  return Status::ok();
+}
+
 Status Session::holdState(const std::string &name, bool hold) {
   const Manifest &m = manifest();
   int i = m.findState(name);

@@ -78,6 +78,9 @@ public:
   Status setInput(std::string_view name, loom_dtype dtype,
                   const int64_t *shape, int32_t rank, const void *data,
                   size_t nbytes);
+  /// The input's own buffer, to be written in place (it counts as set):
+  /// for inputs without a range check, in artifacts without shape buckets.
+  Status inputData(const std::string &name, const TensorSpec *&spec, void *&data);
   Status run(std::string_view function);
   /// Threads the compiled kernels of run() use, this one included (created
   /// with LOOM_NUM_THREADS or the hardware's count).

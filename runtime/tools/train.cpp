@@ -469,7 +469,7 @@ public:
     if (leader()) {
       summarize();
       if (dp)
-        std::printf("memory per rank:\n%s", memory.c_str());
+        std::printf("%s\nmemory per rank:\n%s", dp->timeReport().c_str(), memory.c_str());
     }
   }
 

@@ -3,11 +3,15 @@
 
 #include "cli.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace loom::cli {
 
@@ -16,6 +20,11 @@ namespace {
 void checkDist(const rt::Status &s) {
   if (!s.isOk())
     failWith(s.message());
+}
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 bool powerOfTwo(int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
@@ -75,11 +84,14 @@ DataParallel::DataParallel(const std::string &artifactDir, loom_artifact *artifa
         p.state.push_back(name.substr(4));
       }
     }
-    p.offset = flatSize_;
-    flatSize_ += p.numel;
+    p.offset = total_;
+    total_ += p.numel;
+    loom_tensor_info info;
+    void *grad;
+    check(loom_input_data(session_, ("grad." + p.name).c_str(), &info, &grad));
+    p.grad = static_cast<float *>(grad);
     params_.push_back(std::move(p));
   }
-  flatSize_ += 1; // the loss
   if (o_.microBatches % n != 0)
     failWith("--micro-batches " + std::to_string(o_.microBatches) +
              " must be a multiple of the number of ranks (" + std::to_string(n) +
@@ -101,7 +113,7 @@ DataParallel::DataParallel(const std::string &artifactDir, loom_artifact *artifa
 void DataParallel::assignOwners() {
   // Contiguous runs of parameters of about equal size: parameter i goes to
   // the rank whose 1/N of the elements holds its middle element.
-  const double total = double(flatSize_ - 1);
+  const double total = double(total_);
   const int n = comm_->size();
   for (Param &p : params_) {
     double mid = double(p.offset) + double(p.numel) / 2;
@@ -121,19 +133,94 @@ std::string DataParallel::describe() const {
   return s.str();
 }
 
-void DataParallel::accumulate(std::vector<float> leaf) {
-  partial_.push_back(std::move(leaf));
-  level_.push_back(0);
-  // Two sums of equal size merge (a binary counter): for 2^k leaves the
-  // result is the balanced tree ((g0+g1)+(g2+g3))...
-  while (level_.size() >= 2 && level_[level_.size() - 1] == level_[level_.size() - 2]) {
-    std::vector<float> upper = std::move(partial_.back());
-    partial_.pop_back();
-    level_.pop_back();
-    std::vector<float> &lower = partial_.back();
-    for (size_t i = 0; i < lower.size(); ++i)
-      lower[i] += upper[i];
-    ++level_.back();
+void DataParallel::parallelChunks(size_t n,
+                                  const std::function<void(size_t, size_t)> &fn) {
+  // Fixed chunks (not one per thread), so that a reduction combining them
+  // in chunk order gives the same bits on any number of threads.
+  constexpr size_t kChunk = size_t(1) << 16;
+  const size_t chunks = (n + kChunk - 1) / kChunk;
+  const size_t threads =
+      std::min<size_t>(chunks, std::max<int32_t>(1, loom_session_threads(session_)));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t c; (c = next.fetch_add(1)) < chunks;)
+      fn(c * kChunk, std::min(n, (c + 1) * kChunk));
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &t : pool)
+    t.join();
+}
+
+float *DataParallel::gradOf(int slot, const Param &p) {
+  return slot == 0 ? p.grad : extra_[size_t(slot) - 1].data() + p.offset;
+}
+
+void DataParallel::addMicroBatch() {
+  float loss;
+  {
+    loom_tensor_info info;
+    const void *data;
+    check(loom_get_output(session_, "loss_grad", "loss", &info, &data));
+    std::memcpy(&loss, data, sizeof loss);
+  }
+  std::vector<const float *> out(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    loom_tensor_info info;
+    const void *data;
+    check(loom_get_output(session_, "loss_grad", ("grad." + params_[i].name).c_str(), &info,
+                          &data));
+    out[i] = static_cast<const float *>(data);
+  }
+  // dst = src (copy) or dst += src, parameter by parameter.
+  auto combine = [&](int dstSlot, const std::function<const float *(const Param &, size_t)> &src,
+                     bool add) {
+    for (size_t i = 0; i < params_.size(); ++i) {
+      float *dst = gradOf(dstSlot, params_[i]);
+      const float *from = src(params_[i], i);
+      parallelChunks(params_[i].numel, [&](size_t b, size_t e) {
+        if (add)
+          for (size_t k = b; k < e; ++k)
+            dst[k] += from[k];
+        else
+          std::memcpy(dst + b, from + b, (e - b) * sizeof(float));
+      });
+    }
+  };
+  auto output = [&](const Param &, size_t i) { return out[i]; };
+  if (!stack_.empty() && stack_.back().level == 0) {
+    // The new micro-batch pairs with the one before: add it in directly.
+    combine(stack_.back().slot, output, true);
+    stack_.back().loss += loss;
+    stack_.back().level = 1;
+  } else {
+    int slot = 0;
+    if (!stack_.empty()) {
+      size_t k = 0;
+      while (k < extraUsed_.size() && extraUsed_[k])
+        ++k;
+      if (k == extra_.size()) {
+        extra_.emplace_back(total_);
+        extraUsed_.push_back(false);
+      }
+      extraUsed_[k] = true;
+      slot = int(k) + 1;
+    }
+    combine(slot, output, false);
+    stack_.push_back({slot, 0, loss});
+  }
+  // Two sums of equal size merge (into the lower one, which keeps slot 0
+  // at the bottom).
+  while (stack_.size() >= 2 && stack_[stack_.size() - 1].level == stack_[stack_.size() - 2].level) {
+    Partial upper = stack_.back();
+    stack_.pop_back();
+    Partial &lower = stack_.back();
+    combine(lower.slot, [&](const Param &p, size_t) { return gradOf(upper.slot, p); }, true);
+    lower.loss += upper.loss;
+    ++lower.level;
+    extraUsed_[size_t(upper.slot) - 1] = false;
   }
 }
 
@@ -142,50 +229,80 @@ void DataParallel::step(int64_t s, float lr, bool overfit,
                         float &gradNorm) {
   const int64_t k = o_.microBatches, perRank = k / comm_->size();
   const uint64_t first = uint64_t(comm_->rank()) * uint64_t(perRank);
-  partial_.clear();
-  level_.clear();
+  stack_.clear();
+  std::fill(extraUsed_.begin(), extraUsed_.end(), false);
+  double t0 = now();
   for (int64_t j = 0; j < perRank; ++j) {
     feed(overfit ? 0 : uint64_t(s), first + uint64_t(j));
     check(loom_run(session_, "loss_grad"));
-    std::vector<float> leaf(flatSize_);
-    for (const Param &p : params_) {
-      loom_tensor_info info;
-      const void *data;
-      check(loom_get_output(session_, "loss_grad", ("grad." + p.name).c_str(), &info,
-                            &data));
-      std::memcpy(leaf.data() + p.offset, data, p.numel * sizeof(float));
-    }
-    loom_tensor_info info;
-    const void *data;
-    check(loom_get_output(session_, "loss_grad", "loss", &info, &data));
-    std::memcpy(&leaf.back(), data, sizeof(float));
-    accumulate(std::move(leaf));
+    double t1 = now();
+    tGrad_ += t1 - t0;
+    addMicroBatch();
+    t0 = now();
+    tSum_ += t0 - t1;
   }
   // A count that is not a power of two leaves several sums: fold them.
-  while (partial_.size() > 1) {
-    std::vector<float> upper = std::move(partial_.back());
-    partial_.pop_back();
-    for (size_t i = 0; i < upper.size(); ++i)
-      partial_.back()[i] += upper[i];
+  while (stack_.size() > 1) {
+    Partial upper = stack_.back();
+    stack_.pop_back();
+    for (const Param &p : params_) {
+      float *dst = gradOf(stack_.back().slot, p);
+      const float *src = gradOf(upper.slot, p);
+      parallelChunks(p.numel, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i)
+          dst[i] += src[i];
+      });
+    }
+    stack_.back().loss += upper.loss;
   }
-  std::vector<float> &flat = partial_.front();
-  checkDist(o_.deterministic ? comm_->allreduceSumOrdered(flat.data(), flat.size())
-                             : comm_->allreduceSum(flat.data(), flat.size()));
+  // Sum over the ranks, in place in the grad.<p> inputs.
+  float lossSum = stack_.front().loss;
+  auto reduce = [&](float *buf, size_t n) {
+    checkDist(o_.deterministic ? comm_->allreduceSumOrdered(buf, n)
+                               : comm_->allreduceSum(buf, n));
+  };
+  double t1 = now();
+  tSum_ += t1 - t0;
+  for (const Param &p : params_)
+    reduce(p.grad, p.numel);
+  reduce(&lossSum, 1);
+  double t2 = now();
+  tReduce_ += t2 - t1;
+  // The mean over the K micro-batches, and the global norm of it in a
+  // fixed order (chunks in double, then parameters), the same on every rank.
   const float inv = 1.0f / static_cast<float>(k);
-  for (float &x : flat)
-    x *= inv;
-  loss = flat.back();
-  // The global norm of the mean gradient, in a fixed order (each parameter
-  // in double, then their sum), so every rank clips with the same value.
+  loss = lossSum * inv;
   double sumSq = 0;
+  std::vector<double> chunkSums;
   for (const Param &p : params_) {
-    double part = 0;
-    for (size_t i = 0; i < p.numel; ++i)
-      part += double(flat[p.offset + i]) * double(flat[p.offset + i]);
-    sumSq += part;
+    constexpr size_t kChunk = size_t(1) << 16;
+    chunkSums.assign((p.numel + kChunk - 1) / kChunk, 0.0);
+    parallelChunks(p.numel, [&](size_t b, size_t e) {
+      // Eight independent lanes (vectorizable), added up in lane order.
+      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      float *g = p.grad;
+      size_t i = b;
+      for (; i + 8 <= e; i += 8)
+        for (int l = 0; l < 8; ++l) {
+          g[i + l] *= inv;
+          lane[l] += double(g[i + l]) * double(g[i + l]);
+        }
+      for (; i < e; ++i) {
+        g[i] *= inv;
+        lane[0] += double(g[i]) * double(g[i]);
+      }
+      double part = 0;
+      for (double l : lane)
+        part += l;
+      chunkSums[b / kChunk] = part;
+    });
+    for (double c : chunkSums)
+      sumSq += c;
   }
   gradNorm = static_cast<float>(std::sqrt(sumSq));
+  tNorm_ += now() - t2;
   ownedUpdate(lr, static_cast<float>(s + 1), gradNorm);
+  ++steps_;
 }
 
 void DataParallel::ownedUpdate(float lr, float step, float norm) {
@@ -194,17 +311,13 @@ void DataParallel::ownedUpdate(float lr, float step, float norm) {
                        sizeof step));
   check(loom_set_input(session_, "optim.grad_norm", LOOM_DTYPE_F32, nullptr, 0, &norm,
                        sizeof norm));
-  const std::vector<float> &flat = partial_.front();
-  for (const Param &p : params_) {
-    if (o_.zero1 && p.owner != comm_->rank())
-      continue;
-    loom_tensor_info info;
-    void *w;
-    check(loom_param_data(session_, p.name.c_str(), &info, &w));
-    check(loom_set_input(session_, ("grad." + p.name).c_str(), LOOM_DTYPE_F32, info.shape,
-                         info.rank, flat.data() + p.offset, p.numel * sizeof(float)));
-    check(loom_run(session_, p.apply.c_str()));
-  }
+  // The gradients are in the apply functions' grad.<p> inputs already.
+  double t0 = now();
+  for (const Param &p : params_)
+    if (!o_.zero1 || p.owner == comm_->rank())
+      check(loom_run(session_, p.apply.c_str()));
+  double t1 = now();
+  tApply_ += t1 - t0;
   if (!o_.zero1)
     return;
   // Every rank needs every new parameter: each owner broadcasts its own.
@@ -214,6 +327,22 @@ void DataParallel::ownedUpdate(float lr, float step, float norm) {
     check(loom_param_data(session_, p.name.c_str(), &info, &w));
     checkDist(comm_->bcast(w, p.numel * sizeof(float), p.owner));
   }
+  tBcast_ += now() - t1;
+}
+
+std::string DataParallel::timeReport() const {
+  if (steps_ == 0)
+    return std::string();
+  const double n = double(steps_);
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "ms per step on rank %d: gradients %.1f, summing micro-batches %.1f, "
+                "all-reduce %.1f, norm %.1f, update %.1f%s",
+                comm_->rank(), 1e3 * tGrad_ / n, 1e3 * tSum_ / n, 1e3 * tReduce_ / n,
+                1e3 * tNorm_ / n, 1e3 * tApply_ / n,
+                o_.zero1 ? (", broadcast " + std::to_string(int(1e3 * tBcast_ / n))).c_str()
+                         : "");
+  return line;
 }
 
 void DataParallel::saveCheckpoint(const std::string &path,

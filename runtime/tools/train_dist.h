@@ -71,18 +71,33 @@ public:
 
   /// Rank 0: a line per rank (optimizer state held, resident memory).
   std::string memoryReport();
+  /// Where this rank's step time went (means over the steps so far).
+  std::string timeReport() const;
 
 private:
   struct Param {
     std::string name, apply;        // "wte", "apply__0"
     std::vector<std::string> state; // "optim.m.wte", ...
-    size_t offset = 0, numel = 0;   // in the flat gradient buffer
+    size_t offset = 0, numel = 0;   // in an extra partial sum's buffer
     int owner = 0;
+    float *grad = nullptr;          // its grad.<p> input, written in place
+  };
+  /// A partial sum of micro-batch gradients: in the grad.<p> inputs (the
+  /// first, into which everything is finally summed) or in a buffer of
+  /// its own; it sums 2^level micro-batches.
+  struct Partial {
+    int slot;  // 0: the inputs; k > 0: extra_[k - 1]
+    int level;
+    float loss;
   };
 
   void assignOwners();
-  void accumulate(std::vector<float> leaf);
+  float *gradOf(int slot, const Param &p);
+  /// Adds the gradients of the micro-batch @loss_grad just ran.
+  void addMicroBatch();
   void ownedUpdate(float lr, float step, float norm);
+  /// FN(begin, end) over [0, n) in fixed chunks on the session's threads.
+  void parallelChunks(size_t n, const std::function<void(size_t, size_t)> &fn);
 
   std::string dir_;
   loom_artifact *artifact_;
@@ -90,11 +105,17 @@ private:
   std::unique_ptr<dist::Comm> comm_;
   DataParallelOptions o_;
   std::vector<Param> params_;
-  size_t flatSize_ = 0; // every gradient, then the loss
-  /// Partial sums of this rank's micro-batches: a binary counter, so the
-  /// sums are balanced trees (level = log2 of the leaves summed).
-  std::vector<std::vector<float>> partial_;
-  std::vector<int> level_;
+  size_t total_ = 0; // gradient elements
+  /// A binary counter of partial sums (bottom first), so that 2^k
+  /// micro-batches sum as the balanced tree ((g0+g1)+(g2+g3))...; the
+  /// bottom is always slot 0. Buffers are allocated once, as needed.
+  std::vector<Partial> stack_;
+  std::vector<std::vector<float>> extra_;
+  std::vector<bool> extraUsed_;
+  /// Seconds spent, summed over steps: @loss_grad, summing micro-batches,
+  /// the all-reduce, the norm, the updates, ZeRO-1's broadcasts.
+  double tGrad_ = 0, tSum_ = 0, tReduce_ = 0, tNorm_ = 0, tApply_ = 0, tBcast_ = 0;
+  int64_t steps_ = 0;
 };
 
 } // namespace loom::cli

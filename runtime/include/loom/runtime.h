@@ -245,6 +245,13 @@ LOOM_RT_API loom_status loom_param_data(loom_session *session, const char *name,
  * (a call may swap an update in). */
 LOOM_RT_API loom_status loom_state_data(loom_session *session, const char *name,
                                         loom_tensor_info *info, void **data);
+/* Direct access to an input's own buffer, for writing it in place instead
+ * of copying it with loom_set_input; the input counts as set. Refused for
+ * range-checked inputs (indices: loom_set_input checks them) and in
+ * artifacts with shape buckets. Data-parallel training reduces gradients
+ * into the grad.<p> inputs of the update functions this way. */
+LOOM_RT_API loom_status loom_input_data(loom_session *session, const char *name,
+                                        loom_tensor_info *info, void **data);
 /* Frees a state tensor of the session (HOLD 0) or allocates it again,
  * zeroed (HOLD 1; nothing happens if it is held). While released, loom_run
  * refuses functions that use it, loom_state_data and loom_save_checkpoint

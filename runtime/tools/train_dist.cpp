@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -302,7 +303,12 @@ void DataParallel::step(int64_t s, float lr, bool overfit,
   gradNorm = static_cast<float>(std::sqrt(sumSq));
   tNorm_ += now() - t2;
   ownedUpdate(lr, static_cast<float>(s + 1), gradNorm);
-  ++steps_;
+  // The first step pays for page faults (fresh buffers): the report is of
+  // the steps after it, when there are any.
+  if (++steps_ == 1) {
+    first_ = {tGrad_, tSum_, tReduce_, tNorm_, tApply_, tBcast_};
+    tGrad_ = tSum_ = tReduce_ = tNorm_ = tApply_ = tBcast_ = 0;
+  }
 }
 
 void DataParallel::ownedUpdate(float lr, float step, float norm) {
@@ -333,16 +339,25 @@ void DataParallel::ownedUpdate(float lr, float step, float norm) {
 std::string DataParallel::timeReport() const {
   if (steps_ == 0)
     return std::string();
-  const double n = double(steps_);
-  char line[256];
+  std::array<double, 6> t = first_;
+  double n = 1;
+  if (steps_ > 1) {
+    t = {tGrad_, tSum_, tReduce_, tNorm_, tApply_, tBcast_};
+    n = double(steps_ - 1);
+  }
+  char line[320];
   std::snprintf(line, sizeof line,
-                "ms per step on rank %d: gradients %.1f, summing micro-batches %.1f, "
-                "all-reduce %.1f, norm %.1f, update %.1f%s",
-                comm_->rank(), 1e3 * tGrad_ / n, 1e3 * tSum_ / n, 1e3 * tReduce_ / n,
-                1e3 * tNorm_ / n, 1e3 * tApply_ / n,
-                o_.zero1 ? (", broadcast " + std::to_string(int(1e3 * tBcast_ / n))).c_str()
-                         : "");
-  return line;
+                "ms per step on rank %d (mean of %s): gradients %.1f, summing "
+                "micro-batches %.1f, all-reduce %.1f, norm %.1f, update %.1f",
+                comm_->rank(), steps_ > 1 ? "the steps after the first" : "the one step",
+                1e3 * t[0] / n, 1e3 * t[1] / n, 1e3 * t[2] / n, 1e3 * t[3] / n,
+                1e3 * t[4] / n);
+  std::string out = line;
+  if (o_.zero1) {
+    std::snprintf(line, sizeof line, ", broadcast %.1f", 1e3 * t[5] / n);
+    out += line;
+  }
+  return out;
 }
 
 void DataParallel::saveCheckpoint(const std::string &path,

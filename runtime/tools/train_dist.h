@@ -27,6 +27,7 @@
 #include "comm.h"
 #include "loom/runtime.h"
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -116,6 +117,7 @@ private:
   /// the all-reduce, the norm, the updates, ZeRO-1's broadcasts.
   double tGrad_ = 0, tSum_ = 0, tReduce_ = 0, tNorm_ = 0, tApply_ = 0, tBcast_ = 0;
   int64_t steps_ = 0;
+  std::array<double, 6> first_{}; // the first step's times (page faults)
 };
 
 } // namespace loom::cli

@@ -129,6 +129,7 @@ struct TrainOptions {
   double lr = 1e-3, minLr = -1;
   bool overfit = false, resetOptimizer = false;
   int64_t microBatches = 0; // 0: unset (the ranks, or the checkpoint's)
+  int64_t resumedMicroBatches = 0; // a resumed run's K (1: a fused run's)
   bool zero1 = false, deterministic = false;
   // Which of these the command line set (a resume takes the rest from the
   // checkpoint).
@@ -364,16 +365,21 @@ void resumeFrom(TrainOptions &o, int64_t &start, std::vector<double> &history) {
     o.steps = parseCount("checkpoint steps", metadata(p, "loom.steps"), 1,
                          int64_t(1) << 40);
   o.overfit = o.overfit || metadata(p, "loom.overfit") == "1";
-  // Data-parallel runs record K: it fixes which batches make a step.
+  // Data-parallel runs record K (it fixes which rows make a step) and
+  // continue data-parallel, so the update stays the split step's.
   int64_t k = 1;
-  if (const char *v = nullptr; loom_read_metadata(p, "loom.micro_batches", &v) == LOOM_OK)
+  bool split = false;
+  if (const char *v = nullptr; loom_read_metadata(p, "loom.micro_batches", &v) == LOOM_OK) {
     k = parseCount("checkpoint micro_batches", v, 1, int64_t(1) << 20);
+    split = true;
+  }
   if (o.microBatches > 0 && o.microBatches != k)
     failWith("--micro-batches " + std::to_string(o.microBatches) +
              " differs from the " + std::to_string(k) + " of '" + o.resume +
              "' (a step's batches would change)");
-  if (k > 1)
+  if (split)
     o.microBatches = k;
+  o.resumedMicroBatches = k;
   std::stringstream ss(metadata(p, "loom.losses"));
   for (std::string item; std::getline(ss, item, ',');)
     if (!item.empty())
@@ -546,7 +552,10 @@ private:
                                        static_cast<int32_t>(std::max(1L, hw / perHost))));
     }
     DataParallelOptions d;
-    d.microBatches = o.microBatches > 0 ? o.microBatches : comm->size();
+    // A resumed run keeps its K (a single-process run's is 1).
+    d.microBatches = o.microBatches > 0          ? o.microBatches
+                     : o.resumedMicroBatches > 0 ? o.resumedMicroBatches
+                                                 : comm->size();
     d.zero1 = o.zero1;
     d.deterministic = o.deterministic;
     o.microBatches = d.microBatches;

@@ -75,4 +75,7 @@ config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
 config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
 config.environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
 config.environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+# Shared-memory segments in the test's temporary space, not /dev/shm
+# (containers often give /dev/shm 64 MiB).
+config.environment["OMPI_MCA_btl_vader_backing_directory"] = "/tmp"
 config.substitutions.append(("%mpirun", "mpirun --oversubscribe --bind-to none"))

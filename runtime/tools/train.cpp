@@ -445,13 +445,15 @@ public:
       std::fprintf(stderr, "loom train: rank %d of %d on %s, pid %d\n", dp->comm().rank(),
                    dp->comm().size(), dp->comm().host().c_str(), int(::getpid()));
     if (leader()) {
-    std::fprintf(stderr, "loom train: %s\n  data: %s\n  steps %lld..%lld, lr %g (%s, warmup %lld, min %g), seed %llu%s\n",
-                 o.artifact.c_str(), source->describe().c_str(),
-                 (long long)start + 1, (long long)o.steps, o.lr, o.schedule.c_str(),
-                 (long long)o.warmup, o.minLr, (unsigned long long)o.seed,
-                 o.overfit ? ", overfitting the first batch" : "");
-    if (dp)
-      std::fprintf(stderr, "  %s\n", dp->describe().c_str());
+      std::fprintf(stderr,
+                   "loom train: %s\n  data: %s\n  steps %lld..%lld, lr %g (%s, warmup "
+                   "%lld, min %g), seed %llu%s\n",
+                   o.artifact.c_str(), source->describe().c_str(), (long long)start + 1,
+                   (long long)o.steps, o.lr, o.schedule.c_str(), (long long)o.warmup,
+                   o.minLr, (unsigned long long)o.seed,
+                   o.overfit ? ", overfitting the first batch" : "");
+      if (dp)
+        std::fprintf(stderr, "  %s\n", dp->describe().c_str());
     }
     begin = std::chrono::steady_clock::now();
     if (!o.profile.empty() && leader()) {
@@ -810,7 +812,6 @@ private:
   std::unique_ptr<DataParallel> dp; // data-parallel runs
   uint64_t rowsPerBatch = 1;         // B of the data inputs
 };
-
 
 } // namespace
 

@@ -38,11 +38,11 @@ int64_t numel(const loom_tensor_info &t) {
 }
 
 /// VmRSS and VmHWM of this process in MiB (0 where /proc has none).
-void residentMiB(double &now, double &peak) {
-  now = peak = 0;
+void residentMiB(double &rss, double &peak) {
+  rss = peak = 0;
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);) {
-    double *to = line.rfind("VmRSS:", 0) == 0   ? &now
+    double *to = line.rfind("VmRSS:", 0) == 0   ? &rss
                  : line.rfind("VmHWM:", 0) == 0 ? &peak
                                                 : nullptr;
     if (to)

@@ -75,6 +75,8 @@ bool writeFile(const std::string &path, const std::string &bytes,
 std::string checkTraining(const CompileRequest &r,
                           mlir::loom::LoomTrainStepOptions &step) {
   if (r.train.empty()) {
+    if (r.splitStep)
+      return "split_step goes with train";
     if (r.weightDecay || r.beta1 || r.beta2 || r.eps || r.momentum || r.clipNorm)
       return "weight_decay, beta1, beta2, eps, momentum and clip_norm go "
              "with train";
@@ -107,6 +109,7 @@ std::string checkTraining(const CompileRequest &r,
   if (step.optimizer == "adamw" && r.momentum)
     return "momentum is for train='sgd' (AdamW has beta1)";
   step.keepGrad = r.grad;
+  step.splitStep = r.splitStep;
   return "";
 }
 

@@ -32,6 +32,7 @@ struct CompileRequest {
   /// "" (inference), "adamw" or "sgd" (loomc --train[=...]).
   std::string train;
   bool grad = false; // loomc --grad
+  bool splitStep = false; // loomc --split-step (data-parallel training)
   /// Unset: Passes.td's defaults (as loomc).
   std::optional<double> weightDecay, beta1, beta2, eps, momentum, clipNorm;
   std::string kernels = "auto"; // mlir | halide | auto

@@ -246,7 +246,8 @@ PYBIND11_MODULE(_loom, m) {
          const std::map<std::string, int64_t> &dims, const std::string &train,
          bool grad, const py::dict &hyper, const std::string &kernels,
          const std::string &kernelCache, bool fusion, const std::string &mcpu,
-         unsigned jobs, const std::vector<std::pair<std::string, int64_t>> &config) {
+         unsigned jobs, const std::vector<std::pair<std::string, int64_t>> &config,
+         bool splitStep) {
         loom::python::CompileRequest r;
         r.specPath = specPath;
         r.specText = specText;
@@ -257,6 +258,7 @@ PYBIND11_MODULE(_loom, m) {
         r.config = config;
         r.train = train;
         r.grad = grad;
+        r.splitStep = splitStep;
         auto get = [&](const char *k) {
           return hyper.contains(k) ? py::object(hyper[k]) : py::object(py::none());
         };
@@ -286,7 +288,7 @@ PYBIND11_MODULE(_loom, m) {
       py::arg("spec_is_json"), py::arg("out"), py::arg("dims"), py::arg("train"),
       py::arg("grad"), py::arg("hyper"), py::arg("kernels"),
       py::arg("kernel_cache"), py::arg("fusion"), py::arg("mcpu"),
-      py::arg("jobs"), py::arg("config"),
+      py::arg("jobs"), py::arg("config"), py::arg("split_step"),
       "Compiles a spec into the artifact directory `out`; returns (kind, "
       "message, diagnostics), kind 'ok', 'spec', 'usage' or 'compile'.");
 

@@ -101,7 +101,8 @@ def compile(spec, dims: Optional[Mapping] = None, train=False, out=None, *,
             kernel_cache: Optional[str] = None, fusion: bool = True,
             mcpu: str = "native", jobs: int = 0,
             spec_name: str = "<spec>",
-            config: Optional[Mapping] = None) -> "Artifact":
+            config: Optional[Mapping] = None,
+            split_step: bool = False) -> "Artifact":
     """Compiles a model spec in process, as `loomc SPEC -o OUT --dim ...`.
 
     spec: a path (str or os.PathLike; `.json` is the JSON syntax), or the
@@ -111,6 +112,9 @@ def compile(spec, dims: Optional[Mapping] = None, train=False, out=None, *,
     config: config entries to replace (loomc --config), e.g. {"d": 384}.
     train: False, True / "adamw" or "sgd": add @train_step (loomc --train),
     with the optimizer's hyperparameters (loomc's defaults when None).
+    split_step: with train, also the step in two halves for data-parallel
+    training (loomc --split-step: @loss_grad and @apply__<i>; run it with
+    `mpirun -np N loom train`, docs/distributed.md).
     out: the artifact directory; None compiles into a temporary directory
     removed when the Artifact and every Session on it are gone.
     Raises SpecError (located), ValueError (bad options) or CompileError.
@@ -135,7 +139,7 @@ def compile(spec, dims: Optional[Mapping] = None, train=False, out=None, *,
         path, text, spec_name, text.lstrip().startswith("{"), out,
         {str(k): int(v) for k, v in (dims or {}).items()}, train, grad, hyper,
         kernels, kernel_cache or "", fusion, mcpu, jobs,
-        [(str(k), int(v)) for k, v in (config or {}).items()])
+        [(str(k), int(v)) for k, v in (config or {}).items()], bool(split_step))
     if kind != "ok":
         if temporary:
             shutil.rmtree(out, ignore_errors=True)

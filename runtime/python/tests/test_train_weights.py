@@ -149,3 +149,28 @@ def test_import_weights_by_checkpoint_map(tiny, tokens, tmp_path):
         tmp_path / "nohead.safetensors", allow_missing=True)
     with pytest.raises(loom.LoomError, match="no checkpoint map 'flax'"):
         t.import_weights(tmp_path / "hf.safetensors", map="flax")
+
+
+def test_split_step_trains_like_loom_train(models, tmp_path):
+    """compile(split_step=True) makes the data-parallel halves; `loom train
+    --micro-batches 1` on them gives the fused step's losses (the norm is
+    taken in double by the runtime, so gradient norms agree to ~1e-7)."""
+    import os
+    art = loom.compile(os.path.join(models, "tiny_gpt.loom"), {"B": B, "T": T},
+                       train=True, split_step=True, out=tmp_path / "split")
+    names = art.functions
+    assert {"train_step", "loss_grad", "apply__0"} <= set(names), names
+    (tmp_path / "text.txt").write_bytes(TEXT)
+    logs = {}
+    for name, extra in (("fused", []), ("split", ["--micro-batches", 1])):
+        r = run_tool(tool("LOOM_CLI"), "train", art.dir, "--data",
+                     f"text:{tmp_path / 'text.txt'}", "--steps", STEPS, "--seed", 0,
+                     "--threads", 1, "--log", tmp_path / f"{name}.csv", *extra)
+        assert r.returncode == 0, r.stderr
+        logs[name] = list(csv.DictReader(open(tmp_path / f"{name}.csv")))
+    for f, s in zip(logs["fused"], logs["split"]):
+        assert f["loss"] == s["loss"]
+        assert abs(float(f["grad_norm"]) - float(s["grad_norm"])) <= 1e-6 * float(f["grad_norm"])
+    with pytest.raises(ValueError, match="split_step goes with train"):
+        loom.compile(os.path.join(models, "tiny_gpt.loom"), {"B": B, "T": T},
+                     split_step=True)

@@ -89,6 +89,7 @@ int parseThreads(const std::string &text);
 
 /// `loom train ...` and `loom generate ...` (argv[1] is the command).
 int commandTrain(int argc, char **argv);
+int commandDevices(int argc, char **argv);
 int commandGenerate(int argc, char **argv);
 /// The task commands (tasks.cpp): `loom fill-mask | classify | clip-rank |
 /// translate | sample ...`; each answers --help with its own usage.
@@ -101,6 +102,7 @@ int commandSample(int argc, char **argv);
 int commandTokenizer(int argc, char **argv);
 
 extern const char *kTrainUsage;
+extern const char *kDevicesUsage;
 extern const char *kGenerateUsage;
 
 } // namespace loom::cli

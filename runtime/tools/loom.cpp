@@ -56,6 +56,7 @@ const char *kUsage =
     "  loom sample images|captions --count N -o DIR             (loom sample --help)\n"
     "  loom tokenizer train|encode|decode ...                   (loom tokenizer --help)\n"
     "  loom profile TRACE.json [--top N] [--by kernel|site|op]  (loom profile --help)\n"
+    "  loom devices [--require-cuda]                            (loom devices --help)\n"
     "\n"
     "run       runs a function (default forward) of a compiled artifact. Without\n"
     "          --weights, parameters are initialized from the manifest with\n"
@@ -482,7 +483,7 @@ int main(int argc, char **argv) {
   // (train, generate and the task commands print their own).
   static const char *const kOwnUsage[] = {"train",    "generate",  "fill-mask", "classify",
                                           "clip-rank", "translate", "sample", "tokenizer",
-                                          "profile"};
+                                          "profile", "devices"};
   bool ownUsage = false;
   for (const char *c : kOwnUsage)
     ownUsage |= argc >= 2 && !std::strcmp(argv[1], c);
@@ -495,6 +496,8 @@ int main(int argc, char **argv) {
   try {
     if (argc >= 2 && !std::strcmp(argv[1], "train"))
       return commandTrain(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "devices"))
+      return commandDevices(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "generate"))
       return commandGenerate(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "fill-mask"))

@@ -92,6 +92,35 @@ FailureOr<SmallVector<Param>> trainedParams(func::FuncOp grad) {
   return params;
 }
 
+/// {k: "v", ...} as a dictionary of string attributes.
+DictionaryAttr strings(Builder &b,
+                       std::initializer_list<std::pair<StringRef, std::string>> kv) {
+  SmallVector<NamedAttribute> list;
+  for (const auto &[k, v] : kv)
+    list.push_back(b.getNamedAttr(k, b.getStringAttr(v)));
+  return b.getDictionaryAttr(list);
+}
+
+/// The result attributes of an update: its output name, and what it
+/// replaces ("param:<p>" or "state:<s>").
+DictionaryAttr updateResult(Builder &b, StringRef kind, const std::string &name) {
+  return strings(b, {{LoomDialect::kOutputAttrName, "new." + name},
+                     {LoomDialect::kUpdateAttrName, (kind + ":" + name).str()}});
+}
+
+/// Ends FN's body with `return RESULTS` and gives it its full signature.
+void finishFunction(func::FuncOp fn, OpBuilder &b, Location loc, ArrayRef<Value> results,
+                    ArrayRef<Type> argTypes, ArrayRef<DictionaryAttr> argAttrs,
+                    ArrayRef<Attribute> resAttrs) {
+  func::ReturnOp::create(b, loc, results);
+  SmallVector<Type> resultTypes;
+  for (Value v : results)
+    resultTypes.push_back(v.getType());
+  fn.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  fn.setAllArgAttrs(argAttrs);
+  fn.setAllResultAttrs(resAttrs);
+}
+
 /// Builds the step's body after the cloned forward and backward: the global
 /// gradient norm, clipping, and the update of every parameter and state
 /// tensor. Returns the results in signature order.
@@ -256,10 +285,7 @@ void TrainStepPass::runOnOperation() {
   OpBuilder mb(module.getContext());
   auto scalarType = RankedTensorType::get({}, mb.getF32Type());
   auto attrs = [&](std::initializer_list<std::pair<StringRef, std::string>> kv) {
-    SmallVector<NamedAttribute> list;
-    for (const auto &[k, v] : kv)
-      list.push_back(mb.getNamedAttr(k, mb.getStringAttr(v)));
-    return mb.getDictionaryAttr(list);
+    return strings(mb, kv);
   };
   SmallVector<Type> argTypes(grad.getArgumentTypes());
   SmallVector<DictionaryAttr> argAttrs;
@@ -340,23 +366,14 @@ void TrainStepPass::runOnOperation() {
       attrs({{LoomDialect::kOutputAttrName, "optim.grad_norm"}})};
   for (auto [i, p] : llvm::enumerate(*params)) {
     results.push_back(newParams[i]);
-    resAttrs.push_back(attrs({{LoomDialect::kOutputAttrName, "new." + p.name},
-                              {LoomDialect::kUpdateAttrName, "param:" + p.name}}));
+    resAttrs.push_back(updateResult(mb, "param", p.name));
   }
   for (auto [k, kind] : llvm::enumerate(stateKinds))
     for (auto [i, p] : llvm::enumerate(*params)) {
-      std::string name = "optim." + kind + "." + p.name;
       results.push_back(newState[k * n + i]);
-      resAttrs.push_back(attrs({{LoomDialect::kOutputAttrName, "new." + name},
-                                {LoomDialect::kUpdateAttrName, "state:" + name}}));
+      resAttrs.push_back(updateResult(mb, "state", "optim." + kind + "." + p.name));
     }
-  func::ReturnOp::create(b, grad.getLoc(), results);
-  SmallVector<Type> resultTypes;
-  for (Value v : results)
-    resultTypes.push_back(v.getType());
-  step.setFunctionType(mb.getFunctionType(argTypes, resultTypes));
-  step.setAllArgAttrs(argAttrs);
-  step.setAllResultAttrs(resAttrs);
+  finishFunction(step, b, grad.getLoc(), results, argTypes, argAttrs, resAttrs);
   recordHyperparameters(step, h);
   appendOptimizerInputs(module, {"optim.lr", "optim.step"});
   if (splitStep) {
@@ -382,10 +399,7 @@ void TrainStepPass::buildApplyFunctions(ModuleOp module, func::FuncOp step,
   mb.setInsertionPointAfter(step);
   auto scalarType = RankedTensorType::get({}, mb.getF32Type());
   auto dict = [&](std::initializer_list<std::pair<StringRef, std::string>> kv) {
-    SmallVector<NamedAttribute> list;
-    for (const auto &[k, v] : kv)
-      list.push_back(mb.getNamedAttr(k, mb.getStringAttr(v)));
-    return mb.getDictionaryAttr(list);
+    return strings(mb, kv);
   };
   for (auto [i, p] : llvm::enumerate(params)) {
     // (p, grad.<p>, state..., optim.lr, optim.step, optim.grad_norm)
@@ -429,21 +443,10 @@ void TrainStepPass::buildApplyFunctions(ModuleOp module, func::FuncOp step,
       if (buf)
         results.push_back(buf2);
     }
-    SmallVector<Attribute> resAttrs{
-        dict({{LoomDialect::kOutputAttrName, "new." + p.name},
-              {LoomDialect::kUpdateAttrName, "param:" + p.name}})};
-    for (const std::string &kind : stateKinds) {
-      std::string name = "optim." + kind + "." + p.name;
-      resAttrs.push_back(dict({{LoomDialect::kOutputAttrName, "new." + name},
-                               {LoomDialect::kUpdateAttrName, "state:" + name}}));
-    }
-    func::ReturnOp::create(b, paramLocs[i], results);
-    SmallVector<Type> resultTypes;
-    for (Value v : results)
-      resultTypes.push_back(v.getType());
-    fn.setFunctionType(mb.getFunctionType(argTypes, resultTypes));
-    fn.setAllArgAttrs(argAttrs);
-    fn.setAllResultAttrs(resAttrs);
+    SmallVector<Attribute> resAttrs{updateResult(mb, "param", p.name)};
+    for (const std::string &kind : stateKinds)
+      resAttrs.push_back(updateResult(mb, "state", "optim." + kind + "." + p.name));
+    finishFunction(fn, b, paramLocs[i], results, argTypes, argAttrs, resAttrs);
     recordHyperparameters(fn, h);
   }
 }

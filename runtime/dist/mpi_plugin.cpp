@@ -59,60 +59,54 @@ int size() {
 
 const char *host() { return hostName; }
 
-int allreduceSumF32(float *buf, size_t n) {
-  for (size_t at = 0; at < n; at += kChunk / sizeof(float)) {
-    int count = static_cast<int>(std::min(n - at, kChunk / sizeof(float)));
-    if (failed(MPI_Allreduce(MPI_IN_PLACE, buf + at, count, MPI_FLOAT, MPI_SUM,
-                             MPI_COMM_WORLD),
-               "MPI_Allreduce"))
-      return 1;
-  }
+/// F(offset, count) over [0, n) in pieces of at most LIMIT; stops at the
+/// first failure.
+template <typename F> int inChunks(size_t n, size_t limit, F f) {
+  for (size_t at = 0; at < n; at += limit)
+    if (int rc = f(at, static_cast<int>(std::min(n - at, limit))))
+      return rc;
   return 0;
+}
+
+int allreduceSumF32(float *buf, size_t n) {
+  return inChunks(n, kChunk / sizeof(float), [&](size_t at, int count) {
+    return failed(MPI_Allreduce(MPI_IN_PLACE, buf + at, count, MPI_FLOAT, MPI_SUM,
+                                MPI_COMM_WORLD),
+                  "MPI_Allreduce");
+  });
 }
 
 int sendrecv(const void *send, void *recv, size_t bytes, int peer) {
   auto *s = static_cast<const char *>(send);
   auto *r = static_cast<char *>(recv);
-  for (size_t at = 0; at < bytes; at += kChunk) {
-    int count = static_cast<int>(std::min(bytes - at, kChunk));
-    if (failed(MPI_Sendrecv(s + at, count, MPI_BYTE, peer, 0, r + at, count, MPI_BYTE,
-                            peer, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-               "MPI_Sendrecv"))
-      return 1;
-  }
-  return 0;
+  return inChunks(bytes, kChunk, [&](size_t at, int count) {
+    return failed(MPI_Sendrecv(s + at, count, MPI_BYTE, peer, 0, r + at, count, MPI_BYTE,
+                               peer, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                  "MPI_Sendrecv");
+  });
 }
 
 int sendBytes(const void *buf, size_t bytes, int peer) {
   auto *s = static_cast<const char *>(buf);
-  for (size_t at = 0; at < bytes; at += kChunk) {
-    int count = static_cast<int>(std::min(bytes - at, kChunk));
-    if (failed(MPI_Send(s + at, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD), "MPI_Send"))
-      return 1;
-  }
-  return 0;
+  return inChunks(bytes, kChunk, [&](size_t at, int count) {
+    return failed(MPI_Send(s + at, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD), "MPI_Send");
+  });
 }
 
 int recvBytes(void *buf, size_t bytes, int peer) {
   auto *r = static_cast<char *>(buf);
-  for (size_t at = 0; at < bytes; at += kChunk) {
-    int count = static_cast<int>(std::min(bytes - at, kChunk));
-    if (failed(MPI_Recv(r + at, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD,
-                        MPI_STATUS_IGNORE),
-               "MPI_Recv"))
-      return 1;
-  }
-  return 0;
+  return inChunks(bytes, kChunk, [&](size_t at, int count) {
+    return failed(MPI_Recv(r + at, count, MPI_BYTE, peer, 1, MPI_COMM_WORLD,
+                           MPI_STATUS_IGNORE),
+                  "MPI_Recv");
+  });
 }
 
 int bcast(void *buf, size_t bytes, int root) {
   auto *b = static_cast<char *>(buf);
-  for (size_t at = 0; at < bytes; at += kChunk) {
-    int count = static_cast<int>(std::min(bytes - at, kChunk));
-    if (failed(MPI_Bcast(b + at, count, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast"))
-      return 1;
-  }
-  return 0;
+  return inChunks(bytes, kChunk, [&](size_t at, int count) {
+    return failed(MPI_Bcast(b + at, count, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+  });
 }
 
 int barrier() { return failed(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }

@@ -159,6 +159,22 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
                                       std::string &error) {
   out = Artifact();
   out.model = module.getSymName() ? module.getSymName()->str() : "";
+  // The CUDA target (loomc --target=cuda): what the runtime must provide.
+  // An emulated CUDA mapping runs on the CPU: a cpu artifact.
+  if (auto t = module->getAttrOfType<StringAttr>("loom.target");
+      t && t.getValue() == "cuda") {
+    out.target = "cuda";
+    auto arch = module->getAttrOfType<StringAttr>("loom.cuda_arch");
+    out.cudaArch = arch ? arch.str() : "sm_90";
+    out.cudaBinary = "cubin";
+    // What MLIR 22's gpu.launch_func translation calls: the module loaded
+    // and unloaded once, a function looked up, a stream made, the kernel
+    // launched, the stream synchronized and destroyed per launch.
+    out.cudaHooks = {"mgpuModuleLoad",      "mgpuModuleUnload",
+                     "mgpuModuleGetFunction", "mgpuStreamCreate",
+                     "mgpuLaunchKernel",    "mgpuStreamSynchronize",
+                     "mgpuStreamDestroy"};
+  }
   if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
     out.spec = file.getFilename().str();
   if (auto t = module->getAttrOfType<StringAttr>(LoomDialect::kTokenizerAttrName))
@@ -276,6 +292,12 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
   if (!artifact.tokenizer.empty())
     m["tokenizer"] = artifact.tokenizer;
   m["library"] = library;
+  if (artifact.target != "cpu") {
+    m["target"] = artifact.target;
+    m["cuda"] = {{"arch", artifact.cudaArch},
+                 {"binary", artifact.cudaBinary},
+                 {"hooks", artifact.cudaHooks}};
+  }
   if (!artifact.checkpoints.empty()) {
     json maps = json::array();
     for (const CheckpointMap &c : artifact.checkpoints) {

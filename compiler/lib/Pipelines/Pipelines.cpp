@@ -71,6 +71,55 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cpuStages)() {
   return stages;
 }
 
+const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cudaStages)() {
+  static const std::vector<Stage> stages = [] {
+    const std::vector<Stage> &cpu = cpuStages();
+    std::vector<Stage> s;
+    s.push_back({"loom-to-linalg-cuda", "linalg",
+                 "as loom-to-linalg, without the CPU's kernel choices "
+                 "(Halide kernels, row-blocked and query-blocked loops, the "
+                 "GEMM's transposed B)",
+                 // Row and attention blocking bound the CPU's working set in
+                 // its caches with loops the host would run; on the GPU each
+                 // op is a launch of its own (fused attention is the
+                 // tensor-core work still to come, docs/cuda.md).
+                 "loom-index-ranges,loom-decompose,canonicalize,cse,"
+                 "convert-loom-to-linalg,canonicalize,loom-fuse-epilogue,"
+                 "loom-fuse-elementwise,canonicalize,cse,loom-fuse-siblings,cse"});
+    s.push_back({"loom-bufferize-cuda", "memref", cpu[1].summary, cpu[1].pipeline});
+    s.push_back({"loom-to-gpu", "gpu",
+                 "every linalg op a CUDA kernel launch (one thread per "
+                 "output element, reductions in the thread), outlined into "
+                 "a gpu.module",
+                 "loom-map-to-gpu,canonicalize,cse,gpu-kernel-outlining,"
+                 "canonicalize,cse"});
+    return s;
+  }();
+  return stages;
+}
+
+std::string(::loom::pipelines::cudaToLLVMPipeline)(const std::string &arch,
+                                                   const std::string &toolkit,
+                                                   bool cubin) {
+  // As MLIR's gpu-lower-to-nvvm-pipeline, with loom's host conventions:
+  // bare-pointer entry points and void loom_F(void **slots) wrappers. The
+  // kernels keep memref descriptors (a slice's offset is dynamic).
+  std::string features = "+ptx80";
+  std::string target = "chip=" + arch + " features=" + features + " O=3";
+  std::string binary = std::string("format=") + (cubin ? "bin" : "isa");
+  if (!toolkit.empty())
+    binary += " toolkit=" + toolkit;
+  return "convert-scf-to-cf,nvvm-attach-target{" + target +
+         "},expand-strided-metadata,lower-affine,"
+         "gpu.module(strip-debuginfo,convert-gpu-to-nvvm{index-bitwidth=64},"
+         "canonicalize,cse,reconcile-unrealized-casts),"
+         "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+         "convert-cf-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+         "gpu-to-llvm,gpu-module-to-binary{" + binary +
+         "},convert-ub-to-llvm,reconcile-unrealized-casts,"
+         "loom-packed-entry-points";
+}
+
 namespace {
 
 /// `pipeline` without loom's fusion passes and GEMM epilogues (the module attribute
@@ -99,12 +148,44 @@ std::string withoutFusion(const std::string &pipeline) {
 
 } // namespace
 
+std::optional<std::vector<::loom::pipelines::Stage>>(
+    ::loom::pipelines::stagesFor)(ModuleOp module, std::string &error) {
+  auto target = module->getAttrOfType<StringAttr>(kTargetAttr);
+  if (!target || target.getValue() == "cpu")
+    return cpuStages();
+  auto arch = module->getAttrOfType<StringAttr>(kCudaArchAttr);
+  auto toolkit = module->getAttrOfType<StringAttr>(kCudaToolkitAttr);
+  std::vector<Stage> stages = cudaStages();
+  if (target.getValue() == "cuda") {
+    std::string tk = toolkit ? toolkit.str() : "";
+    stages.push_back({"loom-gpu-to-llvm", "llvm-dialect",
+                      "kernels to NVVM, PTX and (with ptxas) a cubin embedded "
+                      "in the host code, which launches them",
+                      cudaToLLVMPipeline(arch ? arch.str() : "sm_90", tk,
+                                         /*cubin=*/!tk.empty())});
+    return stages;
+  }
+  if (target.getValue() == "cuda-emulate") {
+    // The launches as host loops, then the CPU's last stage: the CUDA
+    // mapping, run where no GPU is.
+    stages.back().pipeline = "loom-map-to-gpu,loom-gpu-emulate,canonicalize,cse";
+    stages.push_back(cpuStages().back());
+    return stages;
+  }
+  error = "unknown target '" + target.str() + "' (cpu, cuda or cuda-emulate)";
+  return std::nullopt;
+}
+
 LogicalResult(::loom::pipelines::runStagesUpTo)(
     ModuleOp module, const std::string &emitKind,
     void (*configure)(PassManager &, void *), void *configureData,
     const std::string &after, TimingScope *timing) {
   bool started = after.empty();
-  for (const Stage &stage : cpuStages()) {
+  std::string error;
+  std::optional<std::vector<Stage>> stages = stagesFor(module, error);
+  if (!stages)
+    return module.emitError() << error;
+  for (const Stage &stage : *stages) {
     if (!started) {
       started = after == stage.stopsAt;
       continue;
@@ -195,7 +276,11 @@ struct TrainingOptions : public PassPipelineOptions<TrainingOptions> {
 } // namespace
 
 void(::loom::pipelines::registerPipelines)() {
-  for (const Stage &stage : cpuStages()) {
+  std::vector<Stage> stages = cpuStages();
+  for (const Stage &stage : cudaStages())
+    if (stage.name != std::string("loom-bufferize-cuda"))
+      stages.push_back(stage);
+  for (const Stage &stage : stages) {
     std::string pipeline = stage.pipeline;
     PassPipelineRegistration<>(
         stage.name, stage.summary, [pipeline](OpPassManager &pm) {

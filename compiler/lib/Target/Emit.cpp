@@ -5,17 +5,22 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -122,18 +127,110 @@ void dropForeignArgAttrs(ModuleOp module) {
   });
 }
 
+/// The CUDA target's host code calls MLIR's GPU runtime-wrapper ABI
+/// (mgpuModuleLoad, mgpuLaunchKernel, ...). Each such function is defined
+/// here as a jump through a pointer `loom_hook_<name>` that the runtime sets
+/// after dlopen (runtime/cuda/hooks.cpp), so the artifact links no CUDA
+/// library and one runtime binary serves machines with and without a GPU.
+/// The modules' global constructors and destructors (which would load the
+/// kernels at dlopen, before the runtime has a context) become the exported
+/// `loom_cuda_load` and `loom_cuda_unload`. Fails when a function is called
+/// that `hooks` (the manifest's list) does not name.
+bool exposeCudaHooks(llvm::Module &m, const std::vector<std::string> &hooks,
+                     std::string &error) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  bool any = false;
+  for (llvm::Function &f : m) {
+    if (!f.isDeclaration() || !f.getName().starts_with("mgpu"))
+      continue;
+    if (std::find(hooks.begin(), hooks.end(), f.getName().str()) == hooks.end()) {
+      error = "internal error: the CUDA host code calls " + f.getName().str() +
+              ", which the artifact's hook list does not name";
+      return false;
+    }
+    any = true;
+    auto *slot = new llvm::GlobalVariable(
+        m, ptr, /*isConstant=*/false, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantPointerNull::get(ptr), "loom_hook_" + f.getName());
+    f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", &f));
+    llvm::Value *target = b.CreateLoad(ptr, slot);
+    llvm::SmallVector<llvm::Value *> args;
+    for (llvm::Argument &a : f.args())
+      args.push_back(&a);
+    llvm::CallInst *call = b.CreateCall(f.getFunctionType(), target, args);
+    call->setTailCall();
+    if (f.getReturnType()->isVoidTy())
+      b.CreateRetVoid();
+    else
+      b.CreateRet(call);
+  }
+  if (!any)
+    return true;
+  auto lift = [&](const char *global, const char *name) {
+    std::vector<std::pair<uint64_t, llvm::Function *>> fns;
+    if (llvm::GlobalVariable *list = m.getGlobalVariable(global)) {
+      if (auto *array = llvm::dyn_cast<llvm::ConstantArray>(list->getInitializer()))
+        for (llvm::Value *op : array->operands()) {
+          auto *entry = llvm::cast<llvm::ConstantStruct>(op);
+          auto *priority = llvm::cast<llvm::ConstantInt>(entry->getOperand(0));
+          if (auto *fn = llvm::dyn_cast<llvm::Function>(entry->getOperand(1)))
+            fns.push_back({priority->getZExtValue(), fn});
+        }
+      list->eraseFromParent();
+    }
+    std::stable_sort(fns.begin(), fns.end(),
+                     [](auto &a, auto &b) { return a.first < b.first; });
+    auto *fn = llvm::Function::Create(
+        llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
+        llvm::GlobalValue::ExternalLinkage, name, m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+    for (auto &[priority, f] : fns) {
+      // The constructors were placed in .text.startup; they are ordinary
+      // functions now.
+      f->setSection("");
+      b.CreateCall(f);
+    }
+    b.CreateRetVoid();
+  };
+  lift("llvm.global_ctors", "loom_cuda_load");
+  lift("llvm.global_dtors", "loom_cuda_unload");
+  return true;
+}
+
 std::unique_ptr<llvm::Module> translate(ModuleOp module,
                                         llvm::LLVMContext &llvmContext,
                                         std::string &error) {
   dropForeignArgAttrs(module);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  registerBuiltinDialectTranslation(*module.getContext());
-  registerLLVMDialectTranslation(*module.getContext());
+  MLIRContext &context = *module.getContext();
+  registerBuiltinDialectTranslation(context);
+  registerLLVMDialectTranslation(context);
+  // The CUDA target's host module holds gpu.binary ops (the embedded
+  // kernels) and LLVM-level gpu.launch_func ops.
+  std::vector<std::string> hooks;
+  bool cuda = false;
+  module.walk([&](gpu::BinaryOp) { cuda = true; });
+  if (cuda) {
+    registerGPUDialectTranslation(context);
+    registerNVVMDialectTranslation(context);
+    DialectRegistry registry;
+    gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+    context.appendDialectRegistry(registry);
+    if (auto list = module->getAttrOfType<ArrayAttr>("loom.cuda_hooks"))
+      for (Attribute a : list)
+        hooks.push_back(cast<StringAttr>(a).str());
+  }
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
-  if (!llvmModule)
+  if (!llvmModule) {
     error = "translation to LLVM IR failed";
+    return nullptr;
+  }
+  if (cuda && !exposeCudaHooks(*llvmModule, hooks, error))
+    return nullptr;
   return llvmModule;
 }
 
@@ -239,6 +336,37 @@ bool loom::target::emitObjects(ModuleOp module, const EmitOptions &options,
       return false;
     }
   return true;
+}
+
+std::string loom::target::findCudaToolkit(const std::string &given,
+                                          std::string &error) {
+  auto has = [](const std::string &dir) {
+    return !dir.empty() && llvm::sys::fs::can_execute(dir + "/bin/ptxas");
+  };
+  if (!given.empty()) {
+    if (has(given))
+      return given;
+    error = "'" + given + "' is not a CUDA toolkit (no bin/ptxas in it)";
+    return "";
+  }
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *v = std::getenv(var); v && has(v))
+      return v;
+  if (auto ptxas = llvm::sys::findProgramByName("ptxas")) {
+    // .../bin/ptxas -> ...
+    llvm::SmallString<256> dir(*ptxas);
+    llvm::sys::fs::real_path(*ptxas, dir);
+    std::string root = llvm::sys::path::parent_path(
+                           llvm::sys::path::parent_path(dir)).str();
+    if (has(root))
+      return root;
+  }
+  if (has("/usr/local/cuda"))
+    return "/usr/local/cuda";
+  error = "no CUDA toolkit found (its ptxas makes the cubin, its libdevice "
+          "serves the kernels' math): install one, put its bin/ on PATH, or "
+          "give --cuda-toolkit=DIR";
+  return "";
 }
 
 std::string loom::target::kernelsLibrary(std::string &error) {

@@ -28,11 +28,14 @@
 #include "loom/Target/Emit.h"
 #include "loom/Transforms/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -132,6 +135,14 @@ options:
   --timing       print where the compile time went: spec to IR, the training
                  graph, every pass of every stage, LLVM, linking (to stderr)
   --mcpu=CPU     target CPU for code generation (default: native)
+  --target=cpu|cuda   what the artifact runs on (default cpu); cuda: NVIDIA
+                 GPUs, kernels as a cubin (or PTX) embedded in model.so,
+                 `loom run --device cuda` (docs/cuda.md); cuda-emulate: the
+                 CUDA mapping with its launches run as CPU loops (a test)
+  --cuda-arch=SM       the GPU architecture (default sm_90: H100/H200)
+  --cuda-toolkit=DIR   the CUDA toolkit whose ptxas makes the cubin and whose
+                 libdevice the kernels link (default: $CUDA_HOME, $CUDA_PATH,
+                 the one holding ptxas on PATH, else /usr/local/cuda)
   --jobs=N       threads for LLVM optimization and code generation
                  (default: one per hardware thread)
 training (adds @train_step to the artifact; `loom train` runs it):
@@ -175,6 +186,9 @@ struct Options {
   std::string model;
   std::string emit; // empty: loom IR, or an artifact directory with -o
   std::string mcpu = "native";
+  std::string target = "cpu";  // cpu | cuda | cuda-emulate
+  std::string cudaArch = "sm_90";
+  std::string cudaToolkit;     // "" = found
   unsigned jobs = 0;
   bool printPipeline = false;
   bool interpret = false;
@@ -301,6 +315,9 @@ const std::map<std::string, Flag> &flagTable() {
       {"--split-step", sets(&Options::splitStep, true)},
       {"--timing", sets(&Options::timing, true)},
       {"--mcpu", stores(F::Optional, &Options::mcpu)},
+      {"--target", stores(F::Optional, &Options::target)},
+      {"--cuda-arch", stores(F::Optional, &Options::cudaArch)},
+      {"--cuda-toolkit", stores(F::Optional, &Options::cudaToolkit)},
       {"--jobs", {F::Optional, [](Options &o, const std::string &n) {
          char *end = nullptr;
          long j = std::strtol(n.c_str(), &end, 10);
@@ -489,13 +506,31 @@ std::string checkCombinations(Options &o) {
     return "--weights and --seed exclude each other";
   if (o.command != "fmt" && !o.to.empty())
     return "--to is only for 'loomc fmt'";
-  static const char *kinds[] = {"loom", "linalg", "memref", "llvm-dialect",
-                                "llvm-ir", "asm", "obj", "so", "header",
-                                "manifest", "kernels", "weights"};
+  static const char *kinds[] = {"loom", "linalg", "memref", "gpu", "ptx",
+                                "llvm-dialect", "llvm-ir", "asm", "obj", "so",
+                                "header", "manifest", "kernels", "weights"};
+  if (o.target != "cpu" && o.target != "cuda" && o.target != "cuda-emulate")
+    return "--target: unknown target '" + o.target + "' (cpu, cuda)";
+  {
+    const std::string &a = o.cudaArch;
+    bool digits = a.size() >= 5 && a.rfind("sm_", 0) == 0 &&
+                  std::all_of(a.begin() + 3, a.end() - (a.back() == 'a'),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::atoi(a.c_str() + 3) < 70)
+      return "--cuda-arch: expected sm_70 or newer, as sm_90 or sm_90a, got '" +
+             a + "'";
+  }
+  if ((o.emit == "gpu" || o.emit == "ptx") && o.target == "cpu")
+    return "--emit=" + o.emit + " goes with --target=cuda";
+  if (o.target != "cpu" && (o.emit == "kernels" || o.report || o.autotune ||
+                            !o.kernels.empty()))
+    return "--kernels, --autotune, --report and --emit=kernels are for the "
+           "cpu target";
   if (o.command == "compile" && !o.emit.empty() &&
       std::find(std::begin(kinds), std::end(kinds), o.emit) == std::end(kinds))
     return "unknown --emit kind '" + o.emit +
-           "' (available: loom, linalg, memref, llvm-dialect, llvm-ir, asm, "
+           "' (available: loom, linalg, memref, gpu, ptx, llvm-dialect, "
+           "llvm-ir, asm, "
            "obj, so, header, manifest, kernels, weights)";
   if (o.emit == "weights" && (o.output.empty() || !loom::onnx::isOnnxPath(o.model)))
     return "--emit=weights writes an ONNX model's weights: give MODEL.onnx "
@@ -588,6 +623,34 @@ int writeOutput(const Options &o, const std::string &text) {
   }
   out << text;
   return 0;
+}
+
+int reportErrors(const spec::Diagnostics &diags);
+
+/// --emit=ptx: the kernels' PTX (what ptxas turns into the cubin), each
+/// device module's after a `// gpu.module NAME` line.
+int emitPtx(const Options &o, mlir::ModuleOp module, spec::Diagnostics &diags,
+            void (*dumps)(mlir::PassManager &, void *), mlir::TimingScope *timed) {
+  if (mlir::failed(lp::runStagesUpTo(module, "gpu", dumps, nullptr, "", timed)))
+    return reportErrors(diags);
+  mlir::PassManager pm(module.getContext(), mlir::ModuleOp::getOperationName());
+  auto tk = module->getAttrOfType<mlir::StringAttr>(lp::kCudaToolkitAttr);
+  if (mlir::failed(mlir::parsePassPipeline(
+          lp::cudaToLLVMPipeline(o.cudaArch, tk ? tk.str() : "", /*cubin=*/false),
+          pm)) ||
+      mlir::failed(pm.run(module)))
+    return reportErrors(diags);
+  std::string text;
+  module.walk([&](mlir::gpu::BinaryOp binary) {
+    for (mlir::Attribute a : binary.getObjects())
+      if (auto object = mlir::dyn_cast<mlir::gpu::ObjectAttr>(a)) {
+        text += "// gpu.module " + binary.getSymName().str() + "\n";
+        llvm::StringRef ptx = object.getObject().getValue();
+        text += ptx.rtrim('\0').str();
+        text += "\n";
+      }
+  });
+  return writeOutput(o, text);
 }
 
 int reportErrors(const spec::Diagnostics &diags) {
@@ -693,12 +756,16 @@ int compile(const Options &o, const std::string &kind, mlir::ModuleOp module,
     return writeOutput(o, text);
   }
 
-  std::string stopAt = kind == "linalg" || kind == "memref" ? kind
+  if (kind == "ptx")
+    return emitPtx(o, module, diags, dumps, timed);
+  std::string stopAt = kind == "linalg" || kind == "memref" || kind == "gpu"
+                           ? kind
                        : kind == "header" || kind == "manifest" ? "memref"
                                                                 : "llvm-dialect";
   if (mlir::failed(lp::runStagesUpTo(module, stopAt, dumps, nullptr, "", timed)))
     return reportErrors(diags);
-  if (kind == "linalg" || kind == "memref" || kind == "llvm-dialect")
+  if (kind == "linalg" || kind == "memref" || kind == "gpu" ||
+      kind == "llvm-dialect")
     return writeOutput(o, printModule(module, o.locs));
   if (kind == "header" || kind == "manifest") {
     la::Artifact artifact;
@@ -762,7 +829,19 @@ int main(int argc, char **argv) {
   if (std::string error; !lt::checkCPU(o.mcpu, error))
     return usageError("--mcpu: " + error);
   if (o.printPipeline) {
-    for (const lp::Stage &stage : lp::cpuStages())
+    std::vector<lp::Stage> stages = lp::cpuStages();
+    if (o.target != "cpu") {
+      mlir::MLIRContext context;
+      mlir::OpBuilder b(&context);
+      mlir::OwningOpRef<mlir::ModuleOp> m = mlir::ModuleOp::create(b.getUnknownLoc());
+      (*m)->setAttr(lp::kTargetAttr, b.getStringAttr(o.target));
+      (*m)->setAttr(lp::kCudaArchAttr, b.getStringAttr(o.cudaArch));
+      (*m)->setAttr(lp::kCudaToolkitAttr, b.getStringAttr(
+          o.cudaToolkit.empty() ? "TOOLKIT" : o.cudaToolkit));
+      std::string error;
+      stages = *lp::stagesFor(*m, error);
+    }
+    for (const lp::Stage &stage : stages)
       llvm::outs() << "# --emit=" << stage.stopsAt << ": " << stage.summary
                    << "\n" << stage.name << ": builtin.module("
                    << stage.pipeline << ")\n\n";
@@ -813,6 +892,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates the kernels to LLVM IR (--target=cuda).
+  mlir::registerAllToLLVMIRTranslations(registry);
   mlir::registerAllPasses();
   mlir::loom::registerLoomPasses();
   mlir::loom::registerLoomConversionPasses();
@@ -896,6 +977,17 @@ int main(int argc, char **argv) {
     (*module)->setAttr(mlir::loom::kKernelCacheAttr, attrs.getStringAttr(cachePath));
   if (o.noFusion)
     (*module)->setAttr(lp::kNoFusionAttr, attrs.getUnitAttr());
+  if (o.target != "cpu") {
+    (*module)->setAttr(lp::kTargetAttr, attrs.getStringAttr(o.target));
+    (*module)->setAttr(lp::kCudaArchAttr, attrs.getStringAttr(o.cudaArch));
+    if (o.target == "cuda") {
+      std::string error;
+      std::string toolkit = lt::findCudaToolkit(o.cudaToolkit, error);
+      if (toolkit.empty())
+        return usageError("--target=cuda: " + error);
+      (*module)->setAttr(lp::kCudaToolkitAttr, attrs.getStringAttr(toolkit));
+    }
+  }
   if (o.autotune) {
     lt::EmitOptions emit;
     emit.cpu = o.mcpu;

@@ -96,6 +96,13 @@ struct Artifact {
   std::vector<Function> functions; // the public functions, in module order
   std::vector<CheckpointMap> checkpoints;
   std::vector<Bucket> buckets;     // empty unless compiled with shape buckets
+  /// "cpu", or "cuda": then the GPU architecture ("sm_90"), the embedded
+  /// kernels' form ("cubin") and the GPU runtime functions the library
+  /// calls through `loom_hook_<name>` pointers the runtime sets
+  /// (docs/artifact.md).
+  std::string target = "cpu";
+  std::string cudaArch, cudaBinary;
+  std::vector<std::string> cudaHooks;
 
   int64_t largestArena() const;
 };

@@ -586,4 +586,42 @@ def LoomPackedEntryPoints : Pass<"loom-packed-entry-points", "::mlir::ModuleOp">
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LoomMapToGpu : Pass<"loom-map-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Runs every linalg op of the entry functions as a CUDA kernel launch";
+  let description = [{
+    The CUDA target's mapping (after bufferization): every linalg op is
+    generalized, its parallel dimensions moved ahead of its reductions, and
+    lowered to an `scf.parallel` over the parallel dimensions (reductions run
+    as `scf.for` inside). Each top-level `scf.parallel` becomes a
+    `gpu.launch` over one linear index space: `threads` threads per block,
+    ceil(iterations / threads) blocks, each thread guarded and delinearized
+    back into the loop's indices, innermost dimension fastest (consecutive
+    threads touch consecutive elements: coalesced). Whatever else still
+    reads or writes memory on the host (a loop with no parallel dimension:
+    a full reduction) runs as a one-thread launch, so the host code only
+    launches kernels and every buffer may live in device memory; host code
+    that would need a value read from a buffer is refused. Constant tables
+    (`memref.get_global`) used by a kernel are referenced from inside it, so
+    outlining copies them into the device module.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "threads per block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def LoomGpuEmulate : Pass<"loom-gpu-emulate", "::mlir::ModuleOp"> {
+  let summary = "Runs gpu.launch bodies as host loops (the CUDA mapping, checked on a CPU)";
+  let description = [{
+    Replaces every `gpu.launch` by loops over its blocks and threads with the
+    ids as induction variables. Exact for launches without barriers or
+    shared memory (all loom-map-to-gpu makes): `loomc --target=cuda-emulate`
+    compiles the CUDA target's mapping for the host, so the tests compare it
+    with the interpreter where no GPU exists.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // LOOM_CODEGEN_PASSES_TD

@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,28 @@ struct Stage {
 
 /// The stages in order: loom -> linalg -> bufferized (arena) -> LLVM dialect.
 const std::vector<Stage> &cpuStages();
+
+/// The module attributes that choose the target (loomc --target): "cpu"
+/// (absent: the same), "cuda", or "cuda-emulate" (the CUDA mapping with its
+/// launches run as host loops: a test of the mapping without a GPU); the
+/// CUDA architecture ("sm_90") and the toolkit directory whose ptxas makes
+/// the cubin and whose libdevice the kernels' math links (empty: PTX only,
+/// JIT-compiled by the driver when loaded).
+constexpr llvm::StringLiteral kTargetAttr = "loom.target";
+constexpr llvm::StringLiteral kCudaArchAttr = "loom.cuda_arch";
+constexpr llvm::StringLiteral kCudaToolkitAttr = "loom.cuda_toolkit";
+
+/// The CUDA target's first stages: loom -> linalg (no CPU kernel choices) ->
+/// bufferized -> gpu (kernels outlined; `--emit=gpu`).
+const std::vector<Stage> &cudaStages();
+/// The last CUDA stage's pipeline: gpu -> NVVM -> PTX / cubin, host code in
+/// the LLVM dialect with packed entry points.
+std::string cudaToLLVMPipeline(const std::string &arch, const std::string &toolkit,
+                               bool cubin);
+/// The stages `module`'s target attributes select (nullopt, with `error`,
+/// for an unknown target).
+std::optional<std::vector<Stage>> stagesFor(mlir::ModuleOp module,
+                                            std::string &error);
 
 /// Runs the stages up to and including the one producing `emitKind`
 /// ("linalg", "memref" or "llvm-dialect"), starting after the stage that

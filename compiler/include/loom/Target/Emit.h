@@ -54,6 +54,12 @@ bool linkSharedLibrary(const std::vector<std::string> &objectPaths,
                        const std::string &soPath, std::string &error,
                        const std::vector<std::string> &libraries = {});
 
+/// The CUDA toolkit directory (holding bin/ptxas and nvvm/libdevice) for
+/// --target=cuda: `given` if not empty, else $CUDA_HOME, $CUDA_PATH, the
+/// toolkit of the ptxas on PATH, /usr/local/cuda. Empty, with `error`, when
+/// there is none.
+std::string findCudaToolkit(const std::string &given, std::string &error);
+
 /// The archive of loom's Halide kernels (runtime/kernels/) that an artifact
 /// calling them links: $LOOM_KERNELS_LIBRARY, else the one built with
 /// loomc. Empty (with `error` set) when there is none.

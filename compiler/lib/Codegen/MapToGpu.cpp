@@ -106,6 +106,23 @@ gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, Value blocks,
   return launch;
 }
 
+bool touchesMemory(Operation *op);
+
+/// Does `op`'s host part (outside its launches) read or write a buffer?
+bool hostPartReadsMemory(Operation *op) {
+  bool reads = false;
+  op->walk<WalkOrder::PreOrder>([&](Operation *inner) {
+    if (isa<gpu::LaunchOp>(inner))
+      return WalkResult::skip();
+    if (inner != op && inner->getNumRegions() == 0 && touchesMemory(inner)) {
+      reads = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return reads;
+}
+
 /// Does `op` (or anything in it) read or write a buffer?
 bool touchesMemory(Operation *op) {
   bool touches = false;
@@ -135,6 +152,8 @@ bool touchesMemory(Operation *op) {
   });
   return touches;
 }
+
+LogicalResult launchAsLoops(RewriterBase &rewriter, gpu::LaunchOp launch);
 
 struct LoomMapToGpuPass
     : public mlir::loom::impl::LoomMapToGpuBase<LoomMapToGpuPass> {
@@ -258,9 +277,19 @@ struct LoomMapToGpuPass
       for (Operation &op : llvm::make_early_inc_range(block)) {
         if (isa<gpu::LaunchOp>(op) || op.hasTrait<OpTrait::IsTerminator>())
           continue;
-        bool holdsLaunch = false;
-        op.walk([&](gpu::LaunchOp) { holdsLaunch = true; });
-        if (holdsLaunch) {
+        SmallVector<gpu::LaunchOp> inner;
+        op.walk([&](gpu::LaunchOp l) { inner.push_back(l); });
+        if (!inner.empty() && hostPartReadsMemory(&op)) {
+          // A host loop that needs values from buffers (the embedding's
+          // gradient: a row index read per token, then a row added): its
+          // launches become loops again and the whole loop runs in one
+          // thread. Correct, not fast: a scatter-add kernel is to come.
+          for (gpu::LaunchOp l : inner)
+            if (failed(launchAsLoops(rewriter, l)))
+              return failure();
+          inner.clear();
+        }
+        if (!inner.empty()) {
           for (Region &r : op.getRegions())
             if (failed(wrapHostCode(rewriter, r)))
               return failure();
@@ -290,25 +319,17 @@ struct LoomMapToGpuPass
   }
 };
 
-struct LoomGpuEmulatePass
-    : public mlir::loom::impl::LoomGpuEmulateBase<LoomGpuEmulatePass> {
-  void runOnOperation() override {
-    SmallVector<gpu::LaunchOp> launches;
-    getOperation().walk([&](gpu::LaunchOp l) { launches.push_back(l); });
-    IRRewriter rewriter(&getContext());
-    for (gpu::LaunchOp launch : launches) {
+/// `launch` as loops over its blocks and threads, in the launch's place.
+/// Exact without barriers, shared memory or async tokens (checked).
+LogicalResult launchAsLoops(RewriterBase &rewriter, gpu::LaunchOp launch) {
       if (launch.getAsyncToken() || !launch.getWorkgroupAttributions().empty() ||
-          !launch.getPrivateAttributions().empty()) {
-        launch.emitError("loom-gpu-emulate: only synchronous launches without "
-                         "attributions");
-        return signalPassFailure();
-      }
+          !launch.getPrivateAttributions().empty())
+        return launch.emitError("loom-gpu-emulate: only synchronous launches "
+                                "without attributions");
       bool barrier = false;
       launch.walk([&](gpu::BarrierOp) { barrier = true; });
-      if (barrier) {
-        launch.emitError("loom-gpu-emulate: a barrier needs real threads");
-        return signalPassFailure();
-      }
+      if (barrier)
+        return launch.emitError("loom-gpu-emulate: a barrier needs real threads");
       Location loc = launch.getLoc();
       rewriter.setInsertionPoint(launch);
       Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -339,7 +360,18 @@ struct LoomGpuEmulatePass
       for (Operation &op : body.without_terminator())
         b.clone(op, map);
       rewriter.eraseOp(launch);
-    }
+      return success();
+}
+
+struct LoomGpuEmulatePass
+    : public mlir::loom::impl::LoomGpuEmulateBase<LoomGpuEmulatePass> {
+  void runOnOperation() override {
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation().walk([&](gpu::LaunchOp l) { launches.push_back(l); });
+    IRRewriter rewriter(&getContext());
+    for (gpu::LaunchOp launch : launches)
+      if (failed(launchAsLoops(rewriter, launch)))
+        return signalPassFailure();
   }
 };
 

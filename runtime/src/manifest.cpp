@@ -114,6 +114,7 @@ private:
   Status function(const std::string &fname, const json &obj, Manifest &m,
                   FunctionSpec &f) const;
   Status buckets(const json &list, Manifest &m) const;
+  Status target(const json &root, Manifest &m) const;
 
   std::string fileName;
 };
@@ -413,7 +414,7 @@ Status Parser::parse(const std::string &text, Manifest &m) {
   LOOM_RT_TRY(onlyKeys(root, "", {"format", "version", "model", "spec",
                                   "tokenizer", "library", "dims", "params",
                                   "inputs", "state", "functions", "buckets",
-                                  "checkpoints", "fingerprint"}));
+                                  "checkpoints", "fingerprint", "target", "cuda"}));
   // The fingerprint covers everything else: a manifest edited after loomc
   // wrote it (an arena size, a shape) is refused here, and the library
   // must carry the same value (Artifact::open).
@@ -456,6 +457,8 @@ Status Parser::parse(const std::string &text, Manifest &m) {
       m.tokenizer != "wordpiece")
     return error("", "'tokenizer' is '" + m.tokenizer +
                          "', not bytes, bpe or wordpiece");
+
+  LOOM_RT_TRY(target(root, m));
 
   LOOM_RT_TRY(name(root, "library", "", m.library));
   // The library lives inside the artifact directory.
@@ -643,6 +646,66 @@ Status Parser::parse(const std::string &text, Manifest &m) {
         return error("functions." + f.name + ".slots[" + std::to_string(i) + "]",
                      "'shape' differs from the input's, but the function is in "
                      "no entry of 'buckets'");
+  return Status::ok();
+}
+
+/// `target` and, for "cuda", the `cuda` object (docs/cuda.md). Whether the
+/// runtime provides each hook is the runtime's to say (Artifact::open):
+/// here they only have to be distinct C identifiers.
+Status Parser::target(const json &root, Manifest &m) const {
+  if (auto t = root.find("target"); t != root.end()) {
+    if (!t->is_string() || (*t != "cpu" && *t != "cuda"))
+      return error("", "'target' is not \"cpu\" or \"cuda\"");
+    m.target = t->get<std::string>();
+  }
+  auto cuda = root.find("cuda");
+  if (cuda == root.end()) {
+    if (m.target == "cuda")
+      return error("", "'target' is \"cuda\" but 'cuda' is missing");
+    return Status::ok();
+  }
+  if (m.target != "cuda")
+    return error("cuda", "is only for \"target\": \"cuda\"");
+  if (!cuda->is_object())
+    return error("cuda", "is not an object");
+  LOOM_RT_TRY(onlyKeys(*cuda, "cuda", {"arch", "binary", "hooks"}));
+  CudaSpec &c = m.cuda;
+  LOOM_RT_TRY(name(*cuda, "arch", "cuda", c.arch));
+  // sm_<major><minor>[a|f]: the last digit is the minor version.
+  bool sm = c.arch.rfind("sm_", 0) == 0;
+  size_t digits = sm ? c.arch.find_first_not_of("0123456789", 3) : 0;
+  if (digits == std::string::npos)
+    digits = c.arch.size();
+  std::string suffix = sm ? c.arch.substr(digits) : "";
+  if (!sm || digits < 5 || digits > 6 || (suffix != "" && suffix != "a" && suffix != "f"))
+    return error("cuda", "'arch' is '" + c.arch + "', not sm_<major><minor> (sm_90, sm_90a)");
+  c.major = 0;
+  for (size_t k = 3; k + 1 < digits; ++k)
+    c.major = 10 * c.major + (c.arch[k] - '0');
+  c.minor = c.arch[digits - 1] - '0';
+  c.archSpecific = suffix == "a";
+  LOOM_RT_TRY(name(*cuda, "binary", "cuda", c.binary));
+  if (c.binary != "cubin" && c.binary != "ptx")
+    return error("cuda", "'binary' is '" + c.binary + "', not cubin or ptx");
+  auto hooks = cuda->find("hooks");
+  if (hooks == cuda->end() || !hooks->is_array())
+    return error("cuda", "'hooks' is missing or not an array");
+  for (size_t i = 0; i < hooks->size(); ++i) {
+    const json &h = (*hooks)[i];
+    std::string at = "cuda.hooks[" + std::to_string(i) + "]";
+    const std::string *n = h.is_string() ? &h.get_ref<const std::string &>() : nullptr;
+    bool identifier = n && !n->empty() && !(n->front() >= '0' && n->front() <= '9');
+    for (size_t k = 0; identifier && k < n->size(); ++k) {
+      char ch = (*n)[k];
+      identifier = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9');
+    }
+    if (!identifier)
+      return error(at, "is not a string naming a C identifier");
+    if (std::find(c.hooks.begin(), c.hooks.end(), *n) != c.hooks.end())
+      return error(at, "'" + *n + "' appears twice");
+    c.hooks.push_back(*n);
+  }
   return Status::ok();
 }
 

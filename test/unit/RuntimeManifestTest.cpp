@@ -63,6 +63,9 @@ struct Case {
 };
 
 json &param0(json &m) { return m["params"][0]; }
+json cudaObject() {
+  return {{"arch", "sm_90"}, {"binary", "cubin"}, {"hooks", {"mgpuModuleLoad"}}};
+}
 json &fwd(json &m) { return m["functions"]["forward"]; }
 
 const Case kCases[] = {
@@ -152,6 +155,21 @@ const Case kCases[] = {
     {"optimizer not object", [](json &m) { fwd(m)["optimizer"] = "adamw"; }, "functions.forward.optimizer: is not an object"},
     {"optimizer without kind", [](json &m) { fwd(m)["optimizer"] = {{"beta1", 0.9}}; }, "'kind' is missing"},
     {"optimizer string value", [](json &m) { fwd(m)["optimizer"] = {{"kind", "adamw"}, {"beta1", "0.9"}}; }, "'beta1' is not a number"},
+    // CUDA artifacts (docs/cuda.md).
+    {"unknown target", [](json &m) { m["target"] = "rocm"; }, "'target' is not \"cpu\" or \"cuda\""},
+    {"target not a string", [](json &m) { m["target"] = 1; }, "'target' is not \"cpu\" or \"cuda\""},
+    {"cuda without its object", [](json &m) { m["target"] = "cuda"; }, "'target' is \"cuda\" but 'cuda' is missing"},
+    {"cuda object on cpu", [](json &m) { m["cuda"] = cudaObject(); }, "cuda: is only for \"target\": \"cuda\""},
+    {"cuda not an object", [](json &m) { m["target"] = "cuda"; m["cuda"] = "sm_90"; }, "cuda: is not an object"},
+    {"cuda unknown field", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["ptxas"] = "-O3"; }, "cuda: unknown field 'ptxas'"},
+    {"cuda without arch", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"].erase("arch"); }, "'arch' is missing or not a string"},
+    {"cuda arch not sm", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["arch"] = "compute_90"; }, "'arch' is 'compute_90', not sm_<major><minor>"},
+    {"cuda arch one digit", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["arch"] = "sm_9"; }, "'arch' is 'sm_9'"},
+    {"cuda arch suffix", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["arch"] = "sm_90x"; }, "'arch' is 'sm_90x'"},
+    {"cuda binary", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["binary"] = "fatbin"; }, "'binary' is 'fatbin', not cubin or ptx"},
+    {"cuda hooks missing", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"].erase("hooks"); }, "'hooks' is missing or not an array"},
+    {"cuda hook not a name", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["hooks"].push_back("mgpu Launch"); }, "cuda.hooks[1]: is not a string naming a C identifier"},
+    {"cuda hook twice", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["hooks"].push_back("mgpuModuleLoad"); }, "cuda.hooks[1]: 'mgpuModuleLoad' appears twice"},
 };
 
 TEST(RuntimeManifest, ParsesATrainingStep) {
@@ -223,6 +241,37 @@ TEST(RuntimeManifest, ParsesUpdatesWrittenInPlace) {
   EXPECT_EQ(f.slots[0].kind, SlotSpec::Kind::Param);
   EXPECT_EQ(f.slots[2].kind, SlotSpec::Kind::Output);
   EXPECT_EQ(f.slots[2].index, 2u);
+}
+
+TEST(RuntimeManifest, ParsesACudaTarget) {
+  Manifest m;
+  Status s = parse(fixtureManifest(), m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(m.target, "cpu"); // absent: the CPU
+  json j = fixtureManifest();
+  j["target"] = "cuda";
+  j["cuda"] = cudaObject();
+  j["cuda"]["arch"] = "sm_100a";
+  j["cuda"]["binary"] = "ptx";
+  s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(m.target, "cuda");
+  EXPECT_EQ(m.cuda.arch, "sm_100a");
+  EXPECT_EQ(m.cuda.major, 10);
+  EXPECT_EQ(m.cuda.minor, 0);
+  EXPECT_TRUE(m.cuda.archSpecific);
+  EXPECT_EQ(m.cuda.binary, "ptx");
+  EXPECT_EQ(m.cuda.hooks, std::vector<std::string>{"mgpuModuleLoad"});
+  j["cuda"]["arch"] = "sm_89";
+  s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(m.cuda.major, 8);
+  EXPECT_EQ(m.cuda.minor, 9);
+  EXPECT_FALSE(m.cuda.archSpecific);
+  j["target"] = "cpu";
+  j.erase("cuda");
+  s = parse(j, m);
+  EXPECT_TRUE(s.isOk()) << s.message();
 }
 
 TEST(RuntimeManifest, RejectsEveryMalformation) {

@@ -120,8 +120,24 @@ struct CheckpointMap {
   std::vector<CheckpointRule> rules;
 };
 
+/// A CUDA artifact's kernels and the runtime functions its library calls
+/// (manifest "cuda", docs/cuda.md).
+struct CudaSpec {
+  std::string arch;   // "sm_90"
+  int major = 0, minor = 0; // of arch: sm_<major><minor>
+  bool archSpecific = false; // "sm_90a": that architecture only
+  std::string binary; // "cubin" (for arch) or "ptx" (JIT-compiled for arch and newer)
+  /// The runtime functions the library calls ("mgpuModuleLoad", ...),
+  /// through its data symbols loom_hook_<name>, which the runtime sets.
+  std::vector<std::string> hooks;
+};
+
 struct Manifest {
   std::string model, spec, library;
+  /// What loomc compiled for: "cpu" (the default) or "cuda" (then `cuda`
+  /// says how).
+  std::string target = "cpu";
+  CudaSpec cuda;
   /// The spec's tokenizer kind: "bytes", "bpe", "wordpiece", or "" (none).
   std::string tokenizer;
   /// loomc's `fingerprint` (checked against the content when parsed; the

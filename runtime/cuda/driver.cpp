@@ -9,43 +9,19 @@ namespace loom::cuda {
 
 namespace {
 
-// The few driver-API types loom needs, as cuda.h declares them (ABI-stable:
-// the driver keeps them for every version), so building needs no toolkit.
-using CUresult = int;
-using CUdevice = int;
-constexpr CUresult kSuccess = 0;
-constexpr CUresult kStubLibrary = 34;    // CUDA_ERROR_STUB_LIBRARY
-constexpr CUresult kNoDevice = 100;      // CUDA_ERROR_NO_DEVICE
-constexpr CUresult kInsufficientDriver = 35; // CUDA_ERROR_INSUFFICIENT_DRIVER
-constexpr int kAttrMultiprocessors = 16; // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT
-constexpr int kAttrMajor = 75;           // ..._COMPUTE_CAPABILITY_MAJOR
-constexpr int kAttrMinor = 76;           // ..._COMPUTE_CAPABILITY_MINOR
-
 Status refuse(const std::string &why) {
   return Status::error(LOOM_ERR_LIBRARY, "no CUDA device to use: " + why);
 }
 
 } // namespace
 
-struct Driver::Api {
-  CUresult (*init)(unsigned);
-  CUresult (*driverGetVersion)(int *);
-  CUresult (*deviceGetCount)(int *);
-  CUresult (*deviceGet)(CUdevice *, int);
-  CUresult (*deviceGetName)(char *, int, CUdevice);
-  CUresult (*deviceGetAttribute)(int *, int, CUdevice);
-  CUresult (*deviceTotalMem)(size_t *, CUdevice);
-  CUresult (*getErrorName)(CUresult, const char **);
-  CUresult (*getErrorString)(CUresult, const char **);
-
-  std::string describe(CUresult r) const {
-    const char *name = nullptr, *text = nullptr;
-    getErrorName(r, &name);
-    getErrorString(r, &text);
-    return std::string(name ? name : "CUDA error " + std::to_string(r)) +
-           (text ? std::string(": ") + text : std::string());
-  }
-};
+std::string Api::describe(CUresult r) const {
+  const char *name = nullptr, *text = nullptr;
+  getErrorName(r, &name);
+  getErrorString(r, &text);
+  return std::string(name ? name : "CUDA error " + std::to_string(r)) +
+         (text ? std::string(": ") + text : std::string());
+}
 
 std::string Driver::defaultPath() {
   if (const char *p = std::getenv("LOOM_CUDA_DRIVER"); p && *p)
@@ -62,34 +38,74 @@ Status Driver::open(const std::string &path, std::unique_ptr<Driver> &out) {
                   ::dlerror() + "); is the NVIDIA driver installed?");
   d->api_ = std::make_unique<Api>();
   Api &a = *d->api_;
-  // The versioned names are what cuda.h's macros call (cuDeviceTotalMem is
-  // cuDeviceTotalMem_v2 since CUDA 3.2).
+  // The versioned names are what cuda.h's macros call (cuMemAlloc is
+  // cuMemAlloc_v2 since CUDA 3.2); the stream-ordered calls are the ones of
+  // the legacy default-stream build (no _ptsz).
   struct Entry {
     const char *symbol;
     void **slot;
-  } entries[] = {
-      {"cuInit", reinterpret_cast<void **>(&a.init)},
-      {"cuDriverGetVersion", reinterpret_cast<void **>(&a.driverGetVersion)},
-      {"cuDeviceGetCount", reinterpret_cast<void **>(&a.deviceGetCount)},
-      {"cuDeviceGet", reinterpret_cast<void **>(&a.deviceGet)},
-      {"cuDeviceGetName", reinterpret_cast<void **>(&a.deviceGetName)},
-      {"cuDeviceGetAttribute", reinterpret_cast<void **>(&a.deviceGetAttribute)},
-      {"cuDeviceTotalMem_v2", reinterpret_cast<void **>(&a.deviceTotalMem)},
-      {"cuGetErrorName", reinterpret_cast<void **>(&a.getErrorName)},
-      {"cuGetErrorString", reinterpret_cast<void **>(&a.getErrorString)},
+    bool optional;
   };
+#define LOOM_CUDA_ENTRY(field, symbol) {symbol, reinterpret_cast<void **>(&a.field), false}
+#define LOOM_CUDA_OPTIONAL(field, symbol) {symbol, reinterpret_cast<void **>(&a.field), true}
+  const Entry entries[] = {
+      LOOM_CUDA_ENTRY(init, "cuInit"),
+      LOOM_CUDA_ENTRY(driverGetVersion, "cuDriverGetVersion"),
+      LOOM_CUDA_ENTRY(deviceGetCount, "cuDeviceGetCount"),
+      LOOM_CUDA_ENTRY(deviceGet, "cuDeviceGet"),
+      LOOM_CUDA_ENTRY(deviceGetName, "cuDeviceGetName"),
+      LOOM_CUDA_ENTRY(deviceGetAttribute, "cuDeviceGetAttribute"),
+      LOOM_CUDA_ENTRY(deviceTotalMem, "cuDeviceTotalMem_v2"),
+      LOOM_CUDA_ENTRY(getErrorName, "cuGetErrorName"),
+      LOOM_CUDA_ENTRY(getErrorString, "cuGetErrorString"),
+      LOOM_CUDA_ENTRY(devicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain"),
+      LOOM_CUDA_ENTRY(devicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2"),
+      LOOM_CUDA_ENTRY(ctxPushCurrent, "cuCtxPushCurrent_v2"),
+      LOOM_CUDA_ENTRY(ctxPopCurrent, "cuCtxPopCurrent_v2"),
+      LOOM_CUDA_ENTRY(ctxSynchronize, "cuCtxSynchronize"),
+      LOOM_CUDA_ENTRY(memAlloc, "cuMemAlloc_v2"),
+      LOOM_CUDA_ENTRY(memAllocManaged, "cuMemAllocManaged"),
+      LOOM_CUDA_ENTRY(memFree, "cuMemFree_v2"),
+      LOOM_CUDA_ENTRY(memGetInfo, "cuMemGetInfo_v2"),
+      LOOM_CUDA_ENTRY(memcpyAsync, "cuMemcpyAsync"),
+      LOOM_CUDA_ENTRY(memsetD8Async, "cuMemsetD8Async"),
+      LOOM_CUDA_ENTRY(memsetD16Async, "cuMemsetD16Async"),
+      LOOM_CUDA_ENTRY(memsetD32Async, "cuMemsetD32Async"),
+      LOOM_CUDA_ENTRY(moduleLoadData, "cuModuleLoadData"),
+      LOOM_CUDA_ENTRY(moduleLoadDataEx, "cuModuleLoadDataEx"),
+      LOOM_CUDA_ENTRY(moduleGetFunction, "cuModuleGetFunction"),
+      LOOM_CUDA_ENTRY(moduleUnload, "cuModuleUnload"),
+      LOOM_CUDA_ENTRY(launchKernel, "cuLaunchKernel"),
+      LOOM_CUDA_ENTRY(streamCreate, "cuStreamCreate"),
+      LOOM_CUDA_ENTRY(streamDestroy, "cuStreamDestroy_v2"),
+      LOOM_CUDA_ENTRY(streamSynchronize, "cuStreamSynchronize"),
+      LOOM_CUDA_ENTRY(streamWaitEvent, "cuStreamWaitEvent"),
+      LOOM_CUDA_ENTRY(eventCreate, "cuEventCreate"),
+      LOOM_CUDA_ENTRY(eventRecord, "cuEventRecord"),
+      LOOM_CUDA_ENTRY(eventSynchronize, "cuEventSynchronize"),
+      LOOM_CUDA_ENTRY(eventDestroy, "cuEventDestroy_v2"),
+      LOOM_CUDA_OPTIONAL(streamBeginCapture, "cuStreamBeginCapture_v2"),
+      LOOM_CUDA_OPTIONAL(streamEndCapture, "cuStreamEndCapture"),
+      LOOM_CUDA_OPTIONAL(graphInstantiateWithFlags, "cuGraphInstantiateWithFlags"),
+      LOOM_CUDA_OPTIONAL(graphLaunch, "cuGraphLaunch"),
+      LOOM_CUDA_OPTIONAL(graphExecDestroy, "cuGraphExecDestroy"),
+      LOOM_CUDA_OPTIONAL(graphDestroy, "cuGraphDestroy"),
+      LOOM_CUDA_OPTIONAL(memPrefetchAsync, "cuMemPrefetchAsync_v2"),
+  };
+#undef LOOM_CUDA_ENTRY
+#undef LOOM_CUDA_OPTIONAL
   for (const Entry &e : entries)
-    if (!(*e.slot = ::dlsym(d->handle_, e.symbol)))
+    if (!(*e.slot = ::dlsym(d->handle_, e.symbol)) && !e.optional)
       return refuse("'" + path + "' has no " + e.symbol +
                     " (not an NVIDIA driver library, or one too old)");
   if (CUresult r = a.init(0); r != kSuccess) {
-    if (r == kStubLibrary)
+    if (r == kErrorStubLibrary)
       return refuse("'" + path +
                     "' is the CUDA toolkit's stub library, not a driver (no NVIDIA "
                     "driver is installed on this machine)");
-    if (r == kNoDevice)
+    if (r == kErrorNoDevice)
       return refuse("the NVIDIA driver reports no device (" + a.describe(r) + ")");
-    if (r == kInsufficientDriver)
+    if (r == kErrorInsufficientDriver)
       return refuse("the NVIDIA driver is too old (" + a.describe(r) + ")");
     return refuse("cuInit failed: " + a.describe(r));
   }

@@ -5,12 +5,14 @@
 // with and without a GPU and the build needs no CUDA headers. open() says
 // plainly why there is no GPU to use: no driver library, the toolkit's stub
 // library instead of a driver, a driver too old for an entry point, no
-// device. Kernel loading and launching (cuModuleLoadData, cuLaunchKernel)
-// will sit on the same table once loomc emits cubins.
+// device. The table (api.h) also holds what context.h needs to load
+// kernels, launch them, and manage memory and graphs.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOOM_CUDA_DRIVER_H
 #define LOOM_CUDA_DRIVER_H
+
+#include "api.h"
 
 #include "loom/formats/status.h"
 
@@ -48,10 +50,10 @@ public:
   /// cuDriverGetVersion: 1000 * major + 10 * minor (13000 for CUDA 13.0).
   int version() const { return version_; }
   const std::vector<Device> &devices() const { return devices_; }
+  const Api &api() const { return *api_; }
 
 private:
   Driver() = default;
-  struct Api;
   std::string path_;
   void *handle_ = nullptr;
   std::unique_ptr<Api> api_;

@@ -117,14 +117,29 @@ size_t loom_dtype_size(loom_dtype dtype) { return loom::rt::dtypeSize(dtype); }
 loom_status loom_artifact_open(const char *dir, loom_artifact **out) {
   if (!dir || !out)
     return nullArgument("loom_artifact_open");
+  return loom_artifact_open_device(dir, nullptr, out);
+}
+
+loom_status loom_artifact_open_device(const char *dir, const char *device,
+                                      loom_artifact **out) {
+  if (!dir || !out)
+    return nullArgument("loom_artifact_open_device");
   *out = nullptr;
   return guarded([&] {
     std::shared_ptr<loom::rt::Artifact> a;
-    if (loom_status s = report(loom::rt::Artifact::open(dir, a)))
+    if (loom_status s = report(loom::rt::Artifact::open(dir, device ? device : "", a)))
       return s;
     *out = new loom_artifact{std::move(a)};
     return LOOM_OK;
   });
+}
+
+const char *loom_artifact_target(const loom_artifact *a) {
+  return a ? a->impl->manifest().target.c_str() : "";
+}
+
+const char *loom_artifact_device(const loom_artifact *a) {
+  return a ? a->impl->device().c_str() : "";
 }
 
 void loom_artifact_close(loom_artifact *artifact) { delete artifact; }

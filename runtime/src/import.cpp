@@ -330,6 +330,7 @@ Status Session::importWeights(const std::string &path, const std::string &mapNam
     if (stateHeld_[i])
       std::memset(state_[i].data(), 0, m.state[i].nbytes);
   paramsSet_ = true;
+  prefetchParams();
 
   size_t loaded = m.params.size() - missing.size();
   report = "imported " + std::to_string(loaded) + " of " +

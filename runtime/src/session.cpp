@@ -4,6 +4,10 @@
 #include "profiler.h"
 #include "threadpool.h"
 
+#include "context.h"
+#include "driver.h"
+#include "hooks.h"
+
 #include "loom/formats/dtype.h"
 #include "loom/formats/io.h"
 #include "loom/formats/safetensors.h"
@@ -14,7 +18,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 namespace loom::rt {
 
@@ -113,6 +120,71 @@ Status checkLibraryFile(const std::string &path, std::string &why) {
   return Status::ok();
 }
 
+/// The device DEVICE ("" for the artifact's own target, "cpu", "cuda",
+/// "cuda:N") for the artifact in DIR compiled for M.target: ORDINAL -1 for
+/// the CPU, else the CUDA device's.
+Status pickDevice(const std::string &dir, const Manifest &m, const std::string &device,
+                  int &ordinal) {
+  ordinal = -1;
+  bool cuda = m.target == "cuda";
+  std::string wanted = device.empty() ? m.target : device;
+  std::string number, source;
+  if (wanted == "cuda") {
+    const char *env = std::getenv("LOOM_CUDA_DEVICE");
+    number = env && *env ? env : "0";
+    source = "LOOM_CUDA_DEVICE '" + number + "'";
+  } else if (wanted.rfind("cuda:", 0) == 0) {
+    number = wanted.substr(5);
+    source = "device '" + wanted + "'";
+  } else if (wanted != "cpu") {
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                         "device '" + device + "' is not cpu, cuda or cuda:N");
+  }
+  if (wanted != "cpu" && (number.empty() || number.size() > 4 ||
+                          number.find_first_not_of("0123456789") != std::string::npos))
+    return Status::error(LOOM_ERR_INVALID_ARGUMENT,
+                         source + " is not a CUDA device number (cuda:0, cuda:1, ...)");
+  if (cuda && wanted == "cpu")
+    return Status::error(LOOM_ERR_MISMATCH,
+                         "artifact '" + dir + "' was compiled for CUDA (" + m.cuda.arch +
+                             "): compile it with loomc --target=cpu (the default) to "
+                             "run it on the CPU");
+  if (!cuda && wanted != "cpu")
+    return Status::error(LOOM_ERR_MISMATCH, "artifact '" + dir +
+                                                "' was compiled for cpu: compile it "
+                                                "with loomc --target=cuda");
+  if (cuda)
+    ordinal = std::atoi(number.c_str());
+  return Status::ok();
+}
+
+/// The CUDA libraries open in the process. dlopen gives every artifact
+/// opened from one directory the same library, whose globals hold the
+/// kernel modules: the first artifact loads them (in its device's primary
+/// context), later ones on the same device share them, and the last one
+/// unloads them.
+struct LoadedKernels {
+  int ordinal;
+  int users;
+};
+std::mutex loadedKernelsMutex;
+std::map<void *, LoadedKernels> loadedKernels; // by dlopen handle
+
+/// A CUDA session's tensors: managed memory, at one address for the host
+/// (loom_param_data, checkpoints, inputs, outputs) and the GPU, which
+/// keeps what it uses resident between calls.
+class ManagedMemory : public Memory {
+public:
+  explicit ManagedMemory(cuda::Context &context) : context_(context) {}
+  Status allocate(uint64_t size, const std::string &what, void *&out) override {
+    return context_.allocateManaged(size, what, out);
+  }
+  void release(void *p) override { context_.freeManaged(p); }
+
+private:
+  cuda::Context &context_;
+};
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -120,11 +192,20 @@ Status checkLibraryFile(const std::string &path, std::string &why) {
 //===----------------------------------------------------------------------===//
 
 Artifact::~Artifact() {
+  if (unloadKernels_) {
+    std::lock_guard<std::mutex> lock(loadedKernelsMutex);
+    auto it = loadedKernels.find(handle_);
+    if (it != loadedKernels.end() && --it->second.users == 0) {
+      loadedKernels.erase(it);
+      (void)context_->callHost(unloadKernels_, "unloading the kernels");
+    }
+  }
   if (handle_)
     ::dlclose(handle_);
 }
 
-Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out) {
+Status Artifact::open(const std::string &dirArg, const std::string &device,
+                      std::shared_ptr<Artifact> &out) {
   if (dirArg.empty())
     return Status::error(LOOM_ERR_INVALID_ARGUMENT, "empty artifact directory");
   std::string dir = dirArg;
@@ -140,6 +221,9 @@ Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out)
     return Status::error(read.code(), "artifact '" + dir +
                                           "': " + read.message());
   LOOM_RT_TRY(parseManifest(text, manifestPath, a->manifest_));
+  LOOM_RT_TRY(pickDevice(dir, a->manifest_, device, a->ordinal_));
+  if (a->ordinal_ >= 0)
+    a->device_ = "cuda:" + std::to_string(a->ordinal_);
 
   // RTLD_NOW: an unresolved symbol fails here, not in the middle of a run.
   // RTLD_LOCAL: two artifacts both export loom_forward; neither may satisfy
@@ -208,7 +292,105 @@ Status Artifact::open(const std::string &dirArg, std::shared_ptr<Artifact> &out)
   ::dlerror();
   if (void *hook = ::dlsym(a->handle_, "loom_profile_hook"))
     *static_cast<ProfileHook *>(hook) = &loomrtProfileHook;
+  if (a->ordinal_ >= 0)
+    LOOM_RT_TRY(a->openCuda());
   out = std::move(a);
+  return Status::ok();
+}
+
+Status Artifact::openCuda() {
+  const CudaSpec &c = manifest_.cuda;
+  // The library's side first: it calls the runtime through data symbols
+  // loom_hook_<name>, and loads its kernels with loom_cuda_load.
+  std::string library = "artifact '" + dir_ + "': library '" + manifest_.library + "'";
+  std::vector<std::pair<void **, void *>> hooks;
+  for (const std::string &hook : c.hooks) {
+    void *function = cuda::hookFunction(hook);
+    if (!function)
+      return Status::error(LOOM_ERR_LIBRARY,
+                           "artifact '" + dir_ + "': manifest.json lists the CUDA hook '" +
+                               hook + "', which this runtime does not provide (it "
+                               "provides " + cuda::hookNames() + ")");
+    std::string symbol = "loom_hook_" + hook;
+    ::dlerror();
+    void *slot = ::dlsym(handle_, symbol.c_str());
+    if (!slot)
+      return Status::error(LOOM_ERR_LIBRARY, library + " has no symbol '" + symbol +
+                                                 "' (hook '" + hook + "' of manifest.json)");
+    hooks.emplace_back(static_cast<void **>(slot), function);
+  }
+  using Load = void (*)();
+  Load load = nullptr, unload = nullptr;
+  for (auto [name, fn] : {std::pair<const char *, Load *>{"loom_cuda_load", &load},
+                          {"loom_cuda_unload", &unload}}) {
+    ::dlerror();
+    if (!(*fn = reinterpret_cast<Load>(::dlsym(handle_, name))))
+      return Status::error(LOOM_ERR_LIBRARY,
+                           library + " has no symbol '" + name +
+                               "' (a CUDA artifact's library loads and unloads its "
+                               "kernels with loom_cuda_load and loom_cuda_unload)");
+  }
+
+  // Then the machine's: a driver, the device, an architecture the kernels
+  // run on.
+  std::string compiled = "artifact '" + dir_ + "' was compiled for CUDA (" + c.arch + ")";
+  std::unique_ptr<cuda::Driver> driver;
+  Status opened = cuda::Driver::open(cuda::Driver::defaultPath(), driver);
+  if (!opened.isOk())
+    return Status::error(LOOM_ERR_LIBRARY, compiled + ": " + opened.message());
+  driver_ = std::move(driver);
+  const std::vector<cuda::Device> &devices = driver_->devices();
+  if (static_cast<size_t>(ordinal_) >= devices.size()) {
+    std::string listed;
+    for (const cuda::Device &d : devices)
+      listed += (listed.empty() ? "" : ", ") + ("cuda:" + std::to_string(d.ordinal)) + " " +
+                d.name;
+    return Status::error(LOOM_ERR_LIBRARY, compiled + ": there is no device " + device_ +
+                                               " (the driver lists " + listed + ")");
+  }
+  const cuda::Device &d = devices[ordinal_];
+  std::string sm = "sm_" + std::to_string(d.major) + std::to_string(d.minor);
+  std::string on = device_ + " (" + d.name + ", " + sm + ")";
+  // A cubin runs on its major version from its minor on (an sm_90a one on
+  // sm_90 only); the driver compiles PTX for its arch and anything newer.
+  bool newer = d.major > c.major || (d.major == c.major && d.minor >= c.minor);
+  if (c.binary == "ptx" && !newer)
+    return Status::error(LOOM_ERR_LIBRARY,
+                         compiled + " as PTX, which needs compute capability " +
+                             std::to_string(c.major) + "." + std::to_string(c.minor) +
+                             " or newer: " + on + " is older");
+  if (c.binary == "cubin" &&
+      !(d.major == c.major && (c.archSpecific ? d.minor == c.minor : d.minor >= c.minor)))
+    return Status::error(LOOM_ERR_LIBRARY, compiled + " as a cubin, which cannot run on " +
+                                               on + ": compile it for " + sm);
+  Status created = cuda::Context::create(driver_, ordinal_, context_);
+  if (!created.isOk())
+    return Status::error(created.code(), "artifact '" + dir_ + "': " + created.message());
+
+  std::lock_guard<std::mutex> lock(loadedKernelsMutex);
+  if (auto it = loadedKernels.find(handle_); it != loadedKernels.end()) {
+    if (it->second.ordinal != ordinal_)
+      return Status::error(
+          LOOM_ERR_LIBRARY,
+          library + " is open on cuda:" + std::to_string(it->second.ordinal) +
+              " already (another artifact handle): a process runs one library's "
+              "kernels on one device (copy the artifact directory to open it on " +
+              device_ + " too)");
+    ++it->second.users;
+    unloadKernels_ = unload;
+    return Status::ok();
+  }
+  for (auto [slot, function] : hooks)
+    *slot = function;
+  Status loaded =
+      context_->callHost(load, "artifact '" + dir_ + "': cannot load its kernels on " + on);
+  if (!loaded.isOk()) {
+    // Unloads the modules loaded before the failure.
+    (void)context_->callHost(unload, "unloading the kernels");
+    return loaded;
+  }
+  loadedKernels[handle_] = {ordinal_, 1};
+  unloadKernels_ = unload;
   return Status::ok();
 }
 
@@ -220,6 +402,12 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
                        std::unique_ptr<Session> &out) {
   std::unique_ptr<Session> s(new Session(std::move(artifact)));
   const Manifest &m = s->manifest();
+  if (s->artifact_->cudaOrdinal() >= 0) {
+    LOOM_RT_TRY(
+        cuda::Context::create(s->artifact_->cudaDriver(), s->artifact_->cudaOrdinal(), s->cuda_));
+    s->memory_ = std::make_unique<ManagedMemory>(*s->cuda_);
+  }
+  Memory *memory = s->memory_.get();
   std::string why;
   int threads = defaultThreadCount(&why);
   if (threads == 0)
@@ -228,14 +416,14 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
   s->params_.resize(m.params.size());
   for (size_t i = 0; i < m.params.size(); ++i)
     LOOM_RT_TRY(s->params_[i].allocate(m.params[i].nbytes,
-                                       "parameter '" + m.params[i].name + "'"));
+                                       "parameter '" + m.params[i].name + "'", memory));
   s->inputs_.resize(m.inputs.size());
   s->inputSet_.assign(m.inputs.size(), false);
   for (size_t i = 0; i < m.inputs.size(); ++i)
     LOOM_RT_TRY(s->inputs_[i].allocate(m.inputs[i].nbytes,
-                                       "input '" + m.inputs[i].name + "'"));
+                                       "input '" + m.inputs[i].name + "'", memory));
   // Shape buckets: the inputs as given wait here until run() knows the
-  // bucket (docs/artifact.md, "Shape buckets").
+  // bucket (docs/artifact.md, "Shape buckets"); only the host reads them.
   if (!m.buckets.empty()) {
     s->staging_.resize(m.inputs.size());
     s->given_.resize(m.inputs.size());
@@ -250,14 +438,14 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
   uint64_t arenaBytes = 0;
   for (const FunctionSpec &f : m.functions)
     arenaBytes = std::max(arenaBytes, f.arenaBytes);
-  LOOM_RT_TRY(s->arena_.allocate(arenaBytes, "the arena"));
+  LOOM_RT_TRY(s->arena_.allocate(arenaBytes, "the arena", memory));
 
   // Optimizer state starts at zero (AdamW's m and v, SGD's momentum).
   s->state_.resize(m.state.size());
   s->stateHeld_.assign(m.state.size(), true);
   for (size_t i = 0; i < m.state.size(); ++i)
     LOOM_RT_TRY(s->state_[i].allocate(m.state[i].nbytes,
-                                      "state '" + m.state[i].name + "'"));
+                                      "state '" + m.state[i].name + "'", memory));
 
   s->functions_.resize(m.functions.size());
   for (size_t fi = 0; fi < m.functions.size(); ++fi) {
@@ -272,7 +460,7 @@ Status Session::create(std::shared_ptr<const Artifact> artifact,
       if (!inPlace[i])
         LOOM_RT_TRY(state.outputs[i].allocate(
             f.outputs[i].nbytes,
-            "output '" + f.outputs[i].name + "' of '" + f.name + "'"));
+            "output '" + f.outputs[i].name + "' of '" + f.name + "'", memory));
     state.slots.resize(f.slots.size());
   }
   s->bindSlots();
@@ -309,7 +497,20 @@ Status Session::initParams(uint64_t seed) {
     if (stateHeld_[i])
       std::memset(state_[i].data(), 0, m.state[i].nbytes);
   paramsSet_ = true;
+  prefetchParams();
   return Status::ok();
+}
+
+void Session::prefetchParams() {
+  if (!cuda_)
+    return;
+  std::vector<std::pair<const void *, uint64_t>> blocks;
+  for (const AlignedBuffer &p : params_)
+    blocks.emplace_back(p.data(), p.size());
+  for (size_t i = 0; i < state_.size(); ++i)
+    if (stateHeld_[i])
+      blocks.emplace_back(state_[i].data(), state_[i].size());
+  cuda_->prefetch(blocks);
 }
 
 Status Session::loadWeights(const std::string &path, uint32_t flags) {
@@ -422,6 +623,7 @@ Status Session::loadWeights(const std::string &path, uint32_t flags) {
       std::memcpy(state_[i].data(), stateFound[i]->data, m.state[i].nbytes);
   }
   paramsSet_ = true;
+  prefetchParams();
   return Status::ok();
 }
 
@@ -529,7 +731,7 @@ Status Session::holdState(const std::string &name, bool hold) {
   if (hold == stateHeld_[i])
     return Status::ok();
   if (hold)
-    LOOM_RT_TRY(state_[i].allocate(m.state[i].nbytes, "state '" + name + "'"));
+    LOOM_RT_TRY(state_[i].allocate(m.state[i].nbytes, "state '" + name + "'", memory_.get()));
   else
     state_[i] = AlignedBuffer();
   stateHeld_[i] = hold;
@@ -691,20 +893,22 @@ Status Session::run(std::string_view functionView) {
                                                "' is not set");
   }
   FunctionState &state = functions_[fi];
+  Status called;
   if (profiler_) {
     profiler_->setFunction(fi);
     int64_t begin = profiler_->now();
     {
       CurrentPool current(pool_.get());
       CurrentProfiler profiling(profiler_.get());
-      artifact_->entryPoint(fi)(state.slots.data());
+      called = invoke(fi, state);
     }
     profiler_->call(fi, begin, profiler_->now());
   } else {
     // Kernels dispatched from this call run on this session's pool.
     CurrentPool current(pool_.get());
-    artifact_->entryPoint(fi)(state.slots.data());
+    called = invoke(fi, state);
   }
+  LOOM_RT_TRY(called);
   state.ran = true;
   ranAs_[plain] = fi;
   ranAs_[fi] = fi;
@@ -720,6 +924,14 @@ Status Session::run(std::string_view functionView) {
     }
   if (swapped)
     bindSlots();
+  return Status::ok();
+}
+
+Status Session::invoke(size_t fi, FunctionState &state) {
+  EntryPoint entry = artifact_->entryPoint(fi);
+  if (cuda_)
+    return cuda_->call(fi, manifest().functions[fi].name, entry, state.slots);
+  entry(state.slots.data());
   return Status::ok();
 }
 

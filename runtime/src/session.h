@@ -10,6 +10,11 @@
 #include <string_view>
 #include <vector>
 
+namespace loom::cuda {
+class Driver;
+class Context;
+} // namespace loom::cuda
+
 namespace loom::rt {
 
 class ThreadPool;
@@ -18,24 +23,44 @@ class Profiler;
 using EntryPoint = void (*)(void **slots);
 
 /// manifest.json plus the dlopened library. Immutable once opened, so
-/// sessions on several threads can share it.
+/// sessions on several threads can share it. A CUDA artifact (manifest
+/// "target": "cuda") also holds its device's driver and a context its
+/// kernels are loaded in (docs/cuda.md).
 class Artifact {
 public:
   ~Artifact();
   Artifact(const Artifact &) = delete;
   Artifact &operator=(const Artifact &) = delete;
 
-  static Status open(const std::string &dir, std::shared_ptr<Artifact> &out);
+  /// DEVICE: "" (the manifest's target; a CUDA one on LOOM_CUDA_DEVICE,
+  /// else device 0), "cpu", "cuda" or "cuda:N". An artifact runs on the
+  /// target loomc compiled it for: any other is refused.
+  static Status open(const std::string &dir, const std::string &device,
+                     std::shared_ptr<Artifact> &out);
 
   const std::string &dir() const { return dir_; }
   const Manifest &manifest() const { return manifest_; }
   /// Parallel to manifest().functions.
   EntryPoint entryPoint(size_t function) const { return entryPoints_[function]; }
+  /// "cpu" or "cuda:N".
+  const std::string &device() const { return device_; }
+  /// CUDA artifacts: the driver and the device's ordinal (-1 for the CPU).
+  const std::shared_ptr<const cuda::Driver> &cudaDriver() const { return driver_; }
+  int cudaOrdinal() const { return ordinal_; }
 
 private:
   Artifact() = default;
+  /// Opens the driver, checks the device, points the library's hooks at
+  /// the runtime and loads its kernels.
+  Status openCuda();
+
   std::string dir_;
   Manifest manifest_;
+  std::string device_ = "cpu";
+  int ordinal_ = -1;
+  std::shared_ptr<const cuda::Driver> driver_;
+  std::unique_ptr<cuda::Context> context_; // the kernels' loading
+  void (*unloadKernels_)() = nullptr; // loom_cuda_unload, once loaded
   void *handle_ = nullptr;
   std::vector<EntryPoint> entryPoints_;
 };
@@ -109,6 +134,15 @@ private:
   };
 
   std::shared_ptr<const Artifact> artifact_;
+  /// A CUDA session's context, and its managed memory that every tensor
+  /// but the bucket staging lives in (null on the CPU). Declared before
+  /// the buffers, so that it outlives them.
+  std::unique_ptr<cuda::Context> cuda_;
+  std::unique_ptr<Memory> memory_;
+  /// Calls function FI's entry point: on the CPU, or through cuda_.
+  Status invoke(size_t fi, FunctionState &state);
+  /// Moves the parameters and state to the GPU after the host wrote them.
+  void prefetchParams();
   /// Points every function's slots at the current buffers (after create,
   /// and after a run swapped updated buffers in).
   void bindSlots();

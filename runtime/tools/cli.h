@@ -83,6 +83,23 @@ inline int64_t parseCount(const std::string &flag, const std::string &v, int64_t
   return x;
 }
 
+/// --device: cpu, cuda or cuda:N (the runtime checks it against the
+/// artifact's target and the machine's devices).
+inline std::string parseDevice(const std::string &text) {
+  bool cudaN = text.rfind("cuda:", 0) == 0 && text.size() > 5 && text.size() <= 9 &&
+               text.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (text != "cpu" && text != "cuda" && !cudaN)
+    failWith("--device wants cpu, cuda or cuda:N, got '" + text + "'");
+  return text;
+}
+
+/// The artifact in DIR on DEVICE ("": the target it was compiled for).
+inline void openArtifact(const std::string &dir, const std::string &device,
+                         loom_artifact **out) {
+  check(loom_artifact_open_device(dir.c_str(), device.empty() ? nullptr : device.c_str(),
+                                  out));
+}
+
 uint64_t parseSeed(const std::string &text);
 /// --threads N: 1 to 1024.
 int parseThreads(const std::string &text);

@@ -56,7 +56,9 @@ const char *loom::cli::kGenerateUsage =
     "                         of text (the prompt is not echoed)\n"
     "  --timing               per-token latency to stderr\n"
     "  --threads N            kernel threads (default: LOOM_NUM_THREADS, else\n"
-    "                         all hardware threads)\n";
+    "                         all hardware threads)\n"
+    "  --device D             cpu, cuda or cuda:N (default: the target loomc\n"
+    "                         compiled the artifact for)\n";
 
 namespace {
 
@@ -70,6 +72,7 @@ struct GenerateOptions {
   std::vector<int64_t> stopTokens;
   bool noCache = false, ids = false, timing = false;
   int threads = 0;
+  std::string device; // "": the artifact's target
 };
 
 GenerateOptions parseGenerate(int argc, char **argv) {
@@ -151,6 +154,8 @@ GenerateOptions parseGenerate(int argc, char **argv) {
       o.timing = true;
     } else if (flag == "--threads") {
       o.threads = parseThreads(v());
+    } else if (flag == "--device") {
+      o.device = parseDevice(v());
     } else if (a.isOption()) {
       failWith("unknown option '" + a.arg + "' (loom generate --help)");
     } else if (o.artifact.empty()) {
@@ -240,7 +245,7 @@ void setSource(loom_session *s, const loom_artifact *a, const std::string &text,
 int loom::cli::commandGenerate(int argc, char **argv) {
   GenerateOptions o = parseGenerate(argc, argv);
   Handles h;
-  check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+  openArtifact(o.artifact, o.device, &h.artifact);
   const loom_artifact *a = h.artifact;
   check(loom_session_create(a, &h.session));
   if (o.threads > 0)

@@ -43,6 +43,7 @@ const char *kUsage =
     "           --input NAME=FILE.npy ... [--function NAME]\n"
     "           [--output NAME=FILE.npy ...] [--print] [--allow-extra]\n"
     "           [--repeat N] [--threads N] [--profile TRACE.json]\n"
+    "           [--device cpu|cuda|cuda:N]\n"
     "  loom init ARTIFACT_DIR [--seed N] -o FILE.safetensors\n"
     "  loom import-weights ARTIFACT_DIR CHECKPOINT [--map NAME] [--allow-missing]\n"
     "           [--allow-extra] [--seed N] -o FILE.safetensors\n"
@@ -67,7 +68,10 @@ const char *kUsage =
     "          --repeat N runs N more times after the first and prints the\n"
     "          median and minimum wall time of one call. --threads N runs\n"
     "          the kernels on N threads (default: LOOM_NUM_THREADS, else all\n"
-    "          hardware threads; results do not depend on it).\n"
+    "          hardware threads; results do not depend on it). --device\n"
+    "          says where it runs (default: the target loomc compiled for;\n"
+    "          cuda: device LOOM_CUDA_DEVICE, else 0); an artifact runs on\n"
+    "          its own target only.\n"
     "init      writes the manifest's initialization for a seed as safetensors.\n"
     "import-weights  reads another framework's checkpoint (a safetensors file,\n"
     "          a directory with model.safetensors, or a sharded checkpoint's\n"
@@ -127,6 +131,7 @@ struct Options {
   uint64_t seed = 0;
   int repeat = 0; // > 0: time that many runs after one warm-up
   int threads = 0; // 0: the session's default
+  std::string device; // "": the artifact's target
   std::vector<std::pair<std::string, std::string>> inputs, outputs;
 };
 
@@ -194,6 +199,9 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--threads") {
       allowedFor({"run"});
       o.threads = parseThreads(takeValue());
+    } else if (flag == "--device") {
+      allowedFor({"run"});
+      o.device = parseDevice(takeValue());
     } else if (flag == "--allow-extra" && !inlineValue) {
       allowedFor({"run", "import-weights"});
       o.allowExtra = true;
@@ -236,7 +244,7 @@ std::string describe(const loom_tensor_info &t) {
 }
 
 void openSession(const Options &o, Handles &h) {
-  check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+  openArtifact(o.artifact, o.device, &h.artifact);
   check(loom_session_create(h.artifact, &h.session));
   if (o.threads > 0)
     check(loom_session_set_threads(h.session, o.threads));

@@ -93,6 +93,9 @@ const char *loom::cli::kTrainUsage =
     "                       first (the first, if it is the only one); `loom\n"
     "                       profile FILE.json` prints the top kernels\n"
     "  --profile-steps K    steps to profile (default 5)\n"
+    "  --device D           cpu, cuda or cuda:N (default: the target loomc\n"
+    "                       compiled the artifact for; data-parallel runs are\n"
+    "                       CPU-only for now)\n"
     "\n"
     "Data-parallel (an artifact from `loomc --train --split-step`; under\n"
     "mpirun every rank runs this command; docs/distributed.md):\n"
@@ -125,6 +128,7 @@ struct TrainOptions {
   int64_t profileSteps = 5;
   int64_t vocab = 0; // 0: from the artifact's token range (else 256)
   int threads = 0; // 0: the session's default
+  std::string device; // "": the artifact's target
   uint64_t seed = 0;
   double lr = 1e-3, minLr = -1;
   bool overfit = false, resetOptimizer = false;
@@ -201,6 +205,8 @@ TrainOptions parseTrain(int argc, char **argv) {
       o.printEvery = parseCount(flag, v(), 1, int64_t(1) << 40);
     else if (flag == "--threads")
       o.threads = parseThreads(v());
+    else if (flag == "--device")
+      o.device = parseDevice(v());
     else if (flag == "--profile")
       o.profile = v();
     else if (flag == "--profile-steps")
@@ -491,7 +497,7 @@ public:
 
 private:
   void openSession() {
-    check(loom_artifact_open(o.artifact.c_str(), &h.artifact));
+    openArtifact(o.artifact, o.device, &h.artifact);
     size_t numOutputs = 0;
     if (loom_artifact_num_outputs(h.artifact, "train_step", &numOutputs) != LOOM_OK)
       failWith("artifact '" + o.artifact +
@@ -533,6 +539,10 @@ private:
     bool launched = loom::dist::Comm::launchedByMpi();
     if (!launched && o.microBatches == 0 && !o.zero1 && !o.deterministic)
       return;
+    if (std::strcmp(loom_artifact_device(h.artifact), "cpu") != 0)
+      failWith("data-parallel training (mpirun, --micro-batches, --zero1, "
+               "--deterministic) runs on the CPU only for now; artifact '" +
+               o.artifact + "' runs on " + loom_artifact_device(h.artifact));
     std::unique_ptr<loom::dist::Comm> comm = loom::dist::Comm::local();
     if (launched) {
       loom::rt::Status s =

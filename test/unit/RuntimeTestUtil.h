@@ -115,17 +115,18 @@ inline nlohmann::json fixtureManifest() {
   })");
 }
 
-/// Writes DIR/NAME/ with MANIFEST and a copy of the fixture library as
+/// Writes DIR/NAME/ with MANIFEST and a copy of LIBRARY (the fixture's) as
 /// model.so; returns the artifact directory.
 inline std::string makeArtifact(const TempDir &dir, const nlohmann::json &manifest,
-                                const std::string &name = "artifact") {
+                                const std::string &name = "artifact",
+                                const std::string &library = LOOM_TEST_FIXTURE_LIBRARY) {
   std::string path = dir.file(name);
   std::filesystem::create_directories(path);
   writeFile(path + "/manifest.json", manifest.dump(2));
   // Copy, then rename over: overwriting a loaded library in place would
   // corrupt its mapping (and LLVM's CMake links modules with -z nodelete, so
   // dlclose does not unmap the fixture).
-  std::filesystem::copy_file(LOOM_TEST_FIXTURE_LIBRARY, path + "/model.so.tmp",
+  std::filesystem::copy_file(library, path + "/model.so.tmp",
                              std::filesystem::copy_options::overwrite_existing);
   std::filesystem::rename(path + "/model.so.tmp", path + "/model.so");
   return path;

@@ -63,7 +63,8 @@ typedef enum loom_status LOOM_RT_ENUM_TYPE {
   LOOM_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, index out of range, bad flag */
   LOOM_ERR_IO = 2,               /* a file cannot be opened, read or written */
   LOOM_ERR_MANIFEST = 3,         /* manifest.json is malformed or inconsistent */
-  LOOM_ERR_LIBRARY = 4,          /* dlopen failed or a function symbol is missing */
+  LOOM_ERR_LIBRARY = 4,          /* dlopen failed, a symbol is missing, or (CUDA)
+                                    no device, or the driver failed a call */
   LOOM_ERR_FORMAT = 5,           /* a safetensors or .npy file is malformed */
   LOOM_ERR_MISMATCH = 6,         /* names, dtypes or shapes differ from the manifest */
   LOOM_ERR_NOT_FOUND = 7,        /* no such function, input, output or parameter */
@@ -125,8 +126,25 @@ LOOM_RT_API size_t loom_dtype_size(loom_dtype dtype);
 
 /* Reads and validates DIR/manifest.json (format "loom-artifact", version 1),
  * dlopens its library (RTLD_NOW | RTLD_LOCAL) and resolves every function's
- * symbol. */
+ * symbol. An artifact of `loomc --target=cuda` runs on CUDA device
+ * LOOM_CUDA_DEVICE (default 0): see loom_artifact_open_device. */
 LOOM_RT_API loom_status loom_artifact_open(const char *dir, loom_artifact **out);
+/* loom_artifact_open on DEVICE: "cpu", "cuda" (device LOOM_CUDA_DEVICE,
+ * else 0), "cuda:N", or NULL / "" for the target the artifact was compiled
+ * for. An artifact runs on its own target only (LOOM_ERR_MISMATCH
+ * otherwise). A CUDA artifact loads the NVIDIA driver (libcuda.so.1, or
+ * the file LOOM_CUDA_DRIVER names) and its kernels on the device; without
+ * a driver or device, or on a device its kernels were not built for, it
+ * fails with LOOM_ERR_LIBRARY saying why. Its sessions keep every tensor
+ * in CUDA managed memory, so the data pointers of this API are valid on
+ * the host as on the CPU; loom_run returns once the GPU is done
+ * (docs/cuda.md). */
+LOOM_RT_API loom_status loom_artifact_open_device(const char *dir, const char *device,
+                                                  loom_artifact **out);
+/* The manifest's "target": "cpu" or "cuda". */
+LOOM_RT_API const char *loom_artifact_target(const loom_artifact *artifact);
+/* What its sessions run on: "cpu" or "cuda:N". */
+LOOM_RT_API const char *loom_artifact_device(const loom_artifact *artifact);
 /* Releases the caller's reference; sessions keep the artifact alive. NULL is
  * ignored. */
 LOOM_RT_API void loom_artifact_close(loom_artifact *artifact);

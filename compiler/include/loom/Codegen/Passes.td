@@ -624,4 +624,18 @@ def LoomGpuEmulate : Pass<"loom-gpu-emulate", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def LoomGpuOneModule : Pass<"loom-gpu-one-module", "::mlir::ModuleOp"> {
+  let summary = "Puts every outlined kernel in one gpu.module, identical kernels once";
+  let description = [{
+    gpu-kernel-outlining makes a device module per kernel, and every module
+    is compiled (LLVM, then ptxas) on its own: thousands for a large model.
+    This moves the kernels into one `gpu.module @loom_kernels` (each named
+    after the module it came from), keeps one of each set of structurally
+    identical kernels (every layer of a model launches the same ones),
+    points the launches at the survivors and keeps one copy of each
+    constant global.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // LOOM_CODEGEN_PASSES_TD

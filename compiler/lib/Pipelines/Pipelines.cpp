@@ -104,7 +104,9 @@ std::string(::loom::pipelines::cudaToLLVMPipeline)(const std::string &arch,
   // As MLIR's gpu-lower-to-nvvm-pipeline, with loom's host conventions:
   // bare-pointer entry points and void loom_F(void **slots) wrappers. The
   // kernels keep memref descriptors (a slice's offset is dynamic).
-  std::string features = "+ptx80";
+  // PTX 8.1: kernel parameters up to 32 KB (4 KB before), needed by fused
+  // kernels with many buffers (each passes a memref descriptor).
+  std::string features = "+ptx81";
   std::string target = "chip=" + arch + " features=" + features + " O=3";
   std::string binary = std::string("format=") + (cubin ? "bin" : "isa");
   if (!toolkit.empty())

@@ -79,3 +79,31 @@ config.environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
 # (containers often give /dev/shm 64 MiB).
 config.environment["OMPI_MCA_btl_vader_backing_directory"] = "/tmp"
 config.substitutions.append(("%mpirun", "mpirun --oversubscribe --bind-to none"))
+
+# The CUDA toolkit (ptxas, libdevice) for loomc --target=cuda (REQUIRES:
+# ptxas), found as loomc finds it; a GPU with a driver for the tests that
+# run kernels (REQUIRES: cuda-gpu; `loom devices --require-cuda` decides).
+import subprocess
+toolkit = None
+for candidate in [os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"),
+                  os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("ptxas"))))
+                  if shutil.which("ptxas") else None, "/usr/local/cuda"]:
+    if candidate and os.access(os.path.join(candidate, "bin", "ptxas"), os.X_OK):
+        toolkit = candidate
+        break
+if toolkit:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", os.path.join(toolkit, "bin", "ptxas")))
+else:
+    lit_config.note("no CUDA toolkit (ptxas): the --target=cuda compile tests are skipped")
+loom_bin = os.path.join(config.loom_tools_dir, "loom")
+try:
+    gpu = subprocess.run([loom_bin, "devices", "--require-cuda"], capture_output=True,
+                         timeout=60).returncode == 0
+except (OSError, subprocess.TimeoutExpired):
+    gpu = False
+if gpu:
+    config.available_features.add("cuda-gpu")
+else:
+    lit_config.note("no CUDA GPU (loom devices --require-cuda): the tests that run "
+                    "kernels on a GPU are skipped")

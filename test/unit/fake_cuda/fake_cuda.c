@@ -22,14 +22,16 @@
  * Memory is malloc'd (managed memory filled with 0xA5, as real managed
  * memory is not zeroed); memcpy and memsets run on the host. Kernels do not
  * run: a module is an image that starts with the ELF magic or is PTX text
- * (contains ".version"), else CUDA_ERROR_INVALID_IMAGE; its kernels are
- * the PTX-style declarations ".entry NAME(.param ..., .param ...)" in its
- * text, which give the parameter count. Stream capture records launches,
+ * (contains ".version"), else CUDA_ERROR_INVALID_IMAGE. A real cubin's
+ * kernels are read from its ELF sections (so loomc's artifacts load here);
+ * otherwise they are the PTX-style declarations ".entry NAME(.param ...,
+ * .param ...)" in its text. Either gives each kernel's parameter count. Stream capture records launches,
  * memsets and copies into a graph, and a graph launch runs them. Calls
  * that need a current context fail without one. Not thread-safe: the
  * tests use it from one thread. fake_cuda_count() reports what is live,
- * for leak checks.
+ * for leak checks, and counts launches, syncs and prefetches.
  */
+#include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,8 +89,10 @@ static void trace(const char *line) {
 /* ---- what is live ---------------------------------------------------- */
 
 static int retained, allocations, managed, streams, modules, events, graphs,
-    execs, prefetches, launches;
-static __thread int current; /* depth of this thread's context stack */
+    execs, prefetches, launches, syncs;
+/* The depth of the context stack: one for the process, not per thread
+ * (thread-local storage in a dlopened library trips LeakSanitizer). */
+static int current;
 
 int fake_cuda_count(const char *what) {
   if (!strcmp(what, "contexts")) return retained;
@@ -102,6 +106,7 @@ int fake_cuda_count(const char *what) {
   if (!strcmp(what, "execs")) return execs;
   if (!strcmp(what, "prefetches")) return prefetches;
   if (!strcmp(what, "launches")) return launches;
+  if (!strcmp(what, "syncs")) return syncs;
   return -1;
 }
 
@@ -308,30 +313,85 @@ int cuMemPrefetchAsync_v2(CUdeviceptr d, size_t bytes, struct location to, unsig
 
 struct kernel {
   char name[128];
-  int params;
+  int params; /* -1: unknown */
 };
 struct module {
-  struct kernel kernels[32];
+  struct kernel *kernels;
   int count;
 };
 
-/* The ".entry NAME(.param ...)" declarations of TEXT. */
-static void find_kernels(const char *text, struct module *m) {
-  for (const char *at = strstr(text, ".entry "); at && m->count < 32;
-       at = strstr(at + 1, ".entry ")) {
-    struct kernel *k = &m->kernels[m->count++];
+static struct kernel *add_kernel(struct module *m, const char *name, size_t n) {
+  struct kernel *grown = realloc(m->kernels, sizeof *grown * (size_t)(m->count + 1));
+  if (!grown)
+    return NULL;
+  m->kernels = grown;
+  struct kernel *k = &m->kernels[m->count++];
+  if (n >= sizeof k->name)
+    n = sizeof k->name - 1;
+  memcpy(k->name, name, n);
+  k->name[n] = 0;
+  k->params = 0;
+  return k;
+}
+
+/* The ".entry NAME(.param ...)" declarations of TEXT (PTX, or the tests'
+ * stand-in cubins). */
+static void find_entries(const char *text, struct module *m) {
+  for (const char *at = strstr(text, ".entry "); at; at = strstr(at + 1, ".entry ")) {
     const char *name = at + 7;
-    size_t n = strcspn(name, "( \n");
-    if (n >= sizeof k->name)
-      n = sizeof k->name - 1;
-    memcpy(k->name, name, n);
-    k->name[n] = 0;
-    k->params = 0;
+    struct kernel *k = add_kernel(m, name, strcspn(name, "( \n"));
+    if (!k)
+      return;
     const char *open = strchr(name, '('), *close = open ? strchr(open, ')') : NULL;
     for (const char *p = open ? strstr(open, ".param") : NULL; p && p < close;
          p = strstr(p + 1, ".param"))
       ++k->params;
   }
+}
+
+/* A real cubin (64-bit ELF for EM_CUDA, 190, as ptxas writes it): its
+ * kernels are the sections ".text.NAME", and their parameters the
+ * EIATTR_KPARAM_INFO records (attribute 0x17) of ".nv.info.NAME". */
+static int find_cubin_kernels(const unsigned char *image, struct module *m) {
+  Elf64_Ehdr eh;
+  memcpy(&eh, image, sizeof eh);
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != 190)
+    return 0;
+  Elf64_Shdr *sh = malloc(sizeof *sh * eh.e_shnum);
+  if (!sh)
+    return 0;
+  memcpy(sh, image + eh.e_shoff, sizeof *sh * eh.e_shnum);
+  const char *names = (const char *)image + sh[eh.e_shstrndx].sh_offset;
+  for (int i = 0; i < eh.e_shnum; ++i) {
+    const char *name = names + sh[i].sh_name;
+    if (strncmp(name, ".text.", 6) != 0)
+      continue;
+    struct kernel *k = add_kernel(m, name + 6, strlen(name + 6));
+    if (!k)
+      break;
+    k->params = -1;
+    for (int j = 0; j < eh.e_shnum; ++j) {
+      const char *info = names + sh[j].sh_name;
+      if (strncmp(info, ".nv.info.", 9) != 0 || strcmp(info + 9, k->name) != 0)
+        continue;
+      /* Records: format, attribute, then by format nothing (1), 2 bytes
+       * (2, 3) or a 16-bit size and that many bytes (4). */
+      const unsigned char *d = image + sh[j].sh_offset;
+      size_t at = 0, size = sh[j].sh_size;
+      k->params = 0;
+      while (at + 2 <= size) {
+        unsigned format = d[at], attribute = d[at + 1];
+        if (format == 4 && at + 4 <= size) {
+          k->params += attribute == 0x17;
+          at += 4 + (size_t)(d[at + 2] | d[at + 3] << 8);
+        } else {
+          at += format == 1 ? 2 : 4;
+        }
+      }
+    }
+  }
+  free(sh);
+  return 1;
 }
 
 static int load(void **out, const void *image, int ptx_only, char *log, size_t log_size) {
@@ -347,7 +407,8 @@ static int load(void **out, const void *image, int ptx_only, char *log, size_t l
   struct module *m = calloc(1, sizeof *m);
   if (!m)
     return OUT_OF_MEMORY;
-  find_kernels(text + (elf ? 4 : 0), m);
+  if (!elf || !find_cubin_kernels(image, m))
+    find_entries(text + (elf ? 4 : 0), m);
   ++modules;
   *out = m;
   return SUCCESS;
@@ -373,11 +434,13 @@ int cuModuleLoadDataEx(void **module, const void *image, unsigned n, int *option
 }
 
 int cuModuleUnload(void *module) {
+  struct module *m = module;
   if (!current)
     return INVALID_CONTEXT;
-  if (!module)
+  if (!m)
     return INVALID_HANDLE;
-  free(module);
+  free(m->kernels);
+  free(m);
   --modules;
   return SUCCESS;
 }
@@ -485,6 +548,7 @@ int cuStreamSynchronize(void *stream) {
     s->invalidated = 1;
     return CAPTURE_UNSUPPORTED;
   }
+  ++syncs;
   return current ? SUCCESS : INVALID_CONTEXT;
 }
 
@@ -502,7 +566,7 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz, unsign
     return INVALID_HANDLE;
   if (flag("FAKE_CUDA_FAIL_LAUNCH"))
     return LAUNCH_FAILED;
-  for (int i = 0; i < k->params; ++i)
+  for (int i = 0; i < k->params; ++i) /* the parameters' values are there */
     if (!params || !params[i])
       return INVALID_VALUE;
   struct op o = {OP_LAUNCH, k, {gx, gy, gz, bx, by, bz}, NULL, NULL, 0, 0, 0};

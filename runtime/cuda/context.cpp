@@ -141,16 +141,16 @@ Status Context::callHost(void (*fn)(), const std::string &what) {
 }
 
 Status Context::call(size_t key, const std::string &name, void (*entry)(void **),
-                     std::vector<void *> &slots) {
+                     std::vector<void *> &slots, bool streamOrdered) {
   if (functions_.size() <= key)
     functions_.resize(key + 1);
   FunctionGraphs &g = functions_[key];
   error_.clear();
   {
-    Scope scope(*this, /*entry=*/true);
+    Scope scope(*this, /*entry=*/streamOrdered);
     if (!failed()) {
       const Graph *graph = nullptr;
-      if (graphs_ && g.calls > 0 && !g.off) {
+      if (streamOrdered && graphs_ && g.calls > 0 && !g.off) {
         for (const Graph &known : g.graphs)
           if (known.slots == slots)
             graph = &known;
@@ -165,7 +165,7 @@ Status Context::call(size_t key, const std::string &name, void (*entry)(void **)
       }
       ++g.calls;
     }
-    // One wait per call: the hooks' own stream syncs wait for this one.
+    // A stream-ordered call's only wait.
     if (CUresult r = api().streamSynchronize(stream_); r != kSuccess)
       fail("cuStreamSynchronize", r);
   }

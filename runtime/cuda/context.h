@@ -18,6 +18,11 @@
 //    call on, one call is captured and later calls with the same slots
 //    replay it (LOOM_CUDA_GRAPHS=0 turns this off; a capture that fails
 //    falls back to plain launches for good).
+// Graphs, and skipping the library's stream syncs, are for stream-ordered
+// functions only (manifest "cuda.stream_ordered": host code that touches
+// no tensor memory). Any other function's host code may read what a kernel
+// wrote, or write what the next one reads: it waits at every sync it asks
+// for, and runs without a graph.
 // One thread uses a Context at a time (a session's rule); an artifact has
 // its own for loading its kernels. Written and tested without a GPU (against
 // test/unit/fake_cuda): nothing here has run on a real device yet.
@@ -54,7 +59,8 @@ public:
   CUstream stream() const { return stream_; }
 
   /// Makes the context current on this thread, for the driver and the
-  /// hooks; ENTRY: around an entry point (stream syncs wait for call()).
+  /// hooks; ENTRY: around a stream-ordered entry point (the library's
+  /// syncs of the stream are skipped: call() waits once after it).
   class Scope {
   public:
     explicit Scope(Context &context, bool entry = false);
@@ -74,10 +80,11 @@ public:
   /// a recorded error becomes LOOM_ERR_LIBRARY.
   Status callHost(void (*fn)(), const std::string &what);
   /// Calls entry point ENTRY (the manifest's function KEY, named NAME) on
-  /// SLOTS, replaying or capturing a graph when it may, and waits for the
-  /// stream. LOOM_ERR_LIBRARY (or _OUT_OF_MEMORY) naming the failed call.
+  /// SLOTS and waits for the stream; a STREAM_ORDERED one skips the
+  /// library's syncs and replays or captures a graph when it may.
+  /// LOOM_ERR_LIBRARY (or _OUT_OF_MEMORY) naming the failed call.
   Status call(size_t key, const std::string &name, void (*entry)(void **),
-              std::vector<void *> &slots);
+              std::vector<void *> &slots, bool streamOrdered);
 
   /// A session tensor: SIZE bytes of managed memory, zeroed.
   Status allocateManaged(uint64_t size, const std::string &what, void *&out);
@@ -93,7 +100,8 @@ public:
   /// Records the failure R of CALL ("cuLaunchKernel of kernel 'k'"), the
   /// first one only; NOTE adds what else is known (a JIT log).
   void fail(const std::string &call, CUresult r, const std::string &note = "");
-  /// Whether an entry point runs (stream syncs wait for call()).
+  /// Whether a stream-ordered entry point runs (its stream syncs wait for
+  /// call()).
   bool inEntry() const { return entry_ > 0; }
   /// cuModuleGetFunction, cached: the generated code asks before every
   /// launch.

@@ -2,9 +2,9 @@
 //
 // The signatures are MLIR 22's GPU runtime wrappers' (pointers are CUmodule,
 // CUfunction, CUstream, CUevent); the behaviour is loom's:
-//  - one stream per context: mgpuStreamCreate returns it, destroying it is
-//    a no-op, and syncing it inside an entry point is one too (call() waits
-//    once after the entry point returns);
+//  - one stream per context: mgpuStreamCreate returns it, and destroying
+//    it is a no-op; syncing it waits, except inside a stream-ordered entry
+//    point (call() waits once after it returns);
 //  - a null stream means the context's (the legacy default stream would
 //    escape both that wait and graph capture);
 //  - mgpuSetDefaultDevice is ignored: the runtime picked the device;

@@ -638,6 +638,10 @@ Status Parser::parse(const std::string &text, Manifest &m) {
   }
   if (auto b = root.find("buckets"); b != root.end())
     LOOM_RT_TRY(buckets(*b, m));
+  for (size_t i = 0; i < m.cuda.streamOrdered.size(); ++i)
+    if (m.findFunction(m.cuda.streamOrdered[i]) < 0)
+      return error("cuda.stream_ordered[" + std::to_string(i) + "]",
+                   "'" + m.cuda.streamOrdered[i] + "' is not in 'functions'");
   // Without a bucket table every function takes its inputs whole.
   for (const FunctionSpec &f : m.functions)
     for (size_t i = 0; i < f.slots.size(); ++i)
@@ -668,7 +672,7 @@ Status Parser::target(const json &root, Manifest &m) const {
     return error("cuda", "is only for \"target\": \"cuda\"");
   if (!cuda->is_object())
     return error("cuda", "is not an object");
-  LOOM_RT_TRY(onlyKeys(*cuda, "cuda", {"arch", "binary", "hooks"}));
+  LOOM_RT_TRY(onlyKeys(*cuda, "cuda", {"arch", "binary", "hooks", "stream_ordered"}));
   CudaSpec &c = m.cuda;
   LOOM_RT_TRY(name(*cuda, "arch", "cuda", c.arch));
   // sm_<major><minor>[a|f]: the last digit is the minor version.
@@ -705,6 +709,18 @@ Status Parser::target(const json &root, Manifest &m) const {
     if (std::find(c.hooks.begin(), c.hooks.end(), *n) != c.hooks.end())
       return error(at, "'" + *n + "' appears twice");
     c.hooks.push_back(*n);
+  }
+  // Function names, checked against `functions` once those are read.
+  if (auto ordered = cuda->find("stream_ordered"); ordered != cuda->end()) {
+    if (!ordered->is_array())
+      return error("cuda", "'stream_ordered' is not an array");
+    for (size_t i = 0; i < ordered->size(); ++i) {
+      const json &f = (*ordered)[i];
+      if (!f.is_string() || f.get_ref<const std::string &>().empty())
+        return error("cuda.stream_ordered[" + std::to_string(i) + "]",
+                     "is not a function name");
+      c.streamOrdered.push_back(f.get<std::string>());
+    }
   }
   return Status::ok();
 }

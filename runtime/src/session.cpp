@@ -294,6 +294,9 @@ Status Artifact::open(const std::string &dirArg, const std::string &device,
     *static_cast<ProfileHook *>(hook) = &loomrtProfileHook;
   if (a->ordinal_ >= 0)
     LOOM_RT_TRY(a->openCuda());
+  a->streamOrdered_.assign(m.functions.size(), false);
+  for (const std::string &f : m.cuda.streamOrdered)
+    a->streamOrdered_[m.findFunction(f)] = true;
   out = std::move(a);
   return Status::ok();
 }
@@ -930,7 +933,8 @@ Status Session::run(std::string_view functionView) {
 Status Session::invoke(size_t fi, FunctionState &state) {
   EntryPoint entry = artifact_->entryPoint(fi);
   if (cuda_)
-    return cuda_->call(fi, manifest().functions[fi].name, entry, state.slots);
+    return cuda_->call(fi, manifest().functions[fi].name, entry, state.slots,
+                       artifact_->streamOrdered(fi));
   entry(state.slots.data());
   return Status::ok();
 }

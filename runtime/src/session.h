@@ -47,6 +47,9 @@ public:
   /// CUDA artifacts: the driver and the device's ordinal (-1 for the CPU).
   const std::shared_ptr<const cuda::Driver> &cudaDriver() const { return driver_; }
   int cudaOrdinal() const { return ordinal_; }
+  /// Whether the manifest lists function FI as stream-ordered (its host
+  /// code only queues GPU work: no waits, graphs allowed).
+  bool streamOrdered(size_t function) const { return streamOrdered_[function]; }
 
 private:
   Artifact() = default;
@@ -63,6 +66,7 @@ private:
   void (*unloadKernels_)() = nullptr; // loom_cuda_unload, once loaded
   void *handle_ = nullptr;
   std::vector<EntryPoint> entryPoints_;
+  std::vector<bool> streamOrdered_; // parallel to manifest().functions
 };
 
 /// The buffers to run an artifact's functions: parameters, inputs, each

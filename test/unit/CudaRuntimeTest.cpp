@@ -73,6 +73,7 @@ json cudaManifest() {
   })");
   for (const char *h : kFixtureHooks)
     m["cuda"]["hooks"].push_back(h);
+  m["cuda"]["stream_ordered"] = {"scale", "fill"};
   return m;
 }
 
@@ -114,6 +115,7 @@ json trainManifest() {
   })");
   for (const char *h : kFixtureHooks)
     m["cuda"]["hooks"].push_back(h);
+  m["cuda"]["stream_ordered"] = {"train_step"};
   return m;
 }
 
@@ -272,8 +274,10 @@ TEST_F(CudaRuntime, PtxIsCompiledByTheDriver) {
 TEST_F(CudaRuntime, GraphsAreCapturedOnTheSecondCallAndReplayed) {
   Open o(artifact(cudaManifest()));
   ASSERT_TRUE(o.session);
+  int syncs = count("syncs");
   for (int i = 0; i < 3; ++i)
     ASSERT_EQ(o.run("scale"), LOOM_OK) << loom_last_error();
+  EXPECT_EQ(count("syncs") - syncs, 3); // one per call: the library's are skipped
   std::vector<std::string> want(std::begin(kScaleTrace), std::end(kScaleTrace));
   want.push_back("graph-launch 2 kernels"); // the 2nd call: captured, then run
   want.push_back("graph-launch 2 kernels"); // the 3rd: replayed
@@ -341,6 +345,25 @@ TEST_F(CudaRuntime, GraphsCanBeTurnedOffAndFallBack) {
     }
     ::unsetenv(variable);
   }
+}
+
+// A function the manifest does not call stream-ordered may read on the
+// host what its kernels wrote (or write what the next one reads): it waits
+// at every sync it asks for, and runs without a graph.
+TEST_F(CudaRuntime, OtherFunctionsWaitAtEverySyncWithoutGraphs) {
+  json m = cudaManifest();
+  m["cuda"]["stream_ordered"] = {"fill"};
+  Open o(artifact(m));
+  ASSERT_TRUE(o.session);
+  int syncs = count("syncs");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(o.run("scale"), LOOM_OK) << loom_last_error();
+  EXPECT_EQ(count("syncs") - syncs, 9); // after each launch, and after the call
+  std::vector<std::string> lines = trace();
+  EXPECT_EQ(lines.size(), 6u);
+  for (const std::string &line : lines)
+    EXPECT_EQ(line.rfind("launch ", 0), 0u) << line;
+  EXPECT_EQ(count("execs"), 0);
 }
 
 TEST_F(CudaRuntime, ALaunchErrorIsTheCallsStatus) {

@@ -170,6 +170,9 @@ const Case kCases[] = {
     {"cuda hooks missing", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"].erase("hooks"); }, "'hooks' is missing or not an array"},
     {"cuda hook not a name", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["hooks"].push_back("mgpu Launch"); }, "cuda.hooks[1]: is not a string naming a C identifier"},
     {"cuda hook twice", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["hooks"].push_back("mgpuModuleLoad"); }, "cuda.hooks[1]: 'mgpuModuleLoad' appears twice"},
+    {"stream_ordered not array", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["stream_ordered"] = "forward"; }, "cuda: 'stream_ordered' is not an array"},
+    {"stream_ordered not a name", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["stream_ordered"] = {1}; }, "cuda.stream_ordered[0]: is not a function name"},
+    {"stream_ordered unknown", [](json &m) { m["target"] = "cuda"; m["cuda"] = cudaObject(); m["cuda"]["stream_ordered"] = {"forward", "backward"}; }, "cuda.stream_ordered[1]: 'backward' is not in 'functions'"},
 };
 
 TEST(RuntimeManifest, ParsesATrainingStep) {
@@ -262,6 +265,11 @@ TEST(RuntimeManifest, ParsesACudaTarget) {
   EXPECT_TRUE(m.cuda.archSpecific);
   EXPECT_EQ(m.cuda.binary, "ptx");
   EXPECT_EQ(m.cuda.hooks, std::vector<std::string>{"mgpuModuleLoad"});
+  EXPECT_TRUE(m.cuda.streamOrdered.empty());
+  j["cuda"]["stream_ordered"] = {"stats"};
+  s = parse(j, m);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(m.cuda.streamOrdered, std::vector<std::string>{"stats"});
   j["cuda"]["arch"] = "sm_89";
   s = parse(j, m);
   ASSERT_TRUE(s.isOk()) << s.message();

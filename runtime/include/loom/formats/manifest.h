@@ -130,6 +130,11 @@ struct CudaSpec {
   /// The runtime functions the library calls ("mgpuModuleLoad", ...),
   /// through its data symbols loom_hook_<name>, which the runtime sets.
   std::vector<std::string> hooks;
+  /// The functions whose host code does nothing but queue work on the
+  /// stream (it touches no tensor memory): the runtime may skip their
+  /// stream syncs and replay them as CUDA graphs. Others wait at every
+  /// sync and run plainly.
+  std::vector<std::string> streamOrdered;
 };
 
 struct Manifest {

@@ -165,7 +165,7 @@ Status Context::call(size_t key, const std::string &name, void (*entry)(void **)
       }
       ++g.calls;
     }
-    // A stream-ordered call's only wait.
+    // The call's last wait (a stream-ordered call's only one).
     if (CUresult r = api().streamSynchronize(stream_); r != kSuccess)
       fail("cuStreamSynchronize", r);
   }

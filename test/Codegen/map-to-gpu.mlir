@@ -1,6 +1,6 @@
 // RUN: loom-opt %s --loom-map-to-gpu='threads=128' --canonicalize | FileCheck %s
 // RUN: loom-opt %s --loom-map-to-gpu --loom-gpu-emulate --canonicalize | FileCheck %s --check-prefix=EMU
-// RUN: loom-opt %s --loom-map-to-gpu --gpu-kernel-outlining --loom-gpu-one-module | FileCheck %s --check-prefix=ONE
+// RUN: loom-opt %s --loom-map-to-gpu --loom-gpu-outline | FileCheck %s --check-prefix=ONE
 
 #id2 = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>

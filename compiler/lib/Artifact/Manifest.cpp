@@ -294,9 +294,16 @@ json manifestJson(const Artifact &artifact, const std::string &library) {
   m["library"] = library;
   if (artifact.target != "cpu") {
     m["target"] = artifact.target;
+    // Every function: loom-map-to-gpu leaves no host code that reads or
+    // writes a buffer, so a call's launches need only the stream's order
+    // (the runtime synchronizes once per call and may replay a graph).
+    json ordered = json::array();
+    for (const Function &f : artifact.functions)
+      ordered.push_back(f.name);
     m["cuda"] = {{"arch", artifact.cudaArch},
                  {"binary", artifact.cudaBinary},
-                 {"hooks", artifact.cudaHooks}};
+                 {"hooks", artifact.cudaHooks},
+                 {"stream_ordered", ordered}};
   }
   if (!artifact.checkpoints.empty()) {
     json maps = json::array();

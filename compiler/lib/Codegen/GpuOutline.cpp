@@ -1,13 +1,15 @@
-//===- GpuOneModule.cpp - all kernels in one device module, deduplicated --===//
+//===- GpuOutline.cpp - launches outlined into one device module ----------===//
 #include "loom/Codegen/Passes.h"
 
-#include "llvm/ADT/StringSet.h"
+#include "mlir/Dialect/GPU/Utils/GPUUtils.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
 
 namespace mlir::loom {
-#define GEN_PASS_DEF_LOOMGPUONEMODULE
+#define GEN_PASS_DEF_LOOMGPUOUTLINE
 #include "loom/Codegen/Passes.h.inc"
 } // namespace mlir::loom
 
@@ -19,7 +21,7 @@ namespace {
 /// kernels.
 std::string structuralKey(gpu::GPUFuncOp fn) {
   StringAttr name = fn.getNameAttr();
-  fn.setName("k");
+  fn->setAttr(SymbolTable::getSymbolAttrName(), StringAttr::get(fn.getContext(), "k"));
   std::string text;
   llvm::raw_string_ostream os(text);
   OpPrintingFlags flags;
@@ -29,62 +31,54 @@ std::string structuralKey(gpu::GPUFuncOp fn) {
   return text;
 }
 
-struct LoomGpuOneModulePass
-    : public mlir::loom::impl::LoomGpuOneModuleBase<LoomGpuOneModulePass> {
+struct LoomGpuOutlinePass
+    : public mlir::loom::impl::LoomGpuOutlineBase<LoomGpuOutlinePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<gpu::GPUModuleOp> modules(module.getOps<gpu::GPUModuleOp>());
-    if (modules.empty())
+    SmallVector<gpu::LaunchOp> launches;
+    module.walk([&](gpu::LaunchOp l) { launches.push_back(l); });
+    if (launches.empty())
       return;
-    MLIRContext *ctx = &getContext();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto merged = gpu::GPUModuleOp::create(b, module.getLoc(), "loom_kernels");
-    Block &body = merged.getBodyRegion().front();
-    std::map<std::string, StringAttr> byKey;
-    llvm::StringSet<> globals;
-    // "module::kernel" -> the kernel's name in @loom_kernels.
-    llvm::StringMap<StringAttr> renamed;
-    for (gpu::GPUModuleOp m : modules) {
-      for (Operation &op : llvm::make_early_inc_range(m.getBody()->getOperations())) {
-        if (auto fn = dyn_cast<gpu::GPUFuncOp>(op)) {
-          std::string key = structuralKey(fn);
-          std::string from = (m.getSymName() + "::" + fn.getName()).str();
-          auto [it, fresh] = byKey.try_emplace(key, StringAttr());
-          if (fresh) {
-            fn->moveBefore(&body, body.end());
-            fn.setName(m.getSymName());
-            it->second = fn.getNameAttr();
-          }
-          renamed[from] = it->second;
-        } else if (auto global = dyn_cast<memref::GlobalOp>(op)) {
-          // Outlining copied each constant table a kernel uses into its
-          // module, under the host module's (unique) name.
-          if (globals.insert(global.getSymName()).second)
-            global->moveBefore(&body, body.end());
-        } else if (!op.hasTrait<OpTrait::IsTerminator>()) {
-          op.emitError("loom-gpu-one-module: unexpected op in a gpu.module");
-          return signalPassFailure();
-        }
+    auto kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "loom_kernels");
+    SymbolTable kernelTable(kernels);
+    SymbolTable hostTable(module);
+    std::map<std::string, gpu::GPUFuncOp> byKey;
+    for (gpu::LaunchOp launch : launches) {
+      // Constants (and shapes) become the kernel's own: fewer arguments.
+      if (failed(sinkOperationsIntoLaunchOp(launch, [](Operation *op) {
+            return matchPattern(op, m_Constant()) || isa<memref::DimOp>(op);
+          }))) {
+        launch.emitError("loom-gpu-outline: cannot sink into the launch");
+        return signalPassFailure();
       }
+      auto host = launch->getParentOfType<FunctionOpInterface>();
+      std::string name = (host ? host.getName() : StringRef("kernel")).str() + "_kernel";
+      SmallVector<Value> operands;
+      gpu::GPUFuncOp fn = outlineKernelFunc(launch, name, operands);
+      std::string key = structuralKey(fn);
+      auto [it, fresh] = byKey.try_emplace(key, fn);
+      if (fresh) {
+        kernelTable.insert(fn); // renamed when taken: forward_kernel_0, ...
+        // Constant tables the kernel reads, copied in once.
+        fn.walk([&](memref::GetGlobalOp get) {
+          if (kernelTable.lookup(get.getNameAttr().getAttr()))
+            return;
+          if (Operation *global = hostTable.lookup(get.getNameAttr().getAttr()))
+            kernelTable.insert(global->clone());
+        });
+      } else {
+        fn.erase();
+      }
+      OpBuilder at(launch);
+      gpu::LaunchFuncOp::create(
+          at, launch.getLoc(), it->second, launch.getGridSizeOperandValues(),
+          launch.getBlockSizeOperandValues(), launch.getDynamicSharedMemorySize(),
+          operands);
+      launch.erase();
     }
-    WalkResult result = module.walk([&](gpu::LaunchFuncOp launch) {
-      SymbolRefAttr kernel = launch.getKernelAttr();
-      std::string from = (kernel.getRootReference().getValue() + "::" +
-                          kernel.getLeafReference().getValue())
-                             .str();
-      auto it = renamed.find(from);
-      if (it == renamed.end()) {
-        launch.emitError("loom-gpu-one-module: launch of an unknown kernel");
-        return WalkResult::interrupt();
-      }
-      launch.setKernelAttr(SymbolRefAttr::get(
-          merged.getSymNameAttr(), {FlatSymbolRefAttr::get(ctx, it->second)}));
-      return WalkResult::advance();
-    });
-    if (result.wasInterrupted())
-      return signalPassFailure();
-    for (gpu::GPUModuleOp m : modules)
-      m.erase();
   }
 };
 

@@ -91,7 +91,7 @@ const std::vector<::loom::pipelines::Stage> &(::loom::pipelines::cudaStages)() {
                  "every linalg op a CUDA kernel launch (one thread per "
                  "output element, reductions in the thread), outlined into "
                  "a gpu.module",
-                 "loom-map-to-gpu,canonicalize,cse,gpu-kernel-outlining,loom-gpu-one-module,"
+                 "loom-map-to-gpu,canonicalize,cse,loom-gpu-outline,"
                  "canonicalize,cse"});
     return s;
   }();

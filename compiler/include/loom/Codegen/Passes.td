@@ -624,16 +624,18 @@ def LoomGpuEmulate : Pass<"loom-gpu-emulate", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
-def LoomGpuOneModule : Pass<"loom-gpu-one-module", "::mlir::ModuleOp"> {
-  let summary = "Puts every outlined kernel in one gpu.module, identical kernels once";
+def LoomGpuOutline : Pass<"loom-gpu-outline", "::mlir::ModuleOp"> {
+  let summary = "Outlines every gpu.launch into one gpu.module, identical kernels once";
   let description = [{
-    gpu-kernel-outlining makes a device module per kernel, and every module
-    is compiled (LLVM, then ptxas) on its own: thousands for a large model.
-    This moves the kernels into one `gpu.module @loom_kernels` (each named
-    after the module it came from), keeps one of each set of structurally
-    identical kernels (every layer of a model launches the same ones),
-    points the launches at the survivors and keeps one copy of each
-    constant global.
+    As gpu-kernel-outlining (constants sunk into the kernel, the values it
+    uses from above passed as arguments, `gpu.launch_func` in the launch's
+    place), but every kernel goes into one `gpu.module @loom_kernels` and a
+    kernel structurally identical to one already there is not added: the
+    launch calls that one (every layer of a model launches the same
+    kernels). Upstream's pass makes a device module per launch, each then
+    compiled by LLVM and ptxas on its own, and its launches' verification
+    looks each kernel up among all of them (quadratic: minutes for GPT-3's
+    9000 launches). Constant globals a kernel uses are copied in once.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

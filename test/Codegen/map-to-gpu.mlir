@@ -135,8 +135,39 @@ func.func @scatter_add(%ids: memref<5xi32>, %g: memref<5x8xf32>, %w: memref<16x8
   return
 }
 
+// Scratch allocated in a host loop (the attention gradient's per-head
+// temporaries) becomes one device buffer, allocated at the entry and freed
+// at the return; the loop keeps its launches.
+// CHECK-LABEL: func.func @scratch
+// CHECK: %[[S:.*]] = gpu.alloc  host_shared () : memref<8xf32>
+// CHECK: scf.for
+// CHECK: gpu.launch
+// CHECK: memref.store {{.*}}, %[[S]]
+// CHECK: gpu.launch
+// CHECK: memref.load %[[S]]
+// CHECK: %[[T:.*]] = gpu.wait async
+// CHECK: %[[D:.*]] = gpu.dealloc async [%[[T]]] %[[S]] : memref<8xf32>
+// CHECK: gpu.wait [%[[D]]]
+// CHECK-NEXT: return
+func.func @scratch(%a: memref<4x8xf32>, %b: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %t = memref.alloca() : memref<8xf32>
+    %src = memref.subview %a[%i, 0] [1, 8] [1, 1] : memref<4x8xf32> to memref<8xf32, strided<[1], offset: ?>>
+    %dst = memref.subview %b[%i, 0] [1, 8] [1, 1] : memref<4x8xf32> to memref<8xf32, strided<[1], offset: ?>>
+    linalg.copy ins(%src : memref<8xf32, strided<[1], offset: ?>>) outs(%t : memref<8xf32>)
+    linalg.copy ins(%t : memref<8xf32>) outs(%dst : memref<8xf32, strided<[1], offset: ?>>)
+  }
+  return
+}
+
 // Emulated: no launch remains, the block and thread ids are loop indices.
 // EMU-NOT: gpu.launch
 // EMU-LABEL: func.func @elementwise
 // EMU: scf.for
 // EMU: math.exp
+// EMU-LABEL: func.func @scratch
+// EMU: memref.alloc() {alignment = 64 : i64} : memref<8xf32>
+// EMU: memref.dealloc

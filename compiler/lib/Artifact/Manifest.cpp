@@ -169,11 +169,15 @@ bool (::loom::artifact::describeArtifact)(ModuleOp module, Artifact &out,
     out.cudaBinary = "cubin";
     // What MLIR 22's gpu.launch_func translation calls: the module loaded
     // and unloaded once, a function looked up, a stream made, the kernel
-    // launched, the stream synchronized and destroyed per launch.
+    // launched, the stream synchronized and destroyed per launch. The
+    // library has a loom_hook_ slot for each, used or not.
+    // Scratch the host code's loops need (loom-map-to-gpu) comes from the
+    // runtime's caching device allocator.
     out.cudaHooks = {"mgpuModuleLoad",      "mgpuModuleUnload",
                      "mgpuModuleGetFunction", "mgpuStreamCreate",
                      "mgpuLaunchKernel",    "mgpuStreamSynchronize",
-                     "mgpuStreamDestroy"};
+                     "mgpuStreamDestroy",   "mgpuMemAlloc",
+                     "mgpuMemFree"};
   }
   if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
     out.spec = file.getFilename().str();

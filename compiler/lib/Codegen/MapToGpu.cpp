@@ -170,6 +170,7 @@ struct LoomMapToGpuPass
       if (fn.isExternal())
         continue;
       if (failed(lowerLinalg(rewriter, fn)) || failed(mapLoops(rewriter, fn)) ||
+          failed(scratchOnDevice(rewriter, fn)) ||
           failed(wrapHostCode(rewriter, fn.getBody())))
         return signalPassFailure();
     }
@@ -269,13 +270,69 @@ struct LoomMapToGpuPass
     return success();
   }
 
+  /// Scratch buffers the host code allocates inside its loops (the blocked
+  /// attention gradient's per-(batch, head) temporaries, which convert-loom-
+  /// to-linalg makes and the arena cannot hold: it plans buffers outside
+  /// loops) become device-visible buffers allocated once at the function's entry
+  /// and freed at its returns: the loop's iterations run one after another
+  /// (their launches are stream-ordered) and each writes its scratch before
+  /// reading it, so one buffer serves them all.
+  LogicalResult scratchOnDevice(IRRewriter &rewriter, func::FuncOp fn) {
+    SmallVector<Operation *> allocs;
+    fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<gpu::LaunchOp>(op))
+        return WalkResult::skip();
+      if (isa<memref::AllocaOp, memref::AllocOp>(op))
+        allocs.push_back(op);
+      return WalkResult::advance();
+    });
+    Block &entry = fn.getBody().front();
+    for (Operation *op : allocs) {
+      auto type = cast<MemRefType>(op->getResult(0).getType());
+      if (!type.hasStaticShape() || op->getNumOperands() != 0)
+        return op->emitError("loom-map-to-gpu: a host buffer of dynamic size");
+      for (Operation *user : op->getResult(0).getUsers())
+        if (isa<memref::DeallocOp>(user))
+          rewriter.eraseOp(user);
+      // The loops around it share the buffer now: their iterations are no
+      // longer independent (a loop tagged loom.parallel may otherwise run
+      // them on several threads: the emulated target's CPU stage does).
+      for (Operation *p = op->getParentOp(); p && p != fn; p = p->getParentOp())
+        p->removeAttr("loom.parallel");
+      rewriter.setInsertionPointToStart(&entry);
+      // host_shared (managed memory, from the runtime's cache): MLIR's
+      // lowering takes a synchronous gpu.alloc only in that form, and the
+      // GPU keeps the pages once it has touched them.
+      auto device = gpu::AllocOp::create(rewriter, op->getLoc(), type, Type(),
+                                         ValueRange(), ValueRange(), ValueRange(),
+                                         rewriter.getUnitAttr());
+      rewriter.replaceAllUsesWith(op->getResult(0), device.getMemref());
+      rewriter.eraseOp(op);
+      // MLIR lowers only an asynchronous gpu.dealloc: on a stream
+      // (the runtime's one), waited for at once.
+      fn.walk([&](func::ReturnOp ret) {
+        rewriter.setInsertionPoint(ret);
+        Location loc = ret.getLoc();
+        Type token = gpu::AsyncTokenType::get(rewriter.getContext());
+        Value start = gpu::WaitOp::create(rewriter, loc, token, ValueRange())
+                          .getAsyncToken();
+        Value done = gpu::DeallocOp::create(rewriter, loc, token,
+                                            ValueRange{start}, device.getMemref())
+                         .getAsyncToken();
+        gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{done});
+      });
+    }
+    return success();
+  }
+
   /// Host code left touching memory runs as a one-thread launch; a region
   /// holding launches (a loop over blocks of rows) stays on the host and is
   /// searched in turn.
   LogicalResult wrapHostCode(IRRewriter &rewriter, Region &region) {
     for (Block &block : region) {
       for (Operation &op : llvm::make_early_inc_range(block)) {
-        if (isa<gpu::LaunchOp>(op) || op.hasTrait<OpTrait::IsTerminator>())
+        if (isa<gpu::LaunchOp, gpu::AllocOp, gpu::DeallocOp, gpu::WaitOp>(op) ||
+            op.hasTrait<OpTrait::IsTerminator>())
           continue;
         SmallVector<gpu::LaunchOp> inner;
         op.walk([&](gpu::LaunchOp l) { inner.push_back(l); });
@@ -295,12 +352,9 @@ struct LoomMapToGpuPass
               return failure();
           continue;
         }
+        // (scratchOnDevice moved every host allocation to the device.)
         if (!touchesMemory(&op))
           continue;
-        if (isa<memref::AllocOp, memref::AllocaOp>(op))
-          return op.emitError(
-              "loom-map-to-gpu: a buffer allocated by the host code (the CUDA "
-              "target needs every buffer in the arena or a slot)");
         for (Value result : op.getResults())
           if (!result.use_empty())
             return op.emitError("loom-map-to-gpu: the host code would need a "
@@ -372,6 +426,38 @@ struct LoomGpuEmulatePass
     for (gpu::LaunchOp launch : launches)
       if (failed(launchAsLoops(rewriter, launch)))
         return signalPassFailure();
+    // Device scratch (loom-map-to-gpu's) is host memory here, and its
+    // stream waits mean nothing: erased users first (post-order walk).
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<gpu::AllocOp, gpu::DeallocOp, gpu::WaitOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : llvm::reverse(ops)) {
+      rewriter.setInsertionPoint(op);
+      if (auto alloc = dyn_cast<gpu::AllocOp>(op)) {
+        if (alloc.getAsyncToken() || !alloc.getDynamicSizes().empty()) {
+          alloc.emitError("loom-gpu-emulate: only synchronous static gpu.alloc");
+          return signalPassFailure();
+        }
+        // Aligned as the runtime's buffers (the CPU's kernels assume it).
+        rewriter.replaceOpWithNewOp<memref::AllocOp>(
+            op, cast<MemRefType>(alloc.getMemref().getType()),
+            rewriter.getI64IntegerAttr(64));
+      } else if (auto dealloc = dyn_cast<gpu::DeallocOp>(op)) {
+        memref::DeallocOp::create(rewriter, op->getLoc(), dealloc.getMemref());
+        if (Value token = dealloc.getAsyncToken())
+          rewriter.replaceAllUsesWith(token, dealloc.getAsyncDependencies().front());
+        rewriter.eraseOp(op);
+      } else {
+        auto wait = cast<gpu::WaitOp>(op);
+        if (wait.getAsyncToken() && !wait.getAsyncToken().use_empty()) {
+          wait.emitError("loom-gpu-emulate: a stream token still in use");
+          return signalPassFailure();
+        }
+        rewriter.eraseOp(op);
+      }
+    }
   }
 };
 

@@ -169,6 +169,13 @@ bool exposeCudaHooks(llvm::Module &m, const std::vector<std::string> &hooks,
   }
   if (!any)
     return true;
+  // A slot for every hook the manifest names, called or not: the runtime
+  // sets each one it lists.
+  for (const std::string &h : hooks)
+    if (!m.getGlobalVariable("loom_hook_" + h))
+      new llvm::GlobalVariable(m, ptr, /*isConstant=*/false,
+                               llvm::GlobalValue::ExternalLinkage,
+                               llvm::ConstantPointerNull::get(ptr), "loom_hook_" + h);
   auto lift = [&](const char *global, const char *name) {
     std::vector<std::pair<uint64_t, llvm::Function *>> fns;
     if (llvm::GlobalVariable *list = m.getGlobalVariable(global)) {

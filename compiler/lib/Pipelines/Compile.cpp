@@ -1,7 +1,9 @@
 //===- Compile.cpp - a loom module to a shared library --------------------===//
 #include "loom/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/PassRegistry.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -109,4 +111,31 @@ bool (::loom::pipelines::compileToSharedLibrary)(
       return false;
     }
   return ok;
+}
+
+LogicalResult(::loom::pipelines::emitCudaPtx)(
+    ModuleOp module, std::string &text, void (*configure)(PassManager &, void *),
+    TimingScope *timing) {
+  if (failed(runStagesUpTo(module, "gpu", configure, nullptr, "", timing)))
+    return failure();
+  auto arch = module->getAttrOfType<StringAttr>(kCudaArchAttr);
+  auto toolkit = module->getAttrOfType<StringAttr>(kCudaToolkitAttr);
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  if (configure)
+    configure(pm, nullptr);
+  if (failed(parsePassPipeline(cudaToLLVMPipeline(arch ? arch.str() : "sm_90",
+                                                  toolkit ? toolkit.str() : "",
+                                                  /*cubin=*/false),
+                               pm)) ||
+      failed(pm.run(module)))
+    return failure();
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute a : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(a)) {
+        text += "// gpu.module " + binary.getSymName().str() + "\n";
+        text += object.getObject().getValue().rtrim('\0').str();
+        text += "\n";
+      }
+  });
+  return success();
 }

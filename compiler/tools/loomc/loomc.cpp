@@ -28,14 +28,12 @@
 #include "loom/Target/Emit.h"
 #include "loom/Transforms/Passes.h"
 
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -627,29 +625,12 @@ int writeOutput(const Options &o, const std::string &text) {
 
 int reportErrors(const spec::Diagnostics &diags);
 
-/// --emit=ptx: the kernels' PTX (what ptxas turns into the cubin), each
-/// device module's after a `// gpu.module NAME` line.
+/// --emit=ptx: the kernels' PTX (lp::emitCudaPtx).
 int emitPtx(const Options &o, mlir::ModuleOp module, spec::Diagnostics &diags,
             void (*dumps)(mlir::PassManager &, void *), mlir::TimingScope *timed) {
-  if (mlir::failed(lp::runStagesUpTo(module, "gpu", dumps, nullptr, "", timed)))
-    return reportErrors(diags);
-  mlir::PassManager pm(module.getContext(), mlir::ModuleOp::getOperationName());
-  auto tk = module->getAttrOfType<mlir::StringAttr>(lp::kCudaToolkitAttr);
-  if (mlir::failed(mlir::parsePassPipeline(
-          lp::cudaToLLVMPipeline(o.cudaArch, tk ? tk.str() : "", /*cubin=*/false),
-          pm)) ||
-      mlir::failed(pm.run(module)))
-    return reportErrors(diags);
   std::string text;
-  module.walk([&](mlir::gpu::BinaryOp binary) {
-    for (mlir::Attribute a : binary.getObjects())
-      if (auto object = mlir::dyn_cast<mlir::gpu::ObjectAttr>(a)) {
-        text += "// gpu.module " + binary.getSymName().str() + "\n";
-        llvm::StringRef ptx = object.getObject().getValue();
-        text += ptx.rtrim('\0').str();
-        text += "\n";
-      }
-  });
+  if (mlir::failed(lp::emitCudaPtx(module, text, dumps, timed)))
+    return reportErrors(diags);
   return writeOutput(o, text);
 }
 

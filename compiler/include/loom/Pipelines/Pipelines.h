@@ -54,6 +54,13 @@ const std::vector<Stage> &cudaStages();
 /// the LLVM dialect with packed entry points.
 std::string cudaToLLVMPipeline(const std::string &arch, const std::string &toolkit,
                                bool cubin);
+/// The kernels' PTX of a --target=cuda module (loomc --emit=ptx: what
+/// ptxas turns into the cubin), each device module's after a
+/// `// gpu.module NAME` line. Errors go to the context's diagnostics.
+mlir::LogicalResult emitCudaPtx(mlir::ModuleOp module, std::string &text,
+                                void (*configure)(mlir::PassManager &, void *),
+                                mlir::TimingScope *timing);
+
 /// The stages `module`'s target attributes select (nullopt, with `error`,
 /// for an unknown target).
 std::optional<std::vector<Stage>> stagesFor(mlir::ModuleOp module,
